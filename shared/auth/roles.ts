@@ -1,0 +1,20 @@
+/** LiteLLM's user roles, with exactly the powers DESIGN.md gives them. */
+export const USER_ROLES = ['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'internal_user_viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** The user id LiteLLM gives the master key. */
+export const MASTER_KEY_USER_ID = 'default_user_id';
+
+/** Who is calling: resolved once per request by the auth middleware. */
+export type Principal = {
+  userId: string;
+  role: UserRole;
+  via: 'master_key' | 'session' | 'virtual_key';
+  /** SHA-256 of the virtual key used, when `via` is `virtual_key`. */
+  keyHash?: string;
+};
+
+export const isProxyAdmin = (p: Principal) => p.role === 'proxy_admin';
+/** Admins and admin viewers read everything. */
+export const readsEverything = (p: Principal) => p.role === 'proxy_admin' || p.role === 'proxy_admin_viewer';
+export const isAdminRole = (role: UserRole) => role === 'proxy_admin' || role === 'proxy_admin_viewer';

@@ -1,0 +1,69 @@
+import { badRequest } from '../errors';
+
+/**
+ * LiteLLM's duration grammar, `(\d+)(s|m|h|d|w|mo)`: `30s`, `30m`, `30h`, `30d`, `2w`, `1mo`.
+ * Used for budget periods (`budget_duration`) and key lifetimes (`duration`).
+ */
+const DURATION = /^(\d{1,5})(s|m|h|d|w|mo)$/;
+
+export type Duration = { count: number; unit: 's' | 'm' | 'h' | 'd' | 'w' | 'mo' };
+
+export function parseDuration(value: string, param: string): Duration {
+  const match = DURATION.exec(value.trim());
+  if (!match || Number(match[1]) === 0) {
+    throw badRequest(`${param} must look like 30s, 30m, 30h, 30d, 2w or 1mo; got "${value}".`, param);
+  }
+  return { count: Number(match[1]), unit: match[2] as Duration['unit'] };
+}
+
+export const isDuration = (value: string): boolean => DURATION.test(value.trim()) && !/^0+\D/.test(value.trim());
+
+const DAY_MS = 86_400_000;
+const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+const firstOfMonth = (d: Date, plusMonths: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plusMonths, 1));
+
+/**
+ * When a budget with this period next resets, in UTC, the way LiteLLM computes it:
+ * `1d` next midnight; `7d` and `1w` next Monday 00:00; `30d` and `1mo` the 1st of
+ * next month (so a monthly budget follows calendar months, whatever their length);
+ * `Nmo` the 1st, N months on; other `Nd`/`Nw` today 00:00 plus the period;
+ * `s`/`m`/`h` now plus the period.
+ * @example nextResetAt('1mo', new Date('2027-01-31T12:00:00Z')) // 2027-02-01T00:00:00Z
+ */
+export function nextResetAt(duration: string, now: Date): Date {
+  const { count, unit } = parseDuration(duration, 'budget_duration');
+  switch (unit) {
+    case 's':
+      return new Date(now.getTime() + count * 1000);
+    case 'm':
+      return new Date(now.getTime() + count * 60_000);
+    case 'h':
+      return new Date(now.getTime() + count * 3_600_000);
+    case 'mo':
+      return firstOfMonth(now, count);
+    case 'w':
+    case 'd': {
+      const days = unit === 'w' ? count * 7 : count;
+      if (days === 1) return new Date(startOfDay(now).getTime() + DAY_MS);
+      if (days === 7) {
+        const today = startOfDay(now);
+        const daysToMonday = ((8 - today.getUTCDay()) % 7) || 7;
+        return new Date(today.getTime() + daysToMonday * DAY_MS);
+      }
+      if (days === 30) return firstOfMonth(now, 1);
+      return new Date(startOfDay(now).getTime() + days * DAY_MS);
+    }
+  }
+}
+
+/** The moment a key with this lifetime (`duration`) expires. */
+export function expiresAt(duration: string, now: Date): Date {
+  const { count, unit } = parseDuration(duration, 'duration');
+  const ms = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[unit as 's'];
+  if (unit === 'mo') {
+    const d = new Date(now);
+    d.setUTCMonth(d.getUTCMonth() + count);
+    return d;
+  }
+  return new Date(now.getTime() + count * ms);
+}

@@ -1,0 +1,92 @@
+/**
+ * The single-table design: every item's keys are built here and nowhere else.
+ *
+ * Indexes (all project ALL attributes):
+ *   table  PK / SK
+ *   GSI1   GSI1PK / GSI1SK  — collections: every user, every team, every key
+ *   GSI2   GSI2PK / GSI2SK  — what a user owns: memberships, keys, invitations
+ *   GSI3   GSI3PK / GSI3SK  — what a team owns: keys
+ *   GSI4   GSI4PK / GSI4SK  — sparse: budgets with a reset time (issue "budgets")
+ *
+ * Access patterns (each one GetItem or one Query):
+ *   user by id ..................... GetItem  PK=USER#<id>            SK=USER
+ *   user id by email ............... GetItem  PK=EMAIL#<lower email>  SK=EMAIL   (also the uniqueness guard)
+ *   all users ...................... Query    GSI1 GSI1PK=USERS                   (sorted by created_at)
+ *   team by id ..................... GetItem  PK=TEAM#<id>            SK=TEAM
+ *   team id by alias ............... GetItem  PK=TEAMALIAS#<lower>    SK=TEAMALIAS (uniqueness guard)
+ *   all teams ...................... Query    GSI1 GSI1PK=TEAMS
+ *   a team's members ............... Query    PK=TEAM#<id>  SK begins_with MEMBER#
+ *   one membership ................. GetItem  PK=TEAM#<id>  SK=MEMBER#<user id>
+ *   a user's memberships ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with TEAM#
+ *   key by hash .................... GetItem  PK=KEY#<sha256>         SK=KEY
+ *   key hash by alias .............. GetItem  PK=KEYALIAS#<alias>     SK=KEYALIAS (uniqueness guard)
+ *   all keys ....................... Query    GSI1 GSI1PK=KEYS
+ *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#
+ *   a team's keys .................. Query    GSI3 GSI3PK=TEAM#<id> GSI3SK begins_with KEY#
+ *   invitation by id ............... GetItem  PK=INVITE#<id>          SK=INVITE
+ *   a user's invitations ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with INVITE#
+ *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
+ *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
+ *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
+ */
+
+export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
+export type IndexName = (typeof TABLE_INDEXES)[number];
+
+/** The attribute DynamoDB's TTL reads (epoch seconds). */
+export const TTL_ATTRIBUTE = 'ttl';
+
+export type ItemKey = { PK: string; SK: string };
+
+export const keys = {
+  user: (userId: string): ItemKey => ({ PK: `USER#${userId}`, SK: 'USER' }),
+  userEmail: (email: string): ItemKey => ({ PK: `EMAIL#${email.toLowerCase()}`, SK: 'EMAIL' }),
+  team: (teamId: string): ItemKey => ({ PK: `TEAM#${teamId}`, SK: 'TEAM' }),
+  teamAlias: (alias: string): ItemKey => ({ PK: `TEAMALIAS#${alias.toLowerCase()}`, SK: 'TEAMALIAS' }),
+  member: (teamId: string, userId: string): ItemKey => ({ PK: `TEAM#${teamId}`, SK: `MEMBER#${userId}` }),
+  key: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'KEY' }),
+  keyAlias: (alias: string): ItemKey => ({ PK: `KEYALIAS#${alias}`, SK: 'KEYALIAS' }),
+  invitation: (id: string): ItemKey => ({ PK: `INVITE#${id}`, SK: 'INVITE' }),
+  internalUserSettings: (): ItemKey => ({ PK: 'SETTINGS', SK: 'INTERNAL_USER' }),
+  loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
+};
+
+/** Secondary-index attributes, per entity. */
+export const indexKeys = {
+  user: (userId: string, createdAt: string) => ({ GSI1PK: 'USERS', GSI1SK: `${createdAt}#${userId}` }),
+  team: (teamId: string, createdAt: string) => ({ GSI1PK: 'TEAMS', GSI1SK: `${createdAt}#${teamId}` }),
+  member: (teamId: string, userId: string) => ({ GSI2PK: `USER#${userId}`, GSI2SK: `TEAM#${teamId}` }),
+  key: (tokenHash: string, createdAt: string, userId: string | null, teamId: string | null) => ({
+    GSI1PK: 'KEYS',
+    GSI1SK: `${createdAt}#${tokenHash}`,
+    ...(userId ? { GSI2PK: `USER#${userId}`, GSI2SK: `KEY#${createdAt}#${tokenHash}` } : {}),
+    ...(teamId ? { GSI3PK: `TEAM#${teamId}`, GSI3SK: `KEY#${createdAt}#${tokenHash}` } : {}),
+  }),
+  invitation: (id: string, userId: string, createdAt: string) => ({
+    GSI2PK: `USER#${userId}`,
+    GSI2SK: `INVITE#${createdAt}#${id}`,
+  }),
+  /** Only items with a reset time carry these, which keeps GSI4 sparse. */
+  budgetReset: (resetAt: string, pk: string, sk: string) => ({ GSI4PK: 'BUDGET_RESET', GSI4SK: `${resetAt}#${pk}#${sk}` }),
+};
+
+/** Prefixes for the begins_with conditions of the Query patterns above. */
+export const prefixes = {
+  member: 'MEMBER#',
+  teamOfUser: 'TEAM#',
+  keyOf: 'KEY#',
+  inviteOf: 'INVITE#',
+};
+
+/** Entity type attribute stored on every item. */
+export type EntityType =
+  | 'user'
+  | 'user_email'
+  | 'team'
+  | 'team_alias'
+  | 'member'
+  | 'key'
+  | 'key_alias'
+  | 'invitation'
+  | 'settings'
+  | 'login_failures';

@@ -1,0 +1,51 @@
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Deps } from '../services';
+import { authenticate } from './auth';
+import { errorResponse, handleError } from './errors';
+import { newRouter } from './router';
+import { healthRoutes } from './routes/health';
+import { loginRoutes } from './routes/login';
+import { userRoutes } from './routes/users';
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * Builds the whole app: request ids, security headers, authentication, every
+ * route, one not-found and one error handler (so no route can answer outside
+ * LiteLLM's envelope), and the OpenAPI document at /openapi.json.
+ */
+export function createApp(deps: Deps) {
+  const app = newRouter();
+  app.use(requestId());
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use(authenticate);
+
+  app.route('/', healthRoutes);
+  app.route('/', loginRoutes);
+  app.route('/', userRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The master key, a virtual key (sk-…) or a session token from /v2/login',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'onramp',
+      version: API_VERSION,
+      description: "Self-serve AI access: users, teams, budgets, invitations and API keys. LiteLLM's management API, rebuilt on AWS.",
+    },
+  });
+
+  app.notFound((c) => errorResponse(c, `Route not found: ${c.req.method} ${c.req.path}`, 'not_found_error', 404));
+  app.onError(handleError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

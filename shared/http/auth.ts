@@ -1,0 +1,81 @@
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { constantTimeEqual } from '../auth/logins';
+import { MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
+import { SESSION_COOKIE } from '../auth/session';
+import { forbidden, unauthenticated } from '../errors';
+import type { AppEnv } from './env';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FIELD = 'csrf_token';
+
+/**
+ * Resolves the caller once per request: the master key, a virtual key, or a
+ * session (Bearer JWT or the HttpOnly cookie). A Bearer credential that is not
+ * valid is a 401 at once; an unusable cookie just leaves the caller anonymous so
+ * public routes and the sign-in page still work.
+ *
+ * Cookie-authenticated writes must carry the session's CSRF token (header
+ * `X-CSRF-Token` or form field `csrf_token`): a cross-site form cannot know it.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const deps = c.get('deps');
+  c.set('principal', null);
+  c.set('session', null);
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  if (bearer) {
+    c.set('principal', await principalForBearer(c.get('deps'), bearer));
+    return next();
+  }
+  const cookie = getCookie(c, SESSION_COOKIE);
+  if (cookie) {
+    const session = await deps.sessions.verify(cookie);
+    const principal = session ? await principalForUser(deps, session.userId, 'session') : null;
+    if (session && principal) {
+      if (!SAFE_METHODS.has(c.req.method)) await checkCsrf(c, session.csrf);
+      c.set('principal', principal);
+      c.set('session', session);
+    }
+  }
+  return next();
+});
+
+async function principalForBearer(deps: AppEnv['Variables']['deps'], credential: string): Promise<Principal> {
+  if (constantTimeEqual(credential, deps.config.masterKey)) {
+    return { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' };
+  }
+  if (credential.startsWith('sk-')) {
+    throw unauthenticated('Invalid API key: it does not match any key.');
+  }
+  const session = await deps.sessions.verify(credential);
+  const principal = session ? await principalForUser(deps, session.userId, 'session') : null;
+  if (!principal) throw unauthenticated('Invalid or expired session token. Sign in again.');
+  return principal;
+}
+
+/** The user's current role is read on every request, so role changes and deletions apply at once. */
+async function principalForUser(deps: AppEnv['Variables']['deps'], userId: string, via: Principal['via']): Promise<Principal | null> {
+  if (userId === MASTER_KEY_USER_ID) return { userId, role: 'proxy_admin', via };
+  const user = await deps.users.get(userId);
+  return user ? { userId, role: user.user_role, via } : null;
+}
+
+async function checkCsrf(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], expected: string) {
+  let sent = c.req.header(CSRF_HEADER);
+  const type = c.req.header('content-type') ?? '';
+  if (!sent && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
+    const field = (await c.req.parseBody())[CSRF_FIELD];
+    sent = typeof field === 'string' ? field : undefined;
+  }
+  if (!sent || !constantTimeEqual(sent, expected)) {
+    throw forbidden('Missing or invalid CSRF token. Reload the page and try again.');
+  }
+}
+
+/** The caller, or a 401 for anonymous requests. */
+export function requirePrincipal(c: { get(key: 'principal'): Principal | null }): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw unauthenticated('Authentication required: send "Authorization: Bearer <key>" or sign in.');
+  return principal;
+}

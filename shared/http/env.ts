@@ -1,0 +1,15 @@
+import type { Principal } from '../auth/roles';
+import type { Session } from '../auth/session';
+import type { Deps } from '../services';
+
+/** The one context type every route and middleware shares. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    deps: Deps;
+    /** Who is calling; null for anonymous requests. */
+    principal: Principal | null;
+    /** The cookie session, when the caller is authenticated by one. */
+    session: Session | null;
+  };
+};

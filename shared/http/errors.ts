@@ -1,0 +1,43 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorKind } from '../errors';
+import { logger } from '../logger';
+
+/** LiteLLM's error envelope: every failure answers in this shape. */
+export type ErrorEnvelope = { error: { message: string; type: string; param: string | null; code: string } };
+
+const STATUS: Record<ErrorKind, [ContentfulStatusCode, string]> = {
+  bad_request: [400, 'bad_request_error'],
+  unauthenticated: [401, 'auth_error'],
+  forbidden: [403, 'auth_error'],
+  team_member_permission: [401, 'team_member_permission_error'],
+  not_found: [404, 'not_found_error'],
+  conflict: [409, 'bad_request_error'],
+  budget_exceeded: [400, 'budget_exceeded'],
+  rate_limited: [429, 'rate_limit_error'],
+};
+
+export function envelope(message: string, type: string, status: number, param: string | null = null): ErrorEnvelope {
+  return { error: { message, type, param, code: String(status) } };
+}
+
+export function errorResponse(c: Context, message: string, type: string, status: ContentfulStatusCode, param: string | null = null) {
+  if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="onramp"');
+  return c.json(envelope(message, type, status, param), status);
+}
+
+/** The app's single error handler: domain errors, then Hono's, then a logged 500. */
+export function handleError(err: Error, c: Context) {
+  if (err instanceof DomainError) {
+    const [status, type] = STATUS[err.kind];
+    return errorResponse(c, err.message, type, status, err.param);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return errorResponse(c, err.message || 'Request failed', status === 401 ? 'auth_error' : 'bad_request_error', status);
+  }
+  const requestId = c.get('requestId' as never) as string | undefined;
+  logger.error('unhandled error', { requestId, path: c.req.path, error: err });
+  return errorResponse(c, `Internal server error (request id ${requestId ?? 'unknown'}).`, 'internal_server_error', 500);
+}

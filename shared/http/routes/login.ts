@@ -1,0 +1,114 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from '../../auth/session';
+import type { AppEnv } from '../env';
+import { newRouter } from '../router';
+import { errorResponses, jsonBody } from '../schemas';
+
+const Credentials = z.object({
+  username: z.string().min(1).max(254).openapi({ description: 'the email, or "admin" with the master key' }),
+  password: z.string().min(1).max(1024),
+});
+
+/** Signs the user in: issues the session JWT and sets it as an HttpOnly cookie. */
+async function startSession(c: Context<AppEnv>, username: string, password: string) {
+  const deps = c.get('deps');
+  const userId = await deps.logins.verify(username, password);
+  const { token, session } = await deps.sessions.issue(userId, deps.clock());
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: new URL(c.req.url).protocol === 'https:' || (deps.config.proxyBaseUrl ?? '').startsWith('https:'),
+    path: '/',
+    expires: session.expiresAt,
+  });
+  return { token, session };
+}
+
+/** Where a signed-out browser goes: PROXY_LOGOUT_URL when set, else the sign-in page. */
+function logout(c: Context<AppEnv>) {
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  return c.redirect(c.get('deps').config.proxyLogoutUrl ?? '/ui/login', 303);
+}
+
+export const loginRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/login',
+      tags: ['auth'],
+      summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui',
+      request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: Credentials } } } },
+      responses: { 303: { description: 'Signed in; redirect to /ui' }, ...errorResponses, 429: { description: 'Locked after repeated failures' } },
+    }),
+    async (c) => {
+      const { username, password } = c.req.valid('form');
+      await startSession(c, username, password);
+      return c.redirect('/ui', 303);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v2/login',
+      tags: ['auth'],
+      summary: 'Sign in with JSON; returns the session token (usable as a Bearer token) and sets the cookie',
+      request: { body: jsonBody(Credentials) },
+      responses: {
+        200: {
+          description: 'Signed in',
+          content: {
+            'application/json': {
+              schema: z.object({ redirect_url: z.string(), token: z.string(), user_id: z.string(), expires: z.string() }),
+            },
+          },
+        },
+        ...errorResponses,
+        429: { description: 'Locked after repeated failures' },
+      },
+    }),
+    async (c) => {
+      const { username, password } = c.req.valid('json');
+      const { token, session } = await startSession(c, username, password);
+      return c.json({ redirect_url: '/ui', token, user_id: session.userId, expires: session.expiresAt.toISOString() }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/logout',
+      tags: ['auth'],
+      summary: 'Sign out: clears the session cookie, redirects to PROXY_LOGOUT_URL when set',
+      responses: { 303: { description: 'Signed out' } },
+    }),
+    (c) => logout(c),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/logout',
+      tags: ['auth'],
+      summary: 'Sign out (form post from the web pages)',
+      responses: { 303: { description: 'Signed out' } },
+    }),
+    (c) => logout(c),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/sso/get/ui_settings',
+      tags: ['auth'],
+      summary: "The web pages' settings (LiteLLM's route): where logout goes",
+      responses: {
+        200: {
+          description: 'settings',
+          content: { 'application/json': { schema: z.object({ PROXY_BASE_URL: z.string().nullable(), PROXY_LOGOUT_URL: z.string().nullable() }) } },
+        },
+      },
+    }),
+    (c) => {
+      const { config } = c.get('deps');
+      return c.json({ PROXY_BASE_URL: config.proxyBaseUrl ?? null, PROXY_LOGOUT_URL: config.proxyLogoutUrl ?? null }, 200);
+    },
+  );

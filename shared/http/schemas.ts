@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { USER_ROLES } from '../auth/roles';
+import { isDuration } from '../budgets/duration';
+
+/** Request fields shared by several routes, with LiteLLM's names. */
+export const UserRole = z.enum(USER_ROLES);
+export const Money = z.number().finite().nonnegative().max(1e12);
+export const DurationString = z
+  .string()
+  .refine(isDuration, { message: 'must look like 30s, 30m, 30h, 30d, 2w or 1mo' })
+  .openapi({ example: '1mo' });
+export const Metadata = z.record(z.string(), z.unknown());
+export const Limit = z.number().int().nonnegative();
+export const Email = z.email().max(254);
+export const ModelList = z.array(z.string().min(1).max(256)).max(500);
+export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@:-]+$/, { message: 'may only hold letters, digits and _ . @ : -' });
+
+/** A JSON request body that must be present and valid. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { 'application/json': { schema } } } as const;
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string() }),
+  })
+  .openapi('Error');
+
+/** Responses every authenticated route can give, for the OpenAPI document. */
+export const errorResponses = {
+  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorSchema } } },
+  401: { description: 'Not authenticated', content: { 'application/json': { schema: ErrorSchema } } },
+  403: { description: 'Not allowed for this caller', content: { 'application/json': { schema: ErrorSchema } } },
+  404: { description: 'Not found', content: { 'application/json': { schema: ErrorSchema } } },
+} as const;
+
+/** A 200 JSON response with a loose object schema (the records carry LiteLLM's many optional fields). */
+export function okJson(description: string, name: string, shape: Record<string, z.ZodType> = {}) {
+  return {
+    200: { description, content: { 'application/json': { schema: z.looseObject(shape).openapi(name) } } },
+    ...errorResponses,
+  } as const;
+}
+
+export const security = [{ bearerAuth: [] }];

@@ -1,0 +1,250 @@
+import { isProxyAdmin, readsEverything, type Principal, type UserRole } from '../auth/roles';
+import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
+import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
+import { indexKeys, keys } from '../db/keys';
+import { mustExist, type Table, type TransactOp } from '../db/table';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { newUuid } from '../ids';
+import type { UserItem } from './model';
+
+export type NewUserInput = {
+  user_id?: string;
+  user_email?: string | null;
+  user_alias?: string | null;
+  user_role?: UserRole;
+  max_budget?: number | null;
+  soft_budget?: number | null;
+  budget_duration?: string | null;
+  models?: string[];
+  tpm_limit?: number | null;
+  rpm_limit?: number | null;
+  metadata?: Record<string, unknown>;
+  password?: string;
+};
+
+export type UserUpdateInput = Omit<NewUserInput, 'user_id'> & { user_id?: string; user_email?: string | null };
+
+/** Fields only a proxy admin may set on another user, or on themselves. */
+const ADMIN_ONLY_FIELDS = ['user_role', 'max_budget', 'soft_budget', 'budget_duration', 'models', 'tpm_limit', 'rpm_limit', 'metadata', 'user_alias'] as const;
+
+export type UserListQuery = {
+  role?: UserRole;
+  user_ids?: string[];
+  user_email?: string;
+  team?: string;
+  page: number;
+  page_size: number;
+  sort_by: 'created_at' | 'user_email' | 'user_id' | 'spend' | 'user_alias';
+  sort_order: 'asc' | 'desc';
+};
+
+const emailTaken = (email: string) => `User with email ${email} already exists`;
+
+/** Users: creation, lookup, update, deletion and listing, with who-may-do-what enforced here. */
+export class Users {
+  constructor(
+    private readonly table: Table,
+    private readonly clock: () => Date,
+  ) {}
+
+  get(userId: string): Promise<UserItem | undefined> {
+    return this.table.get<UserItem>(keys.user(userId));
+  }
+
+  async require(userId: string): Promise<UserItem> {
+    const user = await this.get(userId);
+    if (!user) throw notFound(`User ${userId} not found`, 'user_id');
+    return user;
+  }
+
+  async byEmail(email: string): Promise<UserItem | undefined> {
+    const guard = await this.table.get<{ owner_pk: string }>(keys.userEmail(email));
+    if (!guard) return undefined;
+    return this.get(guard.owner_pk.slice('USER#'.length));
+  }
+
+  /**
+   * Creates a user; the email is claimed in the same transaction, so two
+   * concurrent creations with one email cannot both succeed.
+   * @param extraOps further writes that must happen atomically with the creation (default team memberships).
+   */
+  async create(actor: Principal, input: NewUserInput, extraOps: (user: UserItem) => TransactOp[] = () => []): Promise<UserItem> {
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
+    const role = input.user_role ?? 'internal_user';
+    const now = this.clock().toISOString();
+    const userId = input.user_id ?? newUuid();
+    const email = input.user_email ? normalizeEmail(input.user_email) : null;
+    if (input.password !== undefined) checkPasswordPolicy(input.password, email);
+    const key = keys.user(userId);
+    const user: UserItem & Guarded = {
+      ...key,
+      ...indexKeys.user(userId, now),
+      type: 'user',
+      user_id: userId,
+      user_email: email,
+      user_alias: input.user_alias ?? null,
+      user_role: role,
+      max_budget: input.max_budget ?? null,
+      soft_budget: input.soft_budget ?? null,
+      spend: 0,
+      ...budgetPeriod(key, input.budget_duration, this.clock()),
+      models: input.models ?? [],
+      tpm_limit: input.tpm_limit ?? null,
+      rpm_limit: input.rpm_limit ?? null,
+      metadata: input.metadata ?? {},
+      created_at: now,
+      updated_at: now,
+      created_by: actor.userId,
+      updated_by: actor.userId,
+      ...(input.password !== undefined ? { password_hash: await hashPassword(input.password) } : {}),
+      ...(email ? { unique_guards: [keys.userEmail(email)] } : {}),
+    };
+    await this.table.transact([
+      {
+        put: user,
+        condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflictUserId(userId) },
+      },
+      ...(email ? [putGuard(keys.userEmail(email), key, 'user_email', emailTaken(email), 'user_email')] : []),
+      ...extraOps(user),
+    ]);
+    return user;
+  }
+
+  async info(actor: Principal, userId: string): Promise<UserItem> {
+    if (!readsEverything(actor) && actor.userId !== userId) {
+      throw forbidden('You can only view your own user information.');
+    }
+    return this.require(userId);
+  }
+
+  /**
+   * Updates only the fields given. Users may change their own email and password;
+   * everything else (role, budgets, models, limits) is for proxy admins.
+   */
+  async update(actor: Principal, input: UserUpdateInput): Promise<UserItem> {
+    const target = await this.resolve(input.user_id, input.user_email);
+    const self = actor.userId === target.user_id;
+    if (!isProxyAdmin(actor)) {
+      if (input.user_role !== undefined) throw forbidden('Only proxy admins can modify user roles.');
+      if (!self) throw forbidden('You can only update your own user information.');
+      const adminField = ADMIN_ONLY_FIELDS.find((f) => input[f] !== undefined);
+      if (adminField) throw forbidden(`Only proxy admins can change ${adminField}.`);
+    }
+    const newEmail = input.user_id && input.user_email !== undefined && input.user_email !== null ? normalizeEmail(input.user_email) : undefined;
+    if (input.password !== undefined) checkPasswordPolicy(input.password, newEmail ?? target.user_email);
+
+    const now = this.clock();
+    const key = keys.user(target.user_id);
+    const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
+    const remove: string[] = [];
+    for (const f of ADMIN_ONLY_FIELDS) {
+      if (f !== 'budget_duration' && input[f] !== undefined) set[f] = input[f];
+    }
+    if (input.budget_duration !== undefined) {
+      const period = budgetPeriod(key, input.budget_duration, now);
+      Object.assign(set, period);
+      if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);
+    }
+    if (input.password !== undefined) set.password_hash = await hashPassword(input.password);
+
+    const ops: TransactOp[] = [];
+    const emailChanges = newEmail !== undefined && newEmail !== target.user_email;
+    if (emailChanges) {
+      set.user_email = newEmail;
+      set.unique_guards = [keys.userEmail(newEmail)];
+      ops.push(putGuard(keys.userEmail(newEmail), key, 'user_email', emailTaken(newEmail), 'user_email'));
+      if (target.user_email) ops.push({ delete: keys.userEmail(target.user_email) });
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const assignments = Object.entries(set).map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#f${i} = :v${i}`;
+    });
+    const removals = remove.map((k, i) => {
+      names[`#r${i}`] = k;
+      return `#r${i}`;
+    });
+    const change = {
+      expression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
+      names,
+      values,
+      condition: mustExist(() => notFound(`User ${target.user_id} not found`, 'user_id')),
+    };
+    await this.table.transact([{ update: key, change }, ...ops]);
+    return this.require(target.user_id);
+  }
+
+  /**
+   * Deletes users and everything that belongs to them (memberships, keys,
+   * invitations), nothing else. The user item goes last, so a run interrupted
+   * half-way is finished by calling delete again.
+   */
+  async delete(actor: Principal, userIds: string[]): Promise<string[]> {
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete users.');
+    const users = await Promise.all(userIds.map((id) => this.require(id)));
+    for (const user of users) {
+      const owned = await this.table.queryAll<{ PK: string; SK: string } & Guarded & Record<string, unknown>>({
+        index: 'GSI2',
+        pk: `USER#${user.user_id}`,
+      });
+      const ops = owned.flatMap((item) => [...deleteWithGuards(item), ...this.detachOps(item)]);
+      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transact(deleteWithGuards(user as UserItem & Guarded));
+    }
+    return users.map((u) => u.user_id);
+  }
+
+  /** Writes that keep other items consistent when an owned item goes (none for users yet). */
+  protected detachOps(_item: Record<string, unknown>): TransactOp[] {
+    return [];
+  }
+
+  async list(actor: Principal, q: UserListQuery) {
+    if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can list users.');
+    const all = await this.table.queryAll<UserItem>({ index: 'GSI1', pk: 'USERS' });
+    const needle = q.user_email?.toLowerCase();
+    const ids = q.user_ids ? new Set(q.user_ids) : undefined;
+    const matching = all.filter(
+      (u) =>
+        (!q.role || u.user_role === q.role) &&
+        (!ids || ids.has(u.user_id)) &&
+        (!needle || (u.user_email ?? '').includes(needle)) &&
+        (!q.team || (u.teams?.has(q.team) ?? false)),
+    );
+    const dir = q.sort_order === 'desc' ? -1 : 1;
+    matching.sort((a, b) => dir * compare(a[q.sort_by], b[q.sort_by]));
+    const start = (q.page - 1) * q.page_size;
+    return {
+      users: matching.slice(start, start + q.page_size),
+      total: matching.length,
+      page: q.page,
+      page_size: q.page_size,
+      total_pages: Math.max(1, Math.ceil(matching.length / q.page_size)),
+    };
+  }
+
+  /** A user named by id or, when no id is given, by email. */
+  async resolve(userId: string | undefined, email: string | null | undefined): Promise<UserItem> {
+    if (userId) return this.require(userId);
+    if (email) {
+      const user = await this.byEmail(email);
+      if (!user) throw notFound(`User with email ${email} not found`, 'user_email');
+      return user;
+    }
+    throw badRequest('Give user_id or user_email.', 'user_id');
+  }
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+const conflictUserId = (userId: string) => conflict(`User with id ${userId} already exists`, 'user_id');
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  return a < b ? -1 : 1;
+}

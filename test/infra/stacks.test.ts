@@ -1,0 +1,237 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp, readSettings, type OnrampSettings } from '../../infra/app';
+import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../../shared/db/keys';
+
+/** An app that skips esbuild bundling, so these tests stay fast and offline. */
+function newApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+}
+
+function templates(settings?: OnrampSettings) {
+  const app = newApp();
+  const { stateful, stateless } = buildApp(app, settings ?? readSettings(app, {}));
+  return { stateful: Template.fromStack(stateful), stateless: Template.fromStack(stateless) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Every IAM statement of the policies attached to the API function's role. */
+function apiFunctionStatements(stateless: Template): Statement[] {
+  const fns = stateless.findResources('AWS::Lambda::Function', {
+    Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' },
+  });
+  const [fn] = Object.values(fns) as Array<{ Properties: { Role: { 'Fn::GetAtt': [string, string] } } }>;
+  const roleId = fn!.Properties.Role['Fn::GetAtt'][0];
+  const policies = stateless.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+describe('OnrampStateful', () => {
+  const { stateful } = templates();
+
+  test('one on-demand table with point-in-time recovery, TTL and the PK/SK key schema', () => {
+    stateful.resourceCountIs('AWS::DynamoDB::Table', 1);
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+    });
+    expect(TTL_ATTRIBUTE).toBe('ttl');
+  });
+
+  test('one GSI per index of the key design, string keys, all attributes projected', () => {
+    expect(TABLE_INDEXES).toEqual(['GSI1', 'GSI2', 'GSI3', 'GSI4']);
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: TABLE_INDEXES.map((name) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: `${name}PK`, KeyType: 'HASH' },
+          { AttributeName: `${name}SK`, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      AttributeDefinitions: Match.arrayWith(
+        ['PK', 'SK', ...TABLE_INDEXES.flatMap((n) => [`${n}PK`, `${n}SK`])].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+      ),
+    });
+  });
+
+  test('table and both secrets are retained on delete and on replacement', () => {
+    stateful.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    const secrets = stateful.findResources('AWS::SecretsManager::Secret');
+    for (const secret of Object.values(secrets)) {
+      expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  test('secrets are generated: 64 chars for the JWT key, 48 for the master key, no punctuation', () => {
+    stateful.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    stateful.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
+    });
+  });
+
+  test('an SES email identity for the default sender', () => {
+    stateful.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'onramp@example.com' });
+  });
+});
+
+describe('OnrampStateless', () => {
+  const { stateless } = templates();
+
+  test('the API function runs Node 22 on arm64 with 1 GB and a log group kept one month', () => {
+    stateless.resourceCountIs('AWS::Lambda::Function', 1);
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Handler: 'index.handler',
+      Timeout: 29,
+      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+    });
+    stateless.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('the API function receives the table, secret ARNs, sender and source-map settings', () => {
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          ONRAMP_TABLE_NAME: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+          ONRAMP_JWT_SECRET_ARN: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+          ONRAMP_MASTER_KEY_SECRET_ARN: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+          ONRAMP_SES_SENDER: 'onramp@example.com',
+          NODE_OPTIONS: '--enable-source-maps',
+          PROXY_BASE_URL: Match.absent(),
+          PROXY_LOGOUT_URL: Match.absent(),
+        },
+      },
+    });
+  });
+
+  test('the proxy URLs and sender are passed through when configured', () => {
+    const { stateless: configured, stateful } = templates({
+      senderEmail: 'ai@corp.example',
+      proxyBaseUrl: 'https://ai.corp.example',
+      proxyLogoutUrl: 'https://sso.corp.example/logout',
+    });
+    configured.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ONRAMP_SES_SENDER: 'ai@corp.example',
+          PROXY_BASE_URL: 'https://ai.corp.example',
+          PROXY_LOGOUT_URL: 'https://sso.corp.example/logout',
+        }),
+      },
+    });
+    stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'ai@corp.example' });
+  });
+
+  test('DynamoDB access is limited to the table and its indexes', () => {
+    const statements = apiFunctionStatements(stateless).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(statements.length).toBeGreaterThan(0);
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']));
+    expect(actions).not.toContain('dynamodb:*');
+    for (const admin of ['dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:CreateTable']) {
+      expect(actions).not.toContain(admin);
+    }
+    for (const s of statements) {
+      for (const resource of resourcesOf(s)) {
+        expect(resource).not.toBe('*');
+        // Either the table ARN (imported from the stateful stack) or `<table ARN>/index/*`.
+        expect(JSON.stringify(resource)).toContain('Fn::ImportValue');
+      }
+    }
+  });
+
+  test('secret access is GetSecretValue on the two secrets only', () => {
+    const statements = apiFunctionStatements(stateless).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(statements.flatMap(actionsOf)).toContain('secretsmanager:GetSecretValue');
+    const resources = statements.flatMap(resourcesOf);
+    expect(resources).toHaveLength(2);
+    for (const resource of resources) {
+      expect(resource).not.toBe('*');
+      expect(resource).toEqual({ 'Fn::ImportValue': expect.stringMatching(/Secret/) });
+    }
+  });
+
+  test('SES sending is scoped to the sender identity', () => {
+    const statements = apiFunctionStatements(stateless).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    expect(statements.flatMap(actionsOf)).toEqual(expect.arrayContaining(['ses:SendEmail', 'ses:SendRawEmail']));
+    for (const resource of statements.flatMap(resourcesOf)) {
+      expect(resource).not.toBe('*');
+      expect(JSON.stringify(resource)).toContain(':identity/');
+    }
+  });
+
+  test('nothing else is granted to the API function', () => {
+    const services = new Set(
+      apiFunctionStatements(stateless)
+        .flatMap(actionsOf)
+        .map((a) => a.split(':')[0]),
+    );
+    expect([...services].sort()).toEqual(['dynamodb', 'secretsmanager', 'ses']);
+  });
+
+  test('an HTTP API forwards every path and method to the function (payload v2)', () => {
+    stateless.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
+    stateless.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+
+  test('outputs the API URL and the secret names', () => {
+    stateless.hasOutput('ApiUrl', {});
+    stateless.hasOutput('JwtSecretName', {});
+    stateless.hasOutput('MasterKeySecretName', {});
+  });
+});
+
+describe('settings', () => {
+  test('context wins over the environment; sender defaults to onramp@example.com', () => {
+    expect(readSettings(newApp(), {})).toEqual({ senderEmail: 'onramp@example.com' });
+    const app = newApp({ senderEmail: 'ctx@corp.example', proxyBaseUrl: 'https://ctx.example' });
+    expect(
+      readSettings(app, { ONRAMP_SES_SENDER: 'env@corp.example', PROXY_LOGOUT_URL: 'https://env.example/out' }),
+    ).toEqual({
+      senderEmail: 'ctx@corp.example',
+      proxyBaseUrl: 'https://ctx.example',
+      proxyLogoutUrl: 'https://env.example/out',
+    });
+  });
+
+  test('malformed values fail at synth time', () => {
+    expect(() => readSettings(newApp({ senderEmail: 'not-an-email' }), {})).toThrow(/senderEmail/);
+    expect(() => readSettings(newApp({ proxyBaseUrl: 'ftp://x' }), {})).toThrow(/proxyBaseUrl/);
+  });
+});

@@ -2,6 +2,10 @@ import { Logins } from './auth/logins';
 import { SessionSigner } from './auth/session';
 import type { Config } from './config';
 import { createDocumentClient, Table } from './db/table';
+import { SesMailer, type Mailer } from './email/mailer';
+import { Keys } from './keys/service';
+import { Settings } from './settings/service';
+import { Teams } from './teams/service';
 import { Users } from './users/service';
 
 /** Everything a request handler or job needs, built once per process (Lambda cold start). */
@@ -11,21 +15,31 @@ export type Deps = {
   clock: () => Date;
   sessions: SessionSigner;
   users: Users;
+  teams: Teams;
+  keys: Keys;
+  settings: Settings;
   logins: Logins;
+  /** Sends the invitation emails (SES). */
+  mailer: Mailer;
 };
 
-export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table } = {}): Deps {
+export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
   const table =
     overrides.table ??
     new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const users = new Users(table, clock);
+  const teams = new Teams(table, users, clock);
   return {
     config,
     table,
     clock,
     sessions: new SessionSigner(config.jwtSecret, config.sessionHours),
     users,
+    teams,
+    keys: new Keys(table, users, teams, clock),
+    settings: new Settings(table, teams, clock),
     logins: new Logins(table, users, config.masterKey, clock),
+    mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

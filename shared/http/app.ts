@@ -6,6 +6,9 @@ import { errorResponse, handleError } from './errors';
 import { newRouter } from './router';
 import { healthRoutes } from './routes/health';
 import { loginRoutes } from './routes/login';
+import { keyRoutes } from './routes/keys';
+import { settingsRoutes } from './routes/settings';
+import { teamRoutes } from './routes/teams';
 import { userRoutes } from './routes/users';
 
 export const API_VERSION = '0.1.0';
@@ -28,6 +31,9 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes);
   app.route('/', loginRoutes);
   app.route('/', userRoutes);
+  app.route('/', teamRoutes);
+  app.route('/', keyRoutes);
+  app.route('/', settingsRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

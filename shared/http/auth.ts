@@ -46,7 +46,11 @@ async function principalForBearer(deps: AppEnv['Variables']['deps'], credential:
     return { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' };
   }
   if (credential.startsWith('sk-')) {
-    throw unauthenticated('Invalid API key: it does not match any key.');
+    const key = await deps.keys.authenticate(credential);
+    if (!key.user_id) throw unauthenticated(`Key ${key.key_name} belongs to no user, so it cannot call management routes.`);
+    const principal = await principalForUser(deps, key.user_id, 'virtual_key');
+    if (!principal) throw unauthenticated(`Key ${key.key_name} belongs to a user that no longer exists.`);
+    return { ...principal, keyHash: key.token };
   }
   const session = await deps.sessions.verify(credential);
   const principal = session ? await principalForUser(deps, session.userId, 'session') : null;

@@ -4,6 +4,7 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
 import { mustExist, type Table, type TransactOp } from '../db/table';
+import { setAndRemove } from '../db/update';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import type { UserItem } from './model';
@@ -67,10 +68,14 @@ export class Users {
   /**
    * Creates a user; the email is claimed in the same transaction, so two
    * concurrent creations with one email cannot both succeed.
-   * @param extraOps further writes that must happen atomically with the creation (default team memberships).
    */
-  async create(actor: Principal, input: NewUserInput, extraOps: (user: UserItem) => TransactOp[] = () => []): Promise<UserItem> {
+  async create(actor: Principal, input: NewUserInput): Promise<UserItem> {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
+    return this.createRecord(actor.userId, input);
+  }
+
+  /** Writes a new user; callers have already checked that `createdBy` may do so. */
+  async createRecord(createdBy: string, input: NewUserInput): Promise<UserItem> {
     const role = input.user_role ?? 'internal_user';
     const now = this.clock().toISOString();
     const userId = input.user_id ?? newUuid();
@@ -95,8 +100,8 @@ export class Users {
       metadata: input.metadata ?? {},
       created_at: now,
       updated_at: now,
-      created_by: actor.userId,
-      updated_by: actor.userId,
+      created_by: createdBy,
+      updated_by: createdBy,
       ...(input.password !== undefined ? { password_hash: await hashPassword(input.password) } : {}),
       ...(email ? { unique_guards: [keys.userEmail(email)] } : {}),
     };
@@ -106,7 +111,6 @@ export class Users {
         condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflictUserId(userId) },
       },
       ...(email ? [putGuard(keys.userEmail(email), key, 'user_email', emailTaken(email), 'user_email')] : []),
-      ...extraOps(user),
     ]);
     return user;
   }
@@ -156,21 +160,8 @@ export class Users {
       ops.push(putGuard(keys.userEmail(newEmail), key, 'user_email', emailTaken(newEmail), 'user_email'));
       if (target.user_email) ops.push({ delete: keys.userEmail(target.user_email) });
     }
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const assignments = Object.entries(set).map(([k, v], i) => {
-      names[`#f${i}`] = k;
-      values[`:v${i}`] = v;
-      return `#f${i} = :v${i}`;
-    });
-    const removals = remove.map((k, i) => {
-      names[`#r${i}`] = k;
-      return `#r${i}`;
-    });
     const change = {
-      expression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
-      names,
-      values,
+      ...setAndRemove(set, remove),
       condition: mustExist(() => notFound(`User ${target.user_id} not found`, 'user_id')),
     };
     await this.table.transact([{ update: key, change }, ...ops]);
@@ -190,16 +181,20 @@ export class Users {
         index: 'GSI2',
         pk: `USER#${user.user_id}`,
       });
-      const ops = owned.flatMap((item) => [...deleteWithGuards(item), ...this.detachOps(item)]);
+      // Memberships also leave their team's member list (for teams that still exist:
+      // an update would create the others).
+      const teamIds = owned.filter((i) => i.type === 'member').map((i) => String(i.team_id));
+      const liveTeams = new Set((await this.table.batchGet<{ team_id: string }>(teamIds.map((t) => keys.team(t)))).map((t) => t.team_id));
+      const ops = owned.flatMap((item) => [
+        ...deleteWithGuards(item),
+        ...(item.type === 'member' && liveTeams.has(String(item.team_id))
+          ? [{ update: keys.team(String(item.team_id)), change: { expression: 'REMOVE #members.#uid', names: { '#members': 'members', '#uid': user.user_id } } }]
+          : []),
+      ]);
       for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
       await this.table.transact(deleteWithGuards(user as UserItem & Guarded));
     }
     return users.map((u) => u.user_id);
-  }
-
-  /** Writes that keep other items consistent when an owned item goes (none for users yet). */
-  protected detachOps(_item: Record<string, unknown>): TransactOp[] {
-    return [];
   }
 
   async list(actor: Principal, q: UserListQuery) {

@@ -1,6 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { badRequest } from '../../errors';
+import { publicKey, type KeyItem } from '../../keys/model';
+import { NO_DEFAULT_MODELS } from '../../keys/service';
+import { publicTeam, TEAM_ROLES } from '../../teams/model';
 import { publicUser } from '../../users/model';
+import { createUserWithDefaults } from '../../users/onboarding';
 import { requirePrincipal } from '../auth';
+import type { AppEnv } from '../env';
 import { newRouter } from '../router';
 import { DurationString, Email, Id, jsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
@@ -18,7 +25,20 @@ const userFields = {
   password: z.string().optional(),
 };
 
-const NewUserBody = z.object({ user_id: Id.optional(), ...userFields }).openapi('NewUserRequest');
+const NewUserBody = z
+  .object({
+    user_id: Id.optional(),
+    ...userFields,
+    teams: z
+      .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: Money.nullable().optional(), user_role: z.enum(TEAM_ROLES).optional() })]))
+      .max(50)
+      .optional(),
+    auto_create_key: z.boolean().default(true).openapi({ description: 'also create a personal key (not for users with no-default-models)' }),
+    key_alias: z.string().trim().min(1).max(256).optional(),
+    duration: DurationString.optional(),
+    send_invite_email: z.boolean().optional(),
+  })
+  .openapi('NewUserRequest');
 
 const UpdateUserBody = z
   .object({ user_id: Id.optional(), ...userFields })
@@ -36,11 +56,22 @@ const ListQuery = z.object({
   sort_order: z.enum(['asc', 'desc']).default('asc'),
 });
 
+/**
+ * Hono's JSON validator reads a body sent without a JSON content type (or none at
+ * all) as `{}`, so `POST /user/new` with no body would create an empty user.
+ */
+const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+  if (!/^application\/([\w.-]+\+)?json$/i.test(type)) throw badRequest('Send a JSON body with Content-Type: application/json.');
+  await next();
+});
+
 export const userRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
       path: '/user/new',
+      middleware: [requireJson] as const,
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
       security,
@@ -49,8 +80,32 @@ export const userRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      const user = await c.get('deps').users.create(actor, c.req.valid('json'));
-      return c.json({ ...publicUser(user), key: '', expires: null }, 200);
+      const deps = c.get('deps');
+      const { auto_create_key, key_alias, duration, send_invite_email: _invite, ...input } = c.req.valid('json');
+      const { user, join_errors } = await createUserWithDefaults(deps, actor, input);
+      // LiteLLM creates a personal key by default; a user limited to team models gets none.
+      let key: { secret: string; item: KeyItem } | null = null;
+      let key_error: string | null = null;
+      if (auto_create_key) {
+        if (user.models.includes(NO_DEFAULT_MODELS)) {
+          key_error = 'No key was created: this user has no default models and can only create keys inside a team.';
+        } else {
+          key = await deps.keys.generate(actor, { user_id: user.user_id, key_alias, duration });
+        }
+      }
+      return c.json(
+        {
+          ...publicUser(user),
+          key: key?.secret ?? '',
+          token: key?.item.token ?? null,
+          key_name: key?.item.key_name ?? null,
+          expires: key?.item.expires ?? null,
+          ...(key_error ? { key_error } : {}),
+          join_errors,
+          ...(join_errors.length ? { warning: `The user was created but could not join: ${join_errors.map((e) => `${e.team_id} (${e.message})`).join('; ')}` } : {}),
+        },
+        200,
+      );
     },
   )
   .openapi(
@@ -66,14 +121,17 @@ export const userRoutes = newRouter()
     async (c) => {
       const actor = requirePrincipal(c);
       const userId = c.req.valid('query').user_id ?? actor.userId;
-      const user = await c.get('deps').users.info(actor, userId);
-      return c.json({ user_id: user.user_id, user_info: publicUser(user), keys: [], teams: [] }, 200);
+      const deps = c.get('deps');
+      const user = await deps.users.info(actor, userId);
+      const [keys, teams] = await Promise.all([deps.keys.ofUser(user.user_id), deps.teams.list(actor, user.user_id)]);
+      return c.json({ user_id: user.user_id, user_info: publicUser(user), keys: keys.map(publicKey), teams: teams.map(publicTeam) }, 200);
     },
   )
   .openapi(
     createRoute({
       method: 'post',
       path: '/user/update',
+      middleware: [requireJson] as const,
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
       security,
@@ -90,6 +148,7 @@ export const userRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/user/delete',
+      middleware: [requireJson] as const,
       tags: ['users'],
       summary: 'Delete users with their memberships, keys and invitations (proxy admins)',
       security,

@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole of onramp on this machine, no AWS account needed.
+ * DynamoDB Local (data under ONRAMP_DATA_DIR), the local SES endpoint, and the
+ * same Hono app the Lambda runs, served on PORT. Ctrl-C stops everything.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from '../shared/config';
+import { createApp } from '../shared/http/app';
+import { randomToken } from '../shared/ids';
+import { buildDeps } from '../shared/services';
+import { ensureTable, localClient, startDynamoDb } from './dynamodb';
+import { startSes } from './ses';
+
+const env = process.env;
+const port = Number(env.PORT ?? 4000);
+const dataDir = resolve(env.ONRAMP_DATA_DIR ?? '.onramp-data');
+
+/** A secret kept in the data folder, so restarts keep the same master key and sessions. */
+function persistedSecret(file: string, make: () => string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const value = make();
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${signal}: stopping onramp…`);
+      void stopAll().then(() => process.exit(0));
+    });
+  }
+
+  try {
+    let dynamoEndpoint = env.ONRAMP_DYNAMODB_ENDPOINT;
+    if (!dynamoEndpoint) {
+      const dynamo = await startDynamoDb({ port: Number(env.ONRAMP_DYNAMODB_PORT ?? 8000), dataDir: join(dataDir, 'dynamodb') });
+      stops.push(dynamo.stop);
+      dynamoEndpoint = dynamo.endpoint;
+    }
+    let sesEndpoint = env.ONRAMP_SES_ENDPOINT;
+    if (!sesEndpoint) {
+      const ses = await startSes({ port: Number(env.ONRAMP_SES_PORT ?? 8005) });
+      stops.push(ses.stop);
+      sesEndpoint = ses.endpoint;
+    }
+    const generatedMasterKey = !env.ONRAMP_MASTER_KEY;
+    const config = loadConfig({
+      ...env,
+      ONRAMP_MASTER_KEY: env.ONRAMP_MASTER_KEY || persistedSecret('master-key', () => `sk-${randomToken(24)}`),
+      ONRAMP_JWT_SECRET: env.ONRAMP_JWT_SECRET || persistedSecret('jwt-secret', () => randomToken(48)),
+      ONRAMP_TABLE_NAME: env.ONRAMP_TABLE_NAME || 'onramp',
+      ONRAMP_SES_SENDER: env.ONRAMP_SES_SENDER || 'onramp@example.com',
+      PROXY_BASE_URL: env.PROXY_BASE_URL || `http://localhost:${port}`,
+      ONRAMP_DYNAMODB_ENDPOINT: dynamoEndpoint,
+      ONRAMP_SES_ENDPOINT: sesEndpoint,
+    });
+    const created = await ensureTable(localClient(dynamoEndpoint), config.tableName);
+    const deps = buildDeps(config);
+    const app = createApp(deps);
+    const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '127.0.0.1' });
+    stops.push(() => new Promise<void>((done) => server.close(() => done())));
+    await new Promise<void>((done, fail) => {
+      server.once('listening', done);
+      server.once('error', fail);
+    });
+
+    console.log(`
+onramp is running
+  API            ${config.proxyBaseUrl}
+  web pages      ${config.proxyBaseUrl}/ui   (sign in as "admin" with the master key)
+  OpenAPI        ${config.proxyBaseUrl}/openapi.json
+  sent email     ${sesEndpoint}   (local SES; JSON at ${sesEndpoint}/store)
+  DynamoDB       ${dynamoEndpoint}   table "${config.tableName}"${created ? ' (created)' : ''}
+  data folder    ${dataDir}
+  master key     ${config.masterKey}${generatedMasterKey ? `   (generated, kept in ${join(dataDir, 'master-key')})` : ''}
+Ctrl-C stops everything.`);
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+void main();

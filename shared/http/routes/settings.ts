@@ -1,0 +1,50 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { TEAM_ROLES } from '../../teams/model';
+import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
+import { requirePrincipal } from '../auth';
+import { newRouter } from '../router';
+import { DurationString, Id, jsonBody, ModelList, Money, okJson, security, UserRole } from '../schemas';
+
+const Patch = z
+  .object({
+    user_role: UserRole.optional(),
+    max_budget: Money.nullable().optional(),
+    budget_duration: DurationString.nullable().optional(),
+    models: ModelList.optional(),
+    teams: z
+      .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: Money.nullable().optional(), user_role: z.enum(TEAM_ROLES).optional() })]))
+      .max(50)
+      .optional(),
+  })
+  .openapi('InternalUserSettingsPatch');
+
+export const settingsRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/get/internal_user_settings',
+      tags: ['default user settings'],
+      summary: 'What every new internal user gets: role, budget, models, default teams',
+      security,
+      responses: okJson('The settings', 'InternalUserSettings'),
+    }),
+    async (c) => {
+      const values = await c.get('deps').settings.read(requirePrincipal(c));
+      return c.json({ values, field_schema: SETTINGS_FIELD_SCHEMA }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/update/internal_user_settings',
+      tags: ['default user settings'],
+      summary: 'Change the default user settings (proxy admins); teams must exist',
+      security,
+      request: { body: jsonBody(Patch) },
+      responses: okJson('The new settings', 'InternalUserSettingsUpdate'),
+    }),
+    async (c) => {
+      const settings = await c.get('deps').settings.update(requirePrincipal(c), c.req.valid('json'));
+      return c.json({ message: 'Internal user settings updated successfully', status: 'success', settings }, 200);
+    },
+  );

@@ -1,0 +1,52 @@
+import { withoutStorage } from '../db/view';
+import { randomToken, sha256Hex } from '../ids';
+import { badRequest } from '../errors';
+
+/** A virtual key as stored: only the SHA-256 of the secret, never the secret. */
+export type KeyItem = {
+  PK: string;
+  SK: string;
+  type: 'key';
+  /** SHA-256 hex of the full `sk-…` string (LiteLLM's `token`). */
+  token: string;
+  key_name: string;
+  key_alias: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  models: string[];
+  max_budget: number | null;
+  soft_budget: number | null;
+  spend: number;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  expires: string | null;
+  blocked: boolean;
+  metadata: Record<string, unknown>;
+  tpm_limit: number | null;
+  rpm_limit: number | null;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  updated_by: string;
+};
+
+/** A new secret: `sk-` and 256 random bits. */
+export const newKeySecret = (): string => `sk-${randomToken(32)}`;
+
+/** LiteLLM's display name: `sk-...` and the last four characters. */
+export const displayName = (secret: string): string => `sk-...${secret.slice(-4)}`;
+
+/** A key named in a request, as the raw `sk-…` secret or its SHA-256 hex. */
+export function tokenHashOf(keyOrHash: string, param = 'key'): string {
+  if (keyOrHash.startsWith('sk-')) return sha256Hex(keyOrHash);
+  if (/^[0-9a-f]{64}$/.test(keyOrHash)) return keyOrHash;
+  throw badRequest(`${param} must be a key (sk-…) or its token hash (64 hex characters).`, param);
+}
+
+export function publicKey(item: KeyItem) {
+  const view = withoutStorage(item) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
+  return {
+    ...view,
+    remaining_budget: item.max_budget === null ? null : Math.max(0, item.max_budget - item.spend),
+  };
+}

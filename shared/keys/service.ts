@@ -1,0 +1,330 @@
+import { isProxyAdmin, MASTER_KEY_USER_ID, readsEverything, type Principal } from '../auth/roles';
+import { expiresAt } from '../budgets/duration';
+import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
+import { indexKeys, keys, prefixes } from '../db/keys';
+import { mustExist, type Table, type TransactOp } from '../db/table';
+import { setAndRemove } from '../db/update';
+import { badRequest, forbidden, notFound, unauthenticated } from '../errors';
+import { sha256Hex } from '../ids';
+import { effectiveMemberBudget, type TeamItem } from '../teams/model';
+import type { Teams } from '../teams/service';
+import type { UserItem } from '../users/model';
+import type { Users } from '../users/service';
+import { assertKeyAccess, type KeyAction } from './access';
+import { displayName, newKeySecret, tokenHashOf, type KeyItem } from './model';
+
+/** `models: ["no-default-models"]` on a user: keys only inside a team. */
+export const NO_DEFAULT_MODELS = 'no-default-models';
+/** A model list containing this allows every model. */
+export const ALL_MODELS = 'all-proxy-models';
+
+export type KeyFields = {
+  models?: string[];
+  max_budget?: number | null;
+  soft_budget?: number | null;
+  budget_duration?: string | null;
+  duration?: string | null;
+  key_alias?: string | null;
+  metadata?: Record<string, unknown>;
+  tpm_limit?: number | null;
+  rpm_limit?: number | null;
+  blocked?: boolean;
+};
+
+export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: string | null; key?: string };
+export type UpdateInput = KeyFields & { key: string; team_id?: string | null; user_id?: string | null };
+
+export type KeyListQuery = { page: number; size: number; user_id?: string; team_id?: string; key_alias?: string };
+
+const aliasTaken = (alias: string) => `Key with alias "${alias}" already exists. Key aliases are unique.`;
+const keyNotFound = (hash: string) => notFound(`Key not found: ${hash.slice(0, 12)}… does not exist.`, 'key');
+
+/** Virtual keys: generation within a team's models and budgets, and their life cycle. */
+export class Keys {
+  constructor(
+    private readonly table: Table,
+    private readonly users: Users,
+    private readonly teams: Teams,
+    private readonly clock: () => Date,
+  ) {}
+
+  get(hash: string): Promise<KeyItem | undefined> {
+    return this.table.get<KeyItem>(keys.key(hash));
+  }
+
+  async require(keyOrHash: string): Promise<KeyItem> {
+    const hash = tokenHashOf(keyOrHash);
+    const item = await this.get(hash);
+    if (!item) throw keyNotFound(hash);
+    return item;
+  }
+
+  /** The key behind a Bearer `sk-…` credential, if it may be used now. */
+  async authenticate(secret: string): Promise<KeyItem> {
+    const item = await this.get(sha256Hex(secret));
+    if (!item) throw unauthenticated('Invalid API key: it does not match any key.');
+    if (item.blocked) throw unauthenticated(`Key is blocked: ${item.key_name}. Ask an admin to unblock it.`);
+    if (item.expires && Date.parse(item.expires) <= this.clock().getTime()) {
+      throw unauthenticated(`Key expired at ${item.expires}: ${item.key_name}.`);
+    }
+    return item;
+  }
+
+  private async teamOf(teamId: string | null | undefined): Promise<TeamItem | null> {
+    return teamId ? this.teams.require(teamId) : null;
+  }
+
+  private async check(actor: Principal, action: KeyAction, item: KeyItem): Promise<TeamItem | null> {
+    const team = item.team_id ? ((await this.teams.get(item.team_id)) ?? null) : null;
+    assertKeyAccess(actor, action, item.user_id, team);
+    return team;
+  }
+
+  /** Creates a key; the secret is returned here and never again. */
+  async generate(actor: Principal, input: GenerateInput): Promise<{ secret: string; item: KeyItem }> {
+    if (!isProxyAdmin(actor) && input.user_id && input.user_id !== actor.userId) {
+      throw forbidden('User can only create keys for themselves.');
+    }
+    const ownerId = input.user_id ?? (actor.userId === MASTER_KEY_USER_ID ? null : actor.userId);
+    const owner = ownerId ? await this.users.require(ownerId) : null;
+    const team = await this.teamOf(input.team_id);
+    assertKeyAccess(actor, 'generate', ownerId, team);
+    if (input.key !== undefined && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a custom key.');
+    if (team?.blocked) throw badRequest(`Team ${team.team_id} is blocked: no keys can be created in it.`, 'team_id');
+    if (!team && owner?.models.includes(NO_DEFAULT_MODELS)) {
+      throw badRequest(
+        `No team selected. ${owner.user_email ?? owner.user_id} has no default models and can only create keys inside a team: pass team_id (one of: ${[...(owner.teams ?? [])].sort().join(', ') || 'none yet — ask an admin to add you to a team'}).`,
+        'team_id',
+      );
+    }
+    const models = input.models ?? [];
+    await this.checkLimits({ models, max_budget: input.max_budget ?? null }, owner, team);
+
+    const now = this.clock();
+    const iso = now.toISOString();
+    const secret = input.key ?? newKeySecret();
+    const hash = sha256Hex(secret);
+    const key = keys.key(hash);
+    const alias = input.key_alias?.trim() || null;
+    const duration = input.duration ?? (team && ownerId ? team.team_member_key_duration : null);
+    const item: KeyItem & Guarded = {
+      ...key,
+      ...indexKeys.key(hash, iso, ownerId, team?.team_id ?? null),
+      type: 'key',
+      token: hash,
+      key_name: displayName(secret),
+      key_alias: alias,
+      user_id: ownerId,
+      team_id: team?.team_id ?? null,
+      models,
+      max_budget: input.max_budget ?? null,
+      soft_budget: input.soft_budget ?? null,
+      spend: 0,
+      ...budgetPeriod(key, input.budget_duration, now),
+      expires: duration ? expiresAt(duration, now).toISOString() : null,
+      blocked: input.blocked ?? false,
+      metadata: input.metadata ?? {},
+      tpm_limit: input.tpm_limit ?? null,
+      rpm_limit: input.rpm_limit ?? null,
+      created_at: iso,
+      updated_at: iso,
+      created_by: actor.userId,
+      updated_by: actor.userId,
+      ...(alias ? { unique_guards: [keys.keyAlias(alias)] } : {}),
+    };
+    await this.table.transact([
+      { put: item, condition: { expression: 'attribute_not_exists(PK)', onFail: () => badRequest('This key already exists.', 'key') } },
+      ...(alias ? [putGuard(keys.keyAlias(alias), key, 'key_alias', aliasTaken(alias), 'key_alias')] : []),
+      ...(team && ownerId ? [this.memberStillThere(team.team_id, ownerId)] : []),
+    ]);
+    return { secret, item };
+  }
+
+  /** A key's models must be within its team's (or its owner's), and its budget within theirs. */
+  private async checkLimits(k: { models: string[]; max_budget: number | null }, owner: UserItem | null, team: TeamItem | null) {
+    const allowed = team ? team.models : (owner?.models ?? []).filter((m) => m !== NO_DEFAULT_MODELS);
+    if (allowed.length > 0 && !allowed.includes(ALL_MODELS)) {
+      const outside = k.models.filter((m) => !allowed.includes(m));
+      if (outside.length > 0) {
+        throw badRequest(
+          `Model${outside.length > 1 ? 's' : ''} ${outside.join(', ')} not allowed ${team ? `in team ${team.team_id}` : `for user ${owner?.user_id}`}. Allowed models: ${allowed.join(', ')}.`,
+          'models',
+        );
+      }
+    }
+    if (k.max_budget === null) return;
+    const caps: Array<[string, number | null]> = [];
+    if (team) {
+      const membership = owner ? await this.teams.membership(team.team_id, owner.user_id) : undefined;
+      if (membership) caps.push([`your budget in team ${team.team_id}`, effectiveMemberBudget(membership, team)]);
+      caps.push([`team ${team.team_id}'s budget`, team.max_budget]);
+    } else if (owner) {
+      caps.push([`user ${owner.user_id}'s budget`, owner.max_budget]);
+    }
+    for (const [what, cap] of caps) {
+      if (cap !== null && k.max_budget > cap) {
+        throw badRequest(`max_budget ${k.max_budget} exceeds ${what} (${cap}).`, 'max_budget');
+      }
+    }
+  }
+
+  /** Fails the write if the owner left the team meanwhile. */
+  private memberStillThere(teamId: string, userId: string): TransactOp {
+    return {
+      check: keys.member(teamId, userId),
+      condition: mustExist(() => forbidden(`User=${userId} not assigned to team=${teamId}.`)),
+    };
+  }
+
+  async info(actor: Principal, keyOrHash: string): Promise<KeyItem> {
+    const item = await this.require(keyOrHash);
+    await this.check(actor, 'info', item);
+    return item;
+  }
+
+  async update(actor: Principal, input: UpdateInput): Promise<KeyItem> {
+    const item = await this.require(input.key);
+    const currentTeam = await this.check(actor, 'update', item);
+    const movesUser = input.user_id !== undefined && input.user_id !== item.user_id;
+    const movesTeam = input.team_id !== undefined && input.team_id !== item.team_id;
+    if ((movesUser || movesTeam) && !isProxyAdmin(actor)) {
+      throw forbidden('Only proxy admins can move a key to another user or team.');
+    }
+    const ownerId = movesUser ? (input.user_id ?? null) : item.user_id;
+    const owner = ownerId ? await this.users.require(ownerId) : null;
+    const team = movesTeam ? await this.teamOf(input.team_id) : currentTeam;
+    await this.checkLimits(
+      { models: input.models ?? item.models, max_budget: input.max_budget === undefined ? item.max_budget : input.max_budget },
+      owner,
+      team,
+    );
+
+    const now = this.clock();
+    const key = keys.key(item.token);
+    const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
+    const remove: string[] = [];
+    for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked'] as const) {
+      if (input[f] !== undefined) set[f] = input[f];
+    }
+    if (input.budget_duration !== undefined) {
+      Object.assign(set, budgetPeriod(key, input.budget_duration, now));
+      if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);
+    }
+    if (input.duration !== undefined) set.expires = input.duration ? expiresAt(input.duration, now).toISOString() : null;
+    if (movesUser || movesTeam) {
+      const ix = indexKeys.key(item.token, item.created_at, ownerId, team?.team_id ?? null);
+      Object.assign(set, { user_id: ownerId, team_id: team?.team_id ?? null }, ix);
+      if (!ownerId) remove.push('GSI2PK', 'GSI2SK');
+      if (!team) remove.push('GSI3PK', 'GSI3SK');
+    }
+    const ops: TransactOp[] = [];
+    if (input.key_alias !== undefined) {
+      const alias = input.key_alias?.trim() || null;
+      if (alias !== item.key_alias) {
+        set.key_alias = alias;
+        set.unique_guards = alias ? [keys.keyAlias(alias)] : [];
+        if (alias) ops.push(putGuard(keys.keyAlias(alias), key, 'key_alias', aliasTaken(alias), 'key_alias'));
+        if (item.key_alias) ops.push({ delete: keys.keyAlias(item.key_alias) });
+      }
+    }
+    if (team && ownerId && (movesUser || movesTeam)) ops.push(this.memberStillThere(team.team_id, ownerId));
+    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove), condition: mustExist(() => keyNotFound(item.token)) } }, ...ops]);
+    return (await this.get(item.token))!;
+  }
+
+  /** Deletes keys named by secret/hash or by alias; all are checked before any is deleted. */
+  async delete(actor: Principal, ids: { keys?: string[]; key_aliases?: string[] }): Promise<string[]> {
+    const items: KeyItem[] = [];
+    for (const k of ids.keys ?? []) items.push(await this.require(k));
+    for (const alias of ids.key_aliases ?? []) items.push(await this.byAlias(alias));
+    for (const item of items) await this.check(actor, 'delete', item);
+    const ops = items.flatMap((i) => deleteWithGuards(i as KeyItem & Guarded));
+    for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+    return items.map((i) => i.token);
+  }
+
+  async byAlias(alias: string): Promise<KeyItem> {
+    const guard = await this.table.get<{ owner_pk: string }>(keys.keyAlias(alias));
+    const item = guard ? await this.get(guard.owner_pk.slice('KEY#'.length)) : undefined;
+    if (!item) throw notFound(`Key with alias "${alias}" not found.`, 'key_aliases');
+    return item;
+  }
+
+  /**
+   * A new secret for the same key: its record (alias, budgets, spend, owner,
+   * history) moves to the new hash in one transaction and the old secret stops working.
+   */
+  async regenerate(actor: Principal, keyOrHash: string, changes: KeyFields = {}): Promise<{ secret: string; item: KeyItem }> {
+    const old = await this.require(keyOrHash);
+    await this.check(actor, 'regenerate', old);
+    const now = this.clock().toISOString();
+    const secret = newKeySecret();
+    const hash = sha256Hex(secret);
+    const key = keys.key(hash);
+    const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, GSI4PK: _g, GSI4SK: _h, ...rest } = old as KeyItem & Record<string, unknown>;
+    const item = {
+      ...rest,
+      ...key,
+      ...indexKeys.key(hash, old.created_at, old.user_id, old.team_id),
+      ...(old.budget_reset_at ? indexKeys.budgetReset(old.budget_reset_at, key.PK, key.SK) : {}),
+      token: hash,
+      key_name: displayName(secret),
+      ...(changes.models !== undefined ? { models: changes.models } : {}),
+      ...(changes.max_budget !== undefined ? { max_budget: changes.max_budget } : {}),
+      ...(changes.duration !== undefined ? { expires: changes.duration ? expiresAt(changes.duration, this.clock()).toISOString() : null } : {}),
+      regenerated_from: [...(((old as Record<string, unknown>).regenerated_from as string[]) ?? []), old.token].slice(-10),
+      updated_at: now,
+      updated_by: actor.userId,
+    } as KeyItem & Guarded;
+    const team = old.team_id ? ((await this.teams.get(old.team_id)) ?? null) : null;
+    const owner = old.user_id ? ((await this.users.get(old.user_id)) ?? null) : null;
+    await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
+    await this.table.transact([
+      { delete: keys.key(old.token), condition: mustExist(() => keyNotFound(old.token)) },
+      { put: item },
+      ...(old.key_alias ? [{ put: { ...keys.keyAlias(old.key_alias), type: 'key_alias', owner_pk: key.PK, owner_sk: key.SK } }] : []),
+    ]);
+    return { secret, item };
+  }
+
+  async setBlocked(actor: Principal, keyOrHash: string, blocked: boolean): Promise<KeyItem> {
+    const item = await this.require(keyOrHash);
+    await this.check(actor, blocked ? 'block' : 'unblock', item);
+    return this.table.update<KeyItem>(keys.key(item.token), {
+      ...setAndRemove({ blocked, updated_at: this.clock().toISOString(), updated_by: actor.userId }, []),
+      condition: mustExist(() => keyNotFound(item.token)),
+    });
+  }
+
+  /** A user's own keys (one Query on the user's index). */
+  ofUser(userId: string): Promise<KeyItem[]> {
+    return this.table.queryAll<KeyItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.keyOf });
+  }
+
+  async list(actor: Principal, q: KeyListQuery) {
+    let items: KeyItem[];
+    if (readsEverything(actor)) {
+      items = q.user_id
+        ? await this.ofUser(q.user_id)
+        : q.team_id
+          ? await this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${q.team_id}`, skPrefix: prefixes.keyOf })
+          : await this.table.queryAll<KeyItem>({ index: 'GSI1', pk: 'KEYS' });
+    } else if (q.team_id && (await this.teams.get(q.team_id))?.members?.[actor.userId]?.role === 'admin') {
+      items = await this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${q.team_id}`, skPrefix: prefixes.keyOf });
+    } else {
+      if (q.user_id && q.user_id !== actor.userId) throw forbidden('You can only list your own keys.');
+      items = await this.ofUser(actor.userId);
+    }
+    const filtered = items.filter(
+      (k) => (!q.user_id || k.user_id === q.user_id) && (!q.team_id || k.team_id === q.team_id) && (!q.key_alias || k.key_alias === q.key_alias),
+    );
+    const start = (q.page - 1) * q.size;
+    return {
+      keys: filtered.slice(start, start + q.size),
+      total_count: filtered.length,
+      current_page: q.page,
+      total_pages: Math.max(1, Math.ceil(filtered.length / q.size)),
+    };
+  }
+}

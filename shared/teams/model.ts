@@ -1,0 +1,88 @@
+import { withoutStorage } from '../db/view';
+
+export const TEAM_ROLES = ['admin', 'user'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+/** Key routes a team can open to its plain members (LiteLLM's `team_member_permissions`). */
+export const TEAM_MEMBER_PERMISSIONS = [
+  '/key/generate',
+  '/key/update',
+  '/key/delete',
+  '/key/regenerate',
+  '/key/block',
+  '/key/unblock',
+  '/key/info',
+  '/key/list',
+  '/key/health',
+] as const;
+export type TeamMemberPermission = (typeof TEAM_MEMBER_PERMISSIONS)[number];
+/** LiteLLM's default for new teams. */
+export const DEFAULT_TEAM_MEMBER_PERMISSIONS: TeamMemberPermission[] = ['/key/info', '/key/health'];
+
+export type MemberSummary = { user_id: string; user_email: string | null; role: TeamRole };
+
+export type TeamItem = {
+  PK: string;
+  SK: string;
+  type: 'team';
+  team_id: string;
+  team_alias: string | null;
+  models: string[];
+  max_budget: number | null;
+  spend: number;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  tpm_limit: number | null;
+  rpm_limit: number | null;
+  blocked: boolean;
+  metadata: Record<string, unknown>;
+  team_member_permissions: TeamMemberPermission[];
+  team_member_budget: number | null;
+  team_member_budget_duration: string | null;
+  team_member_key_duration: string | null;
+  /** user id → summary; kept in the same transactions as the membership items. */
+  members: Record<string, MemberSummary>;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  updated_by: string;
+};
+
+/** A user's place in a team, with its own budget (LiteLLM's team_membership). */
+export type MembershipItem = {
+  PK: string;
+  SK: string;
+  type: 'member';
+  team_id: string;
+  user_id: string;
+  user_email: string | null;
+  role: TeamRole;
+  /** Null means the team's `team_member_budget`. */
+  max_budget_in_team: number | null;
+  spend: number;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/** The team as LiteLLM shows it: `members_with_roles` instead of the internal map. */
+export function publicTeam(team: TeamItem) {
+  const { members, ...rest } = withoutStorage(team) as TeamItem;
+  return { ...rest, members_with_roles: Object.values(members ?? {}).sort((a, b) => a.user_id.localeCompare(b.user_id)) };
+}
+
+/** A membership as shown in `/team/info` `team_memberships`, with the budget that applies. */
+export function publicMembership(m: MembershipItem, team: TeamItem) {
+  const limit = effectiveMemberBudget(m, team);
+  return {
+    ...withoutStorage(m),
+    litellm_budget_table: { max_budget: limit, budget_duration: m.budget_duration, budget_reset_at: m.budget_reset_at },
+    max_budget: limit,
+    remaining_budget: limit === null ? null : Math.max(0, limit - m.spend),
+  };
+}
+
+/** A member's budget in a team: their own if set, else the team's per-member budget. */
+export const effectiveMemberBudget = (m: Pick<MembershipItem, 'max_budget_in_team'>, team: Pick<TeamItem, 'team_member_budget'>) =>
+  m.max_budget_in_team ?? team.team_member_budget;

@@ -1,0 +1,359 @@
+import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
+import { indexKeys, keys, prefixes } from '../db/keys';
+import { mustExist, type Table, type TransactOp } from '../db/table';
+import { setAndRemove } from '../db/update';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { newUuid } from '../ids';
+import type { UserItem } from '../users/model';
+import type { Users } from '../users/service';
+import {
+  DEFAULT_TEAM_MEMBER_PERMISSIONS,
+  effectiveMemberBudget,
+  type MembershipItem,
+  type TeamItem,
+  type TeamMemberPermission,
+  type TeamRole,
+} from './model';
+
+export type TeamInput = {
+  team_alias?: string | null;
+  models?: string[];
+  max_budget?: number | null;
+  budget_duration?: string | null;
+  tpm_limit?: number | null;
+  rpm_limit?: number | null;
+  blocked?: boolean;
+  metadata?: Record<string, unknown>;
+  team_member_permissions?: TeamMemberPermission[];
+  team_member_budget?: number | null;
+  team_member_budget_duration?: string | null;
+  team_member_key_duration?: string | null;
+};
+
+export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
+
+const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
+const teamNotFound = (teamId: string) => notFound(`Team not found, passed team_id=${teamId}`, 'team_id');
+
+/** Teams, their members and member permissions. */
+export class Teams {
+  constructor(
+    private readonly table: Table,
+    private readonly users: Users,
+    private readonly clock: () => Date,
+  ) {}
+
+  get(teamId: string): Promise<TeamItem | undefined> {
+    return this.table.get<TeamItem>(keys.team(teamId));
+  }
+
+  async require(teamId: string): Promise<TeamItem> {
+    const team = await this.get(teamId);
+    if (!team) throw teamNotFound(teamId);
+    return team;
+  }
+
+  membership(teamId: string, userId: string): Promise<MembershipItem | undefined> {
+    return this.table.get<MembershipItem>(keys.member(teamId, userId));
+  }
+
+  members(teamId: string): Promise<MembershipItem[]> {
+    return this.table.queryAll<MembershipItem>({ pk: `TEAM#${teamId}`, skPrefix: prefixes.member });
+  }
+
+  /** The user's memberships, one Query on the user's index. */
+  membershipsOf(userId: string): Promise<MembershipItem[]> {
+    return this.table.queryAll<MembershipItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.teamOfUser });
+  }
+
+  /** Proxy admins, and the team's own admins, manage a team's members, permissions and keys. */
+  async canManage(actor: Principal, team: TeamItem): Promise<boolean> {
+    if (isProxyAdmin(actor)) return true;
+    return team.members?.[actor.userId]?.role === 'admin';
+  }
+
+  private async requireManager(actor: Principal, team: TeamItem): Promise<void> {
+    if (!(await this.canManage(actor, team))) {
+      throw forbidden(`Only proxy admins and admins of team ${team.team_id} can manage its members and permissions.`);
+    }
+  }
+
+  private requireReader(actor: Principal, team: TeamItem): void {
+    if (readsEverything(actor) || team.members?.[actor.userId]) return;
+    throw forbidden(`You are not a member of team ${team.team_id}.`);
+  }
+
+  async create(actor: Principal, input: TeamInput & { team_id?: string; members_with_roles?: MemberRef[] }): Promise<TeamItem> {
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create teams.');
+    const now = this.clock();
+    const iso = now.toISOString();
+    const teamId = input.team_id ?? newUuid();
+    const key = keys.team(teamId);
+    const alias = input.team_alias?.trim() || null;
+    const team: TeamItem & Guarded = {
+      ...key,
+      ...indexKeys.team(teamId, iso),
+      type: 'team',
+      team_id: teamId,
+      team_alias: alias,
+      models: input.models ?? [],
+      max_budget: input.max_budget ?? null,
+      spend: 0,
+      ...budgetPeriod(key, input.budget_duration, now),
+      tpm_limit: input.tpm_limit ?? null,
+      rpm_limit: input.rpm_limit ?? null,
+      blocked: input.blocked ?? false,
+      metadata: input.metadata ?? {},
+      team_member_permissions: input.team_member_permissions ?? [...DEFAULT_TEAM_MEMBER_PERMISSIONS],
+      team_member_budget: input.team_member_budget ?? null,
+      team_member_budget_duration: input.team_member_budget_duration ?? null,
+      team_member_key_duration: input.team_member_key_duration ?? null,
+      members: {},
+      created_at: iso,
+      updated_at: iso,
+      created_by: actor.userId,
+      updated_by: actor.userId,
+      ...(alias ? { unique_guards: [keys.teamAlias(alias)] } : {}),
+    };
+    const wanted = new Map<string, { user: UserItem; role: TeamRole }>();
+    for (const ref of input.members_with_roles ?? []) {
+      const user = await this.users.resolve(ref.user_id, ref.user_email);
+      wanted.set(user.user_id, { user, role: ref.role ?? 'user' });
+    }
+    // The creator administers the team, as in LiteLLM (the master key is not a user).
+    const creator = await this.users.get(actor.userId);
+    if (creator && !wanted.has(creator.user_id)) wanted.set(creator.user_id, { user: creator, role: 'admin' });
+    for (const { user, role } of wanted.values()) team.members[user.user_id] = summary(user, role);
+
+    await this.table.transact([
+      { put: team, condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflict(`Team id ${teamId} already exists.`, 'team_id') } },
+      ...(alias ? [putGuard(keys.teamAlias(alias), key, 'team_alias', aliasTaken(alias), 'team_alias')] : []),
+      ...[...wanted.values()].flatMap(({ user, role }) => this.memberOps(team, user, role, null, now, { teamExists: false })),
+    ]);
+    return team;
+  }
+
+  /**
+   * The writes that put a user in a team: the membership item (with its own budget
+   * period), the team's member summary and the user's team list, all conditional.
+   */
+  memberOps(team: TeamItem, user: UserItem, role: TeamRole, maxBudgetInTeam: number | null, now: Date, opts = { teamExists: true }): TransactOp[] {
+    const iso = now.toISOString();
+    const memberKey = keys.member(team.team_id, user.user_id);
+    const membership: MembershipItem = {
+      ...memberKey,
+      ...indexKeys.member(team.team_id, user.user_id),
+      type: 'member',
+      team_id: team.team_id,
+      user_id: user.user_id,
+      user_email: user.user_email,
+      role,
+      max_budget_in_team: maxBudgetInTeam,
+      spend: 0,
+      ...budgetPeriod(memberKey, team.team_member_budget_duration, now),
+      created_at: iso,
+      updated_at: iso,
+    };
+    const ops: TransactOp[] = [
+      {
+        put: membership,
+        condition: {
+          expression: 'attribute_not_exists(PK)',
+          onFail: () => conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${team.team_id}.`, 'member'),
+        },
+      },
+      {
+        update: keys.user(user.user_id),
+        change: {
+          expression: 'ADD #teams :team',
+          names: { '#teams': 'teams' },
+          values: { ':team': new Set([team.team_id]) },
+          condition: mustExist(() => notFound(`User ${user.user_id} not found`, 'user_id')),
+        },
+      },
+    ];
+    if (opts.teamExists) {
+      ops.push({
+        update: keys.team(team.team_id),
+        change: {
+          expression: 'SET #members.#uid = :summary, updated_at = :now',
+          names: { '#members': 'members', '#uid': user.user_id },
+          values: { ':summary': summary(user, role), ':now': iso },
+          condition: mustExist(() => teamNotFound(team.team_id)),
+        },
+      });
+    }
+    return ops;
+  }
+
+  /** Puts the user in the team now (one transaction). */
+  transactMemberOps(team: TeamItem, user: UserItem, role: TeamRole, maxBudgetInTeam: number | null): Promise<void> {
+    return this.table.transact(this.memberOps(team, user, role, maxBudgetInTeam, this.clock()));
+  }
+
+  async info(actor: Principal, teamId: string) {
+    const team = await this.require(teamId);
+    this.requireReader(actor, team);
+    const [memberships, teamKeys] = await Promise.all([
+      this.members(teamId),
+      this.table.queryAll<Record<string, unknown>>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
+    ]);
+    return { team, memberships, keys: teamKeys };
+  }
+
+  async list(actor: Principal, userId?: string): Promise<TeamItem[]> {
+    if (!readsEverything(actor) && userId && userId !== actor.userId) {
+      throw forbidden('You can only list your own teams.');
+    }
+    if (!readsEverything(actor) || userId) {
+      const ids = (await this.membershipsOf(userId ?? actor.userId)).map((m) => m.team_id);
+      const teams = await this.table.batchGet<TeamItem>(ids.map((id) => keys.team(id)));
+      return teams.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    }
+    return this.table.queryAll<TeamItem>({ index: 'GSI1', pk: 'TEAMS' });
+  }
+
+  async update(actor: Principal, teamId: string, input: TeamInput): Promise<TeamItem> {
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can update teams.');
+    const team = await this.require(teamId);
+    const now = this.clock();
+    const key = keys.team(teamId);
+    const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
+    const remove: string[] = [];
+    const ops: TransactOp[] = [];
+    for (const [field, value] of Object.entries(input)) {
+      if (value === undefined || field === 'budget_duration' || field === 'team_alias') continue;
+      set[field] = value;
+    }
+    if (input.budget_duration !== undefined) {
+      Object.assign(set, budgetPeriod(key, input.budget_duration, now));
+      if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);
+    }
+    if (input.team_alias !== undefined) {
+      const alias = input.team_alias?.trim() || null;
+      if (alias?.toLowerCase() !== team.team_alias?.toLowerCase()) {
+        set.team_alias = alias;
+        set.unique_guards = alias ? [keys.teamAlias(alias)] : [];
+        if (alias) ops.push(putGuard(keys.teamAlias(alias), key, 'team_alias', aliasTaken(alias), 'team_alias'));
+        if (team.team_alias) ops.push({ delete: keys.teamAlias(team.team_alias) });
+      }
+    }
+    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
+    return this.require(teamId);
+  }
+
+  /**
+   * Deletes teams with their keys and memberships (and the team from each member's
+   * list). The team item goes last, so an interrupted delete is finished by repeating it.
+   */
+  async delete(actor: Principal, teamIds: string[]): Promise<string[]> {
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete teams.');
+    const teams = await Promise.all(teamIds.map((id) => this.require(id)));
+    for (const team of teams) {
+      const teamKeys = await this.table.queryAll<{ PK: string; SK: string } & Guarded>({ index: 'GSI3', pk: `TEAM#${team.team_id}`, skPrefix: prefixes.keyOf });
+      const memberships = await this.members(team.team_id);
+      // Only users that still exist get the team taken off their list (an update would create the others).
+      const existing = new Set((await this.table.batchGet<UserItem>(memberships.map((m) => keys.user(m.user_id)))).map((u) => u.user_id));
+      const ops: TransactOp[] = [
+        ...teamKeys.flatMap((k) => deleteWithGuards(k)),
+        ...memberships.flatMap((m) => [
+          { delete: keys.member(team.team_id, m.user_id) },
+          ...(existing.has(m.user_id) ? [removeTeamFromUser(team.team_id, m.user_id)] : []),
+        ]),
+      ];
+      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transact(deleteWithGuards(team as TeamItem & Guarded));
+    }
+    return teams.map((t) => t.team_id);
+  }
+
+  /** Adds members by id or email; a new email creates the user (as LiteLLM does). */
+  async addMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null) {
+    const team = await this.require(teamId);
+    await this.requireManager(actor, team);
+    if (maxBudgetInTeam !== null && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
+    const added: MembershipItem[] = [];
+    for (const ref of refs) {
+      if (!ref.user_id && !ref.user_email) throw badRequest('Each member needs user_id or user_email.', 'member');
+      let user = ref.user_id ? await this.users.get(ref.user_id) : await this.users.byEmail(ref.user_email!);
+      if (!user && ref.user_id) throw notFound(`User ${ref.user_id} not found`, 'member.user_id');
+      user ??= await this.users.createRecord(actor.userId, { user_email: ref.user_email!, user_role: 'internal_user' });
+      await this.transactMemberOps(team, user, ref.role ?? 'user', maxBudgetInTeam);
+      added.push((await this.membership(teamId, user.user_id))!);
+    }
+    return { team: await this.require(teamId), added };
+  }
+
+  async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {
+    const team = await this.require(teamId);
+    await this.requireManager(actor, team);
+    const user = await this.users.resolve(ref.user_id, ref.user_email);
+    if (!team.members?.[user.user_id]) throw notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id');
+    // The member's keys in this team go first; the membership last, so a retry finishes the job.
+    const owned = await this.table.queryAll<{ PK: string; SK: string; team_id?: string } & Guarded>({ index: 'GSI2', pk: `USER#${user.user_id}`, skPrefix: prefixes.keyOf });
+    const keyOps = owned.filter((k) => k.team_id === teamId).flatMap((k) => deleteWithGuards(k));
+    for (let i = 0; i < keyOps.length; i += 90) await this.table.transact(keyOps.slice(i, i + 90));
+    await this.table.transact([
+      { delete: keys.member(teamId, user.user_id) },
+      removeTeamFromUser(teamId, user.user_id),
+      {
+        update: keys.team(teamId),
+        change: { expression: 'REMOVE #members.#uid SET updated_at = :now', names: { '#members': 'members', '#uid': user.user_id }, values: { ':now': this.clock().toISOString() } },
+      },
+    ]);
+    return this.require(teamId);
+  }
+
+  async updateMember(actor: Principal, teamId: string, ref: MemberRef & { max_budget_in_team?: number | null }) {
+    const team = await this.require(teamId);
+    await this.requireManager(actor, team);
+    if (ref.max_budget_in_team !== undefined && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
+    const user = await this.users.resolve(ref.user_id, ref.user_email);
+    const now = this.clock().toISOString();
+    const memberSet: Record<string, unknown> = { updated_at: now };
+    if (ref.role) memberSet.role = ref.role;
+    if (ref.max_budget_in_team !== undefined) memberSet.max_budget_in_team = ref.max_budget_in_team;
+    const ops: TransactOp[] = [
+      {
+        update: keys.member(teamId, user.user_id),
+        change: { ...setAndRemove(memberSet, []), condition: mustExist(() => notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id')) },
+      },
+    ];
+    if (ref.role) {
+      ops.push({
+        update: keys.team(teamId),
+        change: { expression: 'SET #members.#uid.#role = :role, updated_at = :now', names: { '#members': 'members', '#uid': user.user_id, '#role': 'role' }, values: { ':role': ref.role, ':now': now } },
+      });
+    }
+    await this.table.transact(ops);
+    const membership = (await this.membership(teamId, user.user_id))!;
+    return { team_id: teamId, user_id: user.user_id, role: membership.role, max_budget_in_team: effectiveMemberBudget(membership, team) };
+  }
+
+  async permissions(actor: Principal, teamId: string) {
+    const team = await this.require(teamId);
+    this.requireReader(actor, team);
+    return team;
+  }
+
+  async updatePermissions(actor: Principal, teamId: string, permissions: TeamMemberPermission[]): Promise<TeamItem> {
+    const team = await this.require(teamId);
+    await this.requireManager(actor, team);
+    await this.table.update(keys.team(teamId), {
+      ...setAndRemove({ team_member_permissions: [...new Set(permissions)], updated_at: this.clock().toISOString(), updated_by: actor.userId }, []),
+      condition: mustExist(() => teamNotFound(teamId)),
+    });
+    return this.require(teamId);
+  }
+}
+
+const summary = (user: UserItem, role: TeamRole) => ({ user_id: user.user_id, user_email: user.user_email, role });
+
+function removeTeamFromUser(teamId: string, userId: string): TransactOp {
+  return {
+    update: keys.user(userId),
+    change: { expression: 'DELETE #teams :team', names: { '#teams': 'teams' }, values: { ':team': new Set([teamId]) } },
+  };
+}

@@ -3,6 +3,8 @@ import { SessionSigner } from './auth/session';
 import type { Config } from './config';
 import { createDocumentClient, Table } from './db/table';
 import { SesMailer, type Mailer } from './email/mailer';
+import { Gateway } from './budgets/gateway';
+import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
@@ -19,6 +21,8 @@ export type Deps = {
   keys: Keys;
   settings: Settings;
   logins: Logins;
+  gateway: Gateway;
+  budgetReset: BudgetReset;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -40,6 +44,8 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     keys: new Keys(table, users, teams, clock),
     settings: new Settings(table, teams, clock),
     logins: new Logins(table, users, config.masterKey, clock),
+    gateway: new Gateway(table, clock),
+    budgetReset: new BudgetReset(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

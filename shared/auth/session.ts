@@ -49,3 +49,57 @@ export class SessionSigner {
     }
   }
 }
+
+const ONBOARDING_AUDIENCE = 'onramp-onboarding';
+/** How long a token from /onboarding/get_token may be used to claim its invitation. */
+export const ONBOARDING_TOKEN_MINUTES = 15;
+
+/** What an onboarding token proves: who may set a password, through which invitation (its id's SHA-256). */
+export type OnboardingGrant = { userId: string; invitationHash: string; expiresAt: Date };
+
+/**
+ * Short-lived tokens handed out by `/onboarding/get_token` and required by
+ * `/onboarding/claim_token`. Same secret and algorithm as sessions but their own
+ * audience, so neither kind of token is accepted in place of the other.
+ */
+export class OnboardingSigner {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(userId: string, invitationHash: string, now = new Date()): Promise<{ token: string; grant: OnboardingGrant }> {
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = iat + ONBOARDING_TOKEN_MINUTES * 60;
+    const token = await new SignJWT({ inv: invitationHash })
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setAudience(ONBOARDING_AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, grant: { userId, invitationHash, expiresAt: new Date(exp * 1000) } };
+  }
+
+  /**
+   * Returns the grant, or null for any token that is not a current onboarding token of ours.
+   * @param now checked against `exp` (the app's clock, so tests can move time).
+   */
+  async verify(token: string, now = new Date()): Promise<OnboardingGrant | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALG],
+        issuer: ISSUER,
+        audience: ONBOARDING_AUDIENCE,
+        requiredClaims: ['sub', 'exp', 'inv'],
+        currentDate: now,
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.inv !== 'string' || typeof payload.exp !== 'number') return null;
+      return { userId: payload.sub, invitationHash: payload.inv, expiresAt: new Date(payload.exp * 1000) };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -5,7 +5,9 @@ import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
 import { newRouter } from './router';
 import { healthRoutes } from './routes/health';
+import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
+import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
 import { teamRoutes } from './routes/teams';
@@ -30,6 +32,8 @@ export function createApp(deps: Deps) {
 
   app.route('/', healthRoutes);
   app.route('/', loginRoutes);
+  app.route('/', invitationRoutes);
+  app.route('/', onboardingRoutes);
   app.route('/', userRoutes);
   app.route('/', teamRoutes);
   app.route('/', keyRoutes);

@@ -7,8 +7,12 @@ import { forbidden, unauthenticated } from '../errors';
 import type { AppEnv } from './env';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Hot-path routes that authenticate with the virtual key themselves, in the same read as their budget check. */
+const GATEWAY_PATHS = new Set(['/spend/authorize', '/spend/record']);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
+/** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form). */
+const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token']);
 
 /**
  * Resolves the caller once per request: the master key, a virtual key, or a
@@ -23,12 +27,13 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const deps = c.get('deps');
   c.set('principal', null);
   c.set('session', null);
+  if (GATEWAY_PATHS.has(c.req.path)) return next();
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
     c.set('principal', await principalForBearer(c.get('deps'), bearer));
     return next();
   }
-  const cookie = getCookie(c, SESSION_COOKIE);
+  const cookie = SIGN_IN_PATHS.has(c.req.path) ? undefined : getCookie(c, SESSION_COOKIE);
   if (cookie) {
     const session = await deps.sessions.verify(cookie);
     const principal = session ? await principalForUser(deps, session.userId, 'session') : null;

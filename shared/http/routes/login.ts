@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
 import type { AppEnv } from '../env';
 import { newRouter } from '../router';
+import { setSessionCookie } from '../session-cookie';
 import { errorResponses, jsonBody } from '../schemas';
 
 const Credentials = z.object({
@@ -11,19 +12,10 @@ const Credentials = z.object({
   password: z.string().min(1).max(1024),
 });
 
-/** Signs the user in: issues the session JWT and sets it as an HttpOnly cookie. */
+/** Signs the user in: checks the credentials, then sets the session cookie. */
 async function startSession(c: Context<AppEnv>, username: string, password: string) {
-  const deps = c.get('deps');
-  const userId = await deps.logins.verify(username, password);
-  const { token, session } = await deps.sessions.issue(userId, deps.clock());
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: new URL(c.req.url).protocol === 'https:' || (deps.config.proxyBaseUrl ?? '').startsWith('https:'),
-    path: '/',
-    expires: session.expiresAt,
-  });
-  return { token, session };
+  const userId = await c.get('deps').logins.verify(username, password);
+  return setSessionCookie(c, userId);
 }
 
 /** Where a signed-out browser goes: PROXY_LOGOUT_URL when set, else the sign-in page. */

@@ -6,6 +6,8 @@ import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { publicTeam, TEAM_ROLES } from '../../teams/model';
 import { publicUser } from '../../users/model';
 import { createUserWithDefaults } from '../../users/onboarding';
+import { sendInviteForNewUser } from '../../invitations/service';
+import { publicBaseUrl } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { newRouter } from '../router';
@@ -81,7 +83,7 @@ export const userRoutes = newRouter()
     async (c) => {
       const actor = requirePrincipal(c);
       const deps = c.get('deps');
-      const { auto_create_key, key_alias, duration, send_invite_email: _invite, ...input } = c.req.valid('json');
+      const { auto_create_key, key_alias, duration, send_invite_email, ...input } = c.req.valid('json');
       const { user, join_errors } = await createUserWithDefaults(deps, actor, input);
       // LiteLLM creates a personal key by default; a user limited to team models gets none.
       let key: { secret: string; item: KeyItem } | null = null;
@@ -101,6 +103,7 @@ export const userRoutes = newRouter()
           key_name: key?.item.key_name ?? null,
           expires: key?.item.expires ?? null,
           ...(key_error ? { key_error } : {}),
+          ...(send_invite_email ? { invitation: await sendInviteForNewUser(deps, actor, user.user_id, publicBaseUrl(c)) } : {}),
           join_errors,
           ...(join_errors.length ? { warning: `The user was created but could not join: ${join_errors.map((e) => `${e.team_id} (${e.message})`).join('; ')}` } : {}),
         },

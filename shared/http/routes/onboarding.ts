@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { claimInvitation, joinDefaultTeamsAfterClaim, onboardingToken } from '../../invitations/service';
+import { badRequest } from '../../errors';
+import { publicUser } from '../../users/model';
+import { newRouter } from '../router';
+import { Id, okJson } from '../schemas';
+import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { InvitationId } from './invitations';
+
+const ClaimBody = z
+  .object({
+    invitation_link: InvitationId,
+    user_id: Id,
+    password: z.string().max(1024),
+    token: z.string().min(1).max(4096).optional().openapi({ description: 'the token from /onboarding/get_token' }),
+  })
+  .openapi('ClaimTokenRequest');
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
+const FORM_TYPE = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+
+export const onboardingRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/onboarding/get_token',
+      tags: ['onboarding'],
+      summary:
+        'Check an invitation link (anonymous) and get a 15-minute token for /onboarding/claim_token. Marks nothing as used',
+      request: { query: z.object({ invite_link: InvitationId }) },
+      responses: okJson('The invited user and the claim token', 'OnboardingTokenResponse', {
+        login_url: z.string(),
+        token: z.string(),
+        user_email: z.string().nullable(),
+        user_id: z.string(),
+      }),
+    }),
+    async (c) => {
+      const start = await onboardingToken(c.get('deps'), c.req.valid('query').invite_link, publicBaseUrl(c));
+      return c.json(start, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/onboarding/claim_token',
+      tags: ['onboarding'],
+      summary:
+        'Set the password through an invitation link (single use) and sign in (sets the session cookie). Send the token ' +
+        'from /onboarding/get_token in the body field "token", as JSON or as a form (a Bearer header is taken as a sign-in credential)',
+      request: {
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: ClaimBody },
+            'application/x-www-form-urlencoded': { schema: ClaimBody },
+          },
+        },
+      },
+      responses: okJson('The user, without password', 'ClaimTokenResponse'),
+    }),
+    async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      const body = JSON_TYPE.test(type) ? c.req.valid('json') : FORM_TYPE.test(type) ? c.req.valid('form') : undefined;
+      if (!body) throw badRequest('Send invitation_link, user_id, password and token as JSON or as a form.');
+      const deps = c.get('deps');
+      const claimed = await claimInvitation(deps, body);
+      const join_errors = await joinDefaultTeamsAfterClaim(deps, claimed.user_id);
+      await setSessionCookie(c, claimed.user_id);
+      return c.json({ ...publicUser(await deps.users.require(claimed.user_id)), join_errors }, 200);
+    },
+  );

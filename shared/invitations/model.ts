@@ -1,0 +1,58 @@
+import { withoutStorage } from '../db/view';
+import { sha256Hex } from '../ids';
+
+/** An invitation is valid for exactly this long after it is created. */
+export const INVITATION_VALID_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * An invitation as stored. The invitation id is the secret in the emailed link,
+ * so only its SHA-256 (`id_hash`, also in the item key) is kept: whoever reads
+ * the table cannot claim anyone's account.
+ */
+export type InvitationItem = {
+  PK: string;
+  SK: string;
+  GSI2PK: string;
+  GSI2SK: string;
+  type: 'invitation';
+  id_hash: string;
+  user_id: string;
+  is_accepted: boolean;
+  accepted_at: string | null;
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+  /** Epoch seconds for DynamoDB's (lazy) TTL cleanup; `expires_at` is what decides validity. */
+  ttl: number;
+};
+
+/** LiteLLM's invitation row. */
+export type PublicInvitation = {
+  id: string;
+  user_id: string;
+  is_accepted: boolean;
+  accepted_at: string | null;
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+};
+
+/** The stored key of an invitation id. */
+export const invitationHash = (id: string): string => sha256Hex(id);
+
+/** The row a route shows, with the raw id the caller already holds (it is not stored). */
+export function publicInvitation(item: InvitationItem, id: string): PublicInvitation {
+  return { id, ...withoutStorage(item, ['id_hash']) } as PublicInvitation;
+}
+
+/** The onboarding link: `<base>/ui/onboarding?id=<id>`. */
+export function invitationLink(baseUrl: string, id: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/ui/onboarding?id=${encodeURIComponent(id)}`;
+}
+
+/** Whether the invitation no longer works at `now` (expiry is exact, TTL deletion is lazy). */
+export const isExpired = (item: Pick<InvitationItem, 'expires_at'>, now: Date): boolean => item.expires_at <= now.toISOString();

@@ -1,0 +1,317 @@
+import { joinDefaultTeams, type JoinError } from '../users/onboarding';
+import { OnboardingSigner } from '../auth/session';
+import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
+import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { indexKeys, keys } from '../db/keys';
+import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
+import { onboardingEmail } from '../email/templates';
+import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
+import { randomToken } from '../ids';
+import { logger } from '../logger';
+import type { Deps } from '../services';
+import type { UserItem } from '../users/model';
+import { INVITATION_VALID_MS, invitationHash, invitationLink, isExpired, publicInvitation, type InvitationItem, type PublicInvitation } from './model';
+
+/**
+ * Invitations and onboarding: an admin invites an existing user, the user gets
+ * a link by email, opens it (`onboardingToken`) and sets a password
+ * (`claimInvitation`). A link works once, for 7 days, and is never stored.
+ */
+export type InvitationDeps = Pick<Deps, 'config' | 'table' | 'clock' | 'users' | 'mailer'>;
+
+/** The three ways a link can be refused (LiteLLM's wording for the first two). */
+export const LINK_UNKNOWN = 'Invitation link does not exist in db.';
+export const LINK_EXPIRED = 'Invitation link has expired.';
+export const LINK_USED = 'Invitation link has already been used.';
+const UNKNOWN_INVITATION = 'Invitation id does not exist in the database.';
+
+/** Whether the onboarding email went out, and if not, why. */
+export type EmailStatus = { email_sent: boolean; email_error: string | null };
+
+/** A new invitation as its creator sees it: the only time the link (the secret) is shown. */
+export type IssuedInvitation = { invitation: PublicInvitation; invitation_link: string } & EmailStatus;
+
+/**
+ * Creates an invitation for an existing user and, unless `send_email` is false,
+ * emails the link to the user's `user_email`. A failed email does not undo the
+ * invitation: the result says why it was not sent, and `/invitation/resend` retries.
+ * @param baseUrl the public origin the link points at.
+ */
+export async function createInvitation(
+  deps: InvitationDeps,
+  actor: Principal,
+  input: { user_id: string; send_email?: boolean },
+  baseUrl: string,
+): Promise<IssuedInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create invitations.');
+  const user = await deps.users.get(input.user_id);
+  if (!user) throw unknownUser(input.user_id);
+  const { id, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
+  await deps.table.transact([insertOp(item), userExistsOp(user.user_id)]);
+  return issued(deps, item, id, user, baseUrl, input.send_email ?? true);
+}
+
+/**
+ * For `/user/new` with `send_invite_email: true`: invites the user just created and emails the link.
+ * @param baseUrl the request's origin; `PROXY_BASE_URL` wins when set.
+ */
+export function sendInviteForNewUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl?: string): Promise<IssuedInvitation> {
+  return createInvitation(deps, actor, { user_id: userId, send_email: true }, linkBase(deps, baseUrl));
+}
+
+/** An invitation by the id in its link (admins and admin viewers). */
+export async function invitationInfo(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can view invitations.');
+  return publicInvitation(await requireInvitation(deps, id), id);
+}
+
+/**
+ * Sets `is_accepted` (proxy admins). Accepting revokes the link. An accepted
+ * invitation is never re-opened: that would make an old link work again.
+ */
+export async function updateInvitation(deps: InvitationDeps, actor: Principal, id: string, isAccepted: boolean): Promise<PublicInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can update invitations.');
+  const item = await requireInvitation(deps, id);
+  if (item.is_accepted) {
+    if (isAccepted) return publicInvitation(item, id);
+    throw badRequest(
+      'An accepted invitation cannot be re-opened: its old link would work again. Create a new invitation with /invitation/new.',
+      'is_accepted',
+    );
+  }
+  const now = deps.clock().toISOString();
+  const updated = await deps.table.update<InvitationItem>(keys.invitation(item.id_hash), {
+    expression: isAccepted
+      ? 'SET #accepted = :true, accepted_at = :now, updated_at = :now, updated_by = :by'
+      : 'SET updated_at = :now, updated_by = :by',
+    values: { ':now': now, ':by': actor.userId, ...(isAccepted ? { ':true': true } : {}) },
+    condition: stillOpen(openFailure),
+  });
+  return publicInvitation(updated, id);
+}
+
+/** Deletes an invitation (proxy admins); its link stops working at once. Returns the deleted row. */
+export async function deleteInvitation(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete invitations.');
+  const item = await requireInvitation(deps, id);
+  await deps.table.delete(keys.invitation(item.id_hash), mustExist(() => badRequest(UNKNOWN_INVITATION, 'invitation_id')));
+  return publicInvitation(item, id);
+}
+
+/**
+ * Sends an open invitation again (proxy admins). The link's id is not stored,
+ * so the same link cannot be sent twice: the invitation is rotated instead (a new
+ * id valid for a fresh 7 days replaces the old one, which stops working) in one
+ * transaction, and the new link is emailed.
+ */
+export async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
+  const old = await requireInvitation(deps, id);
+  if (old.is_accepted) throw badRequest('This invitation has already been accepted: the user has set a password.', 'invitation_id');
+  const user = await deps.users.get(old.user_id);
+  if (!user) throw unknownUser(old.user_id);
+  const { id: newId, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
+  await deps.table.transact([
+    { delete: keys.invitation(old.id_hash), condition: stillOpen(openFailure) },
+    insertOp(item),
+    userExistsOp(user.user_id),
+  ]);
+  return issued(deps, item, newId, user, baseUrl, true);
+}
+
+/** What `/onboarding/get_token` returns. */
+export type OnboardingStart = { login_url: string; token: string; user_email: string | null; user_id: string };
+
+/**
+ * Checks an invitation link and hands out a short-lived token bound to it and
+ * its user, which `claimInvitation` requires. Marks nothing as used.
+ */
+export async function onboardingToken(deps: InvitationDeps, id: string, baseUrl: string): Promise<OnboardingStart> {
+  const now = deps.clock();
+  const item = claimable(await findInvitation(deps, id), now);
+  const user = await deps.users.get(item.user_id);
+  if (!user) throw unauthenticated(LINK_UNKNOWN);
+  const { token } = await signer(deps).issue(user.user_id, item.id_hash, now);
+  return { login_url: `${baseUrl.replace(/\/+$/, '')}/ui/login`, token, user_email: user.user_email, user_id: user.user_id };
+}
+
+export type ClaimInput = { invitation_link: string; user_id: string; password: string; token?: string };
+
+/**
+ * Sets the user's password through their invitation. The invitation is accepted
+ * and the password written in one transaction, conditional on the invitation
+ * still being open and unexpired: of any number of concurrent claims, exactly one
+ * succeeds. Returns the user as stored afterwards.
+ */
+export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): Promise<UserItem> {
+  const now = deps.clock();
+  if (!input.token) throw unauthenticated('Missing onboarding token: open the invitation link again to get one from /onboarding/get_token.');
+  const grant = await signer(deps).verify(input.token, now);
+  if (!grant) throw unauthenticated('The onboarding token is invalid or has expired: open the invitation link again.');
+  const hash = invitationHash(input.invitation_link);
+  if (grant.invitationHash !== hash || grant.userId !== input.user_id) {
+    throw unauthenticated('The onboarding token was issued for another invitation or user: open the invitation link again.');
+  }
+  // Checked before hashing so refused links cost no scrypt; the transaction below is what decides.
+  claimable(await findInvitation(deps, input.invitation_link), now);
+  const user = await deps.users.get(input.user_id);
+  if (!user) throw unauthenticated(LINK_UNKNOWN);
+  checkPasswordPolicy(input.password, user.user_email);
+  const passwordHash = await hashPassword(input.password);
+
+  const at = now.toISOString();
+  const ops: TransactOp[] = [
+    {
+      update: keys.invitation(hash),
+      change: {
+        expression: 'SET #accepted = :true, accepted_at = :now, updated_at = :now, updated_by = :uid',
+        values: { ':true': true, ':now': at, ':uid': user.user_id },
+        condition: {
+          expression: 'attribute_exists(PK) AND #accepted = :false AND #expires > :now AND #user = :uid',
+          names: { '#accepted': 'is_accepted', '#expires': 'expires_at', '#user': 'user_id' },
+          values: { ':false': false },
+          onFail: (existing) => refusal(existing as InvitationItem | undefined, now),
+        },
+      },
+    },
+    {
+      update: keys.user(user.user_id),
+      change: {
+        expression: 'SET password_hash = :hash, updated_at = :now, updated_by = :uid',
+        values: { ':hash': passwordHash, ':now': at, ':uid': user.user_id },
+        condition: mustExist(() => unauthenticated(LINK_UNKNOWN)),
+      },
+    },
+  ];
+  await transactWithRetry(deps, ops);
+  return deps.users.require(user.user_id);
+}
+
+/**
+ * After a claim, the user joins the default teams they are not in yet (the
+ * defaults may have changed since they were created). Failures are returned.
+ */
+export function joinDefaultTeamsAfterClaim(deps: Deps, userId: string): Promise<JoinError[]> {
+  return joinDefaultTeams(deps, userId);
+}
+
+function mintInvitation(userId: string, actorId: string, now: Date): { id: string; item: InvitationItem } {
+  const id = randomToken(32);
+  const hash = invitationHash(id);
+  const createdAt = now.toISOString();
+  const expiresMs = now.getTime() + INVITATION_VALID_MS;
+  const item: InvitationItem = {
+    ...keys.invitation(hash),
+    ...indexKeys.invitation(hash, userId, createdAt),
+    type: 'invitation',
+    id_hash: hash,
+    user_id: userId,
+    is_accepted: false,
+    accepted_at: null,
+    expires_at: new Date(expiresMs).toISOString(),
+    created_at: createdAt,
+    created_by: actorId,
+    updated_at: createdAt,
+    updated_by: actorId,
+    // Rounded up so TTL never removes an item before it has expired.
+    ttl: Math.ceil(expiresMs / 1000),
+  };
+  return { id, item };
+}
+
+function insertOp(item: InvitationItem): TransactOp {
+  return { put: item, condition: mustNotExist(() => conflict('An invitation with this id already exists.', 'id')) };
+}
+
+/** In the same transaction as the invitation, so a user deleted meanwhile gets no invitation. */
+function userExistsOp(userId: string): TransactOp {
+  return { check: keys.user(userId), condition: mustExist(() => unknownUser(userId)) };
+}
+
+function stillOpen(onFail: Condition['onFail']): Condition {
+  return {
+    expression: 'attribute_exists(PK) AND #accepted = :false',
+    names: { '#accepted': 'is_accepted' },
+    values: { ':false': false },
+    onFail,
+  };
+}
+
+/** Why an admin's write to an invitation that was open a moment ago failed. */
+const openFailure = (existing: Record<string, unknown> | undefined): DomainError =>
+  existing ? badRequest('The invitation was accepted in the meantime.', 'invitation_id') : badRequest(UNKNOWN_INVITATION, 'invitation_id');
+
+async function issued(deps: InvitationDeps, item: InvitationItem, id: string, user: UserItem, baseUrl: string, send: boolean): Promise<IssuedInvitation> {
+  const link = invitationLink(baseUrl, id);
+  const status: EmailStatus = send ? await emailInvitation(deps, user, link, item.expires_at) : { email_sent: false, email_error: null };
+  return { invitation: publicInvitation(item, id), invitation_link: link, ...status };
+}
+
+async function emailInvitation(deps: InvitationDeps, user: UserItem, link: string, expiresAt: string): Promise<EmailStatus> {
+  if (!user.user_email) {
+    return { email_sent: false, email_error: 'The user has no user_email: share the invitation_link with them another way.' };
+  }
+  try {
+    await deps.mailer.send(onboardingEmail({ to: user.user_email, link, expiresAt, name: user.user_alias }));
+    return { email_sent: true, email_error: null };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.warn('invitation email not sent', { userId: user.user_id, reason });
+    return { email_sent: false, email_error: reason };
+  }
+}
+
+function findInvitation(deps: InvitationDeps, id: string): Promise<InvitationItem | undefined> {
+  return deps.table.get<InvitationItem>(keys.invitation(invitationHash(id)));
+}
+
+async function requireInvitation(deps: InvitationDeps, id: string): Promise<InvitationItem> {
+  const item = await findInvitation(deps, id);
+  if (!item) throw badRequest(UNKNOWN_INVITATION, 'invitation_id');
+  return item;
+}
+
+/** The invitation if its link may still be used, else the 401 that says why not. */
+function claimable(item: InvitationItem | undefined, now: Date): InvitationItem {
+  if (!item || item.is_accepted || isExpired(item, now)) throw refusal(item, now);
+  return item;
+}
+
+function refusal(item: InvitationItem | undefined, now: Date): DomainError {
+  if (!item) return unauthenticated(LINK_UNKNOWN);
+  if (item.is_accepted) return unauthenticated(LINK_USED);
+  if (isExpired(item, now)) return unauthenticated(LINK_EXPIRED);
+  // Only reachable when the link names another user than the token: treat as unknown.
+  return unauthenticated(LINK_UNKNOWN);
+}
+
+/**
+ * DynamoDB cancels transactions that touch an item another transaction is
+ * writing; retried, the loser then fails its condition with the real reason.
+ */
+async function transactWithRetry(deps: InvitationDeps, ops: TransactOp[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.table.transact(ops);
+    } catch (err) {
+      if (!(err instanceof TransactionConflictError) || attempt >= 4) {
+        if (err instanceof TransactionConflictError) throw conflict('The invitation is being claimed by another request; try again.', 'invitation_link');
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 50 * (attempt + 1)));
+    }
+  }
+}
+
+function signer(deps: InvitationDeps): OnboardingSigner {
+  return new OnboardingSigner(deps.config.jwtSecret);
+}
+
+function linkBase(deps: InvitationDeps, requestOrigin: string | undefined): string {
+  const base = deps.config.proxyBaseUrl ?? requestOrigin;
+  if (!base) throw new Error('Cannot build an invitation link: PROXY_BASE_URL is not set and no request origin was given.');
+  return base;
+}
+
+const unknownUser = (userId: string) =>
+  badRequest(`User ${userId} does not exist: create the user with /user/new before inviting them.`, 'user_id');

@@ -28,6 +28,10 @@
  *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
  *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
  *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
+ *   reservation by request id ...... GetItem  PK=RESERVATION#<request id> SK=RESERVATION
+ *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
+ *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
+ *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -49,6 +53,8 @@ export const keys = {
   invitation: (id: string): ItemKey => ({ PK: `INVITE#${id}`, SK: 'INVITE' }),
   internalUserSettings: (): ItemKey => ({ PK: 'SETTINGS', SK: 'INTERNAL_USER' }),
   loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
+  reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
+  spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -68,6 +74,10 @@ export const indexKeys = {
   }),
   /** Only items with a reset time carry these, which keeps GSI4 sparse. */
   budgetReset: (resetAt: string, pk: string, sk: string) => ({ GSI4PK: 'BUDGET_RESET', GSI4SK: `${resetAt}#${pk}#${sk}` }),
+  /** Open reservations by expiry, so unsettled ones are released without a scan. */
+  reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
+  /** A key's settled spend records, newest last. */
+  spendRecord: (tokenHash: string, at: string, requestId: string) => ({ GSI3PK: `SPENDOF#${tokenHash}`, GSI3SK: `${at}#${requestId}` }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */

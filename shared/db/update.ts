@@ -2,7 +2,11 @@
  * Builds `SET a = :a, … REMOVE x, …` with placeholder names for every attribute,
  * so any field name (reserved words included) can be written.
  */
-export function setAndRemove(set: Record<string, unknown>, remove: readonly string[]) {
+export function setAndRemove(
+  set: Record<string, unknown>,
+  remove: readonly string[],
+  raw: Array<{ clause: string; names: Record<string, string>; values: Record<string, unknown> }> = [],
+) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets = Object.entries(set).map(([k, v], i) => {
@@ -10,6 +14,11 @@ export function setAndRemove(set: Record<string, unknown>, remove: readonly stri
     values[`:s${i}`] = v;
     return `#s${i} = :s${i}`;
   });
+  for (const r of raw) {
+    sets.push(r.clause);
+    Object.assign(names, r.names);
+    Object.assign(values, r.values);
+  }
   const removes = remove.map((k, i) => {
     names[`#r${i}`] = k;
     return `#r${i}`;

@@ -1,3 +1,4 @@
+import { remainingBudget } from '../budgets/state';
 import { withoutStorage } from '../db/view';
 import { randomToken, sha256Hex } from '../ids';
 import { badRequest } from '../errors';
@@ -17,6 +18,9 @@ export type KeyItem = {
   max_budget: number | null;
   soft_budget: number | null;
   spend: number;
+  reserved_spend: number;
+  used: number;
+  budget_remaining: number;
   budget_duration: string | null;
   budget_reset_at: string | null;
   expires: string | null;
@@ -47,6 +51,6 @@ export function publicKey(item: KeyItem) {
   const view = withoutStorage(item) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
   return {
     ...view,
-    remaining_budget: item.max_budget === null ? null : Math.max(0, item.max_budget - item.spend),
+    remaining_budget: remainingBudget(item),
   };
 }

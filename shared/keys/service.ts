@@ -1,6 +1,7 @@
 import { isProxyAdmin, MASTER_KEY_USER_ID, readsEverything, type Principal } from '../auth/roles';
 import { expiresAt } from '../budgets/duration';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, type Table, type TransactOp } from '../db/table';
@@ -120,7 +121,7 @@ export class Keys {
       models,
       max_budget: input.max_budget ?? null,
       soft_budget: input.soft_budget ?? null,
-      spend: 0,
+      ...initialBudgetState(input.max_budget ?? null),
       ...budgetPeriod(key, input.budget_duration, now),
       expires: duration ? expiresAt(duration, now).toISOString() : null,
       blocked: input.blocked ?? false,
@@ -229,7 +230,8 @@ export class Keys {
       }
     }
     if (team && ownerId && (movesUser || movesTeam)) ops.push(this.memberStillThere(team.team_id, ownerId));
-    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove), condition: mustExist(() => keyNotFound(item.token)) } }, ...ops]);
+    const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
+    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => keyNotFound(item.token)) } }, ...ops]);
     return (await this.get(item.token))!;
   }
 
@@ -271,7 +273,7 @@ export class Keys {
       token: hash,
       key_name: displayName(secret),
       ...(changes.models !== undefined ? { models: changes.models } : {}),
-      ...(changes.max_budget !== undefined ? { max_budget: changes.max_budget } : {}),
+      ...(changes.max_budget !== undefined ? { max_budget: changes.max_budget, budget_remaining: (changes.max_budget ?? UNLIMITED) - (old.used ?? 0) } : {}),
       ...(changes.duration !== undefined ? { expires: changes.duration ? expiresAt(changes.duration, this.clock()).toISOString() : null } : {}),
       regenerated_from: [...(((old as Record<string, unknown>).regenerated_from as string[]) ?? []), old.token].slice(-10),
       updated_at: now,

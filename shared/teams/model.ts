@@ -30,6 +30,9 @@ export type TeamItem = {
   models: string[];
   max_budget: number | null;
   spend: number;
+  reserved_spend: number;
+  used: number;
+  budget_remaining: number;
   budget_duration: string | null;
   budget_reset_at: string | null;
   tpm_limit: number | null;
@@ -60,6 +63,9 @@ export type MembershipItem = {
   /** Null means the team's `team_member_budget`. */
   max_budget_in_team: number | null;
   spend: number;
+  reserved_spend: number;
+  used: number;
+  budget_remaining: number;
   budget_duration: string | null;
   budget_reset_at: string | null;
   created_at: string;
@@ -79,7 +85,7 @@ export function publicMembership(m: MembershipItem, team: TeamItem) {
     ...withoutStorage(m),
     litellm_budget_table: { max_budget: limit, budget_duration: m.budget_duration, budget_reset_at: m.budget_reset_at },
     max_budget: limit,
-    remaining_budget: limit === null ? null : Math.max(0, limit - m.spend),
+    remaining_budget: limit === null ? null : Math.max(0, m.budget_remaining ?? limit),
   };
 }
 

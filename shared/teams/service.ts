@@ -1,5 +1,6 @@
 import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, type Table, type TransactOp } from '../db/table';
@@ -100,7 +101,7 @@ export class Teams {
       team_alias: alias,
       models: input.models ?? [],
       max_budget: input.max_budget ?? null,
-      spend: 0,
+      ...initialBudgetState(input.max_budget ?? null),
       ...budgetPeriod(key, input.budget_duration, now),
       tpm_limit: input.tpm_limit ?? null,
       rpm_limit: input.rpm_limit ?? null,
@@ -151,7 +152,7 @@ export class Teams {
       user_email: user.user_email,
       role,
       max_budget_in_team: maxBudgetInTeam,
-      spend: 0,
+      ...initialBudgetState(maxBudgetInTeam ?? team.team_member_budget),
       ...budgetPeriod(memberKey, team.team_member_budget_duration, now),
       created_at: iso,
       updated_at: iso,
@@ -240,8 +241,20 @@ export class Teams {
         if (team.team_alias) ops.push({ delete: keys.teamAlias(team.team_alias) });
       }
     }
-    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
+    const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
+    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
+    if (input.team_member_budget !== undefined && input.team_member_budget !== team.team_member_budget) {
+      await this.applyMemberBudget(teamId, input.team_member_budget);
+    }
     return this.require(teamId);
+  }
+
+  /** A new per-member budget reaches every member without a budget of their own. */
+  private async applyMemberBudget(teamId: string, teamMemberBudget: number | null): Promise<void> {
+    for (const m of await this.members(teamId)) {
+      if (m.max_budget_in_team !== null) continue;
+      await this.table.update(keys.member(teamId, m.user_id), { ...setAndRemove({}, [], [limitClause(teamMemberBudget)]), condition: mustExist(() => notFound('member left', 'user_id')) }).catch(() => undefined);
+    }
   }
 
   /**
@@ -318,7 +331,9 @@ export class Teams {
     const ops: TransactOp[] = [
       {
         update: keys.member(teamId, user.user_id),
-        change: { ...setAndRemove(memberSet, []), condition: mustExist(() => notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id')) },
+        change: {
+          ...setAndRemove(memberSet, [], ref.max_budget_in_team !== undefined ? [limitClause(ref.max_budget_in_team ?? team.team_member_budget)] : []),
+          condition: mustExist(() => notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id')) },
       },
     ];
     if (ref.role) {

@@ -13,6 +13,9 @@ export type UserItem = {
   max_budget: number | null;
   soft_budget: number | null;
   spend: number;
+  reserved_spend: number;
+  used: number;
+  budget_remaining: number;
   budget_duration: string | null;
   budget_reset_at: string | null;
   models: string[];

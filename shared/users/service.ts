@@ -1,6 +1,7 @@
 import { isProxyAdmin, readsEverything, type Principal, type UserRole } from '../auth/roles';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
+import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
 import { mustExist, type Table, type TransactOp } from '../db/table';
@@ -92,7 +93,7 @@ export class Users {
       user_role: role,
       max_budget: input.max_budget ?? null,
       soft_budget: input.soft_budget ?? null,
-      spend: 0,
+      ...initialBudgetState(input.max_budget ?? null),
       ...budgetPeriod(key, input.budget_duration, this.clock()),
       models: input.models ?? [],
       tpm_limit: input.tpm_limit ?? null,
@@ -161,7 +162,7 @@ export class Users {
       if (target.user_email) ops.push({ delete: keys.userEmail(target.user_email) });
     }
     const change = {
-      ...setAndRemove(set, remove),
+      ...setAndRemove(set, remove, input.max_budget !== undefined ? [limitClause(input.max_budget)] : []),
       condition: mustExist(() => notFound(`User ${target.user_id} not found`, 'user_id')),
     };
     await this.table.transact([{ update: key, change }, ...ops]);

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { remainingBudget } from '../../budgets/state';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { requirePrincipal } from '../auth';
@@ -55,7 +56,7 @@ export const teamRoutes = newRouter()
       return c.json(
         {
           team_id: team.team_id,
-          team_info: { ...publicTeam(team), remaining_budget: team.max_budget === null ? null : Math.max(0, team.max_budget - team.spend) },
+          team_info: { ...publicTeam(team), remaining_budget: remainingBudget(team) },
           keys: keys.map((k) => publicKey(k as KeyItem)),
           team_memberships: memberships.map((m) => publicMembership(m, team)),
         },

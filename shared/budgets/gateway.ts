@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { indexKeys, keys, type ItemKey } from '../db/keys';
+import { TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
+import { DomainError, notFound, unauthenticated } from '../errors';
+import { sha256Hex } from '../ids';
+import type { KeyItem } from '../keys/model';
+import { ALL_MODELS } from '../keys/service';
+import { BudgetReset, type DueBudget } from './reset';
+
+/** Reservations not settled within this time are released by the reset job. */
+export const RESERVATION_MINUTES = 15;
+const MAX_ATTEMPTS = 8;
+
+type Scope = { kind: 'key' | 'member' | 'team' | 'user'; key: ItemKey; label: string; checkModels?: boolean };
+
+export type Reservation = {
+  request_id: string;
+  amount: number;
+  model: string;
+  token: string;
+  scopes: ItemKey[];
+  expires_at: string;
+};
+
+export type SpendRecord = {
+  request_id: string;
+  token: string;
+  user_id: string | null;
+  team_id: string | null;
+  model: string;
+  cost: number;
+  charged: number;
+  reserved: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  created_at: string;
+};
+
+/** Raised inside a transaction when a scope is past its reset time: reset it, then try again. */
+class ResetDue extends DomainError {
+  constructor(readonly item: DueBudget) {
+    super('conflict', 'budget past its reset time');
+  }
+}
+
+const money = (n: unknown) => Number(Number(n ?? 0).toFixed(6));
+
+function budgetExceeded(scope: Scope, item: Record<string, unknown>, cost: number): DomainError {
+  const remaining = Number(item.budget_remaining ?? 0);
+  const limit = remaining + Number(item.used ?? 0);
+  return new DomainError(
+    'budget_exceeded',
+    `Budget has been exceeded! ${scope.label}: spend=${money(item.spend)}, reserved=${money(item.reserved_spend)}, max_budget=${money(limit)}, ` +
+      `this request needs ${money(cost)}; budget_reset_at=${(item.budget_reset_at as string | null) ?? 'never (no budget_duration)'}.`,
+    `${scope.kind}_budget`,
+  );
+}
+
+/**
+ * What a gateway calls around each model request: `authorize` reserves the
+ * estimated cost on every budget on the key's path (key, membership, team, user)
+ * in one conditional transaction; `record` settles the actual cost, once per
+ * request id. Two DynamoDB round trips each: one read, one transaction.
+ */
+export class Gateway {
+  private readonly resets: BudgetReset;
+
+  constructor(
+    private readonly table: Table,
+    private readonly clock: () => Date,
+  ) {
+    this.resets = new BudgetReset(table, clock);
+  }
+
+  private async activeKey(secret: string): Promise<KeyItem> {
+    const key = await this.table.get<KeyItem>(keys.key(sha256Hex(secret)));
+    if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
+    if (key.blocked) throw unauthenticated(`Key is blocked: ${key.key_name}.`);
+    if (key.expires && Date.parse(key.expires) <= this.clock().getTime()) throw unauthenticated(`Key expired at ${key.expires}: ${key.key_name}.`);
+    return key;
+  }
+
+  private scopesOf(key: KeyItem): Scope[] {
+    const scopes: Scope[] = [{ kind: 'key', key: keys.key(key.token), label: `key ${key.key_alias ?? key.key_name}` }];
+    if (key.team_id && key.user_id) scopes.push({ kind: 'member', key: keys.member(key.team_id, key.user_id), label: `member ${key.user_id} in team ${key.team_id}` });
+    if (key.team_id) scopes.push({ kind: 'team', key: keys.team(key.team_id), label: `team ${key.team_id}`, checkModels: true });
+    // The user's own budget counts for team keys too (LiteLLM ignores it there).
+    if (key.user_id) scopes.push({ kind: 'user', key: keys.user(key.user_id), label: `user ${key.user_id}`, checkModels: !key.team_id });
+    return scopes;
+  }
+
+  async authorize(secret: string, input: { model: string; estimated_cost: number; request_id?: string }) {
+    const key = await this.activeKey(secret);
+    if (key.models.length > 0 && !key.models.includes(input.model) && !key.models.includes(ALL_MODELS)) {
+      throw unauthenticated(`key not allowed to access model. This key can only access models=${JSON.stringify(key.models)}. Tried to access ${input.model}.`);
+    }
+    const requestId = input.request_id ?? randomUUID();
+    const scopes = this.scopesOf(key);
+    const reservation = await this.withRetries(async () => {
+      const now = this.clock();
+      const expiresAt = new Date(now.getTime() + RESERVATION_MINUTES * 60_000).toISOString();
+      const res: Reservation = { request_id: requestId, amount: input.estimated_cost, model: input.model, token: key.token, scopes: scopes.map((s) => s.key), expires_at: expiresAt };
+      await this.table.transact([
+        {
+          put: { ...keys.reservation(requestId), ...indexKeys.reservationExpiry(expiresAt, requestId), type: 'reservation', ...res, ttl: Math.floor(Date.parse(expiresAt) / 1000) + 86_400 },
+          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new DomainError('conflict', `request_id ${requestId} was already authorized.`, 'request_id') },
+        },
+        ...scopes.map((scope) => this.reserveOp(scope, input.estimated_cost, input.model, now)),
+      ]);
+      return res;
+    });
+    return { allowed: true, request_id: requestId, reserved: input.estimated_cost, expires_at: reservation.expires_at, key: key.token, user_id: key.user_id, team_id: key.team_id, model: input.model };
+  }
+
+  private reserveOp(scope: Scope, cost: number, model: string, now: Date): TransactOp {
+    const conditions = ['attribute_exists(PK)', '#remaining >= :cost', '(attribute_not_exists(#reset_at) OR #reset_at = :null OR #reset_at > :now)'];
+    const names: Record<string, string> = { '#remaining': 'budget_remaining', '#reset_at': 'budget_reset_at', '#used': 'used', '#reserved': 'reserved_spend' };
+    const values: Record<string, unknown> = { ':cost': cost, ':null': null, ':now': now.toISOString() };
+    if (scope.kind === 'key' || scope.kind === 'team') {
+      conditions.push('(attribute_not_exists(#blocked) OR #blocked = :false)');
+      names['#blocked'] = 'blocked';
+      values[':false'] = false;
+    }
+    if (scope.checkModels) {
+      conditions.push('(attribute_not_exists(#models) OR size(#models) = :zero OR contains(#models, :model) OR contains(#models, :all))');
+      names['#models'] = 'models';
+      Object.assign(values, { ':zero': 0, ':model': model, ':all': ALL_MODELS });
+    }
+    const condition: Condition = {
+      expression: conditions.join(' AND '),
+      onFail: (item) => this.refusal(scope, item, cost, model, now),
+    };
+    return {
+      update: scope.key,
+      change: {
+        expression: 'SET #remaining = #remaining - :cost, #used = #used + :cost, #reserved = #reserved + :cost',
+        names,
+        values,
+        condition,
+      },
+    };
+  }
+
+  /** Says exactly why a scope refused: gone, past its reset, blocked, model, or which budget. */
+  private refusal(scope: Scope, item: Record<string, unknown> | undefined, cost: number, model: string, now: Date): DomainError {
+    if (!item) {
+      return scope.kind === 'member'
+        ? unauthenticated(`The key's user is no longer a member of its team (${scope.label}).`)
+        : unauthenticated(`${scope.label} no longer exists.`);
+    }
+    const resetAt = item.budget_reset_at as string | null | undefined;
+    if (resetAt && resetAt <= now.toISOString() && item.budget_duration) return new ResetDue(item as unknown as DueBudget);
+    if (item.blocked === true) return unauthenticated(`${scope.label} is blocked.`);
+    const models = item.models as string[] | undefined;
+    if (scope.checkModels && models && models.length > 0 && !models.includes(model) && !models.includes(ALL_MODELS)) {
+      return unauthenticated(`${scope.label} is not allowed to access model ${model}. Allowed models: ${models.join(', ')}.`);
+    }
+    return budgetExceeded(scope, item, cost);
+  }
+
+  /** Retries what a budget past its reset time or a concurrent transaction interrupted. */
+  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (i >= MAX_ATTEMPTS) {
+          if (err instanceof TransactionConflictError) throw new DomainError('rate_limited', 'Too many concurrent requests on the same budget; retry shortly.');
+          throw err;
+        }
+        if (err instanceof ResetDue) {
+          // Until the job runs, a budget past its reset time is treated as reset: reset it now.
+          await this.resets.resetItem(err.item);
+        } else if (err instanceof TransactionConflictError) {
+          await new Promise((r) => setTimeout(r, Math.random() * 10 * i));
+        } else throw err;
+      }
+    }
+  }
+
+  /**
+   * Settles a request: adds the actual cost to every scope and releases its
+   * reservation. A record is kept per request id; sending it again changes nothing.
+   * A cost above the reservation is charged only as far as every budget allows;
+   * the rest is kept on the record as `uncharged`, never pushed over a cap.
+   */
+  async record(secret: string, input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null }) {
+    const key = await this.table.get<KeyItem>(keys.key(sha256Hex(secret)));
+    if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
+    const [reservation, existing] = await Promise.all([
+      this.table.get<Reservation>(keys.reservation(input.request_id)),
+      this.table.get<SpendRecord>(keys.spendRecord(input.request_id)),
+    ]);
+    if (existing) return { ...existing, duplicate: true };
+    if (!reservation) throw notFound(`No open reservation for request_id ${input.request_id}: it was never authorized, or it expired after ${RESERVATION_MINUTES} minutes and was released.`, 'request_id');
+    if (reservation.token !== key.token) throw unauthenticated('This request was authorized with another key.');
+
+    const settle = async (charged: number) => {
+      const now = this.clock().toISOString();
+      const record: SpendRecord = {
+        request_id: input.request_id,
+        token: key.token,
+        user_id: key.user_id,
+        team_id: key.team_id,
+        model: input.model ?? reservation.model,
+        cost: input.cost,
+        charged,
+        reserved: reservation.amount,
+        prompt_tokens: input.prompt_tokens ?? null,
+        completion_tokens: input.completion_tokens ?? null,
+        created_at: now,
+      };
+      const delta = charged - reservation.amount;
+      await this.table.transact([
+        {
+          put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(key.token, now, input.request_id), type: 'spend_record', ...record, uncharged: money(input.cost - charged) },
+          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new DomainError('conflict', `request_id ${input.request_id} was already recorded.`, 'request_id') },
+        },
+        { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },
+        ...reservation.scopes.map((scopeKey) => this.settleOp(scopeKey, charged, reservation.amount, delta)),
+      ]);
+      return { ...record, uncharged: money(input.cost - charged), duplicate: false };
+    };
+
+    return this.withRetries(async () => {
+      if (input.cost <= reservation.amount) return settle(input.cost);
+      try {
+        return await settle(input.cost);
+      } catch (err) {
+        if (err instanceof DomainError && err.kind === 'budget_exceeded') return settle(reservation.amount);
+        throw err;
+      }
+    });
+  }
+
+  private settleOp(scopeKey: ItemKey, charged: number, reserved: number, delta: number): TransactOp {
+    return {
+      update: scopeKey,
+      change: {
+        expression: 'SET #spend = #spend + :charged, #reserved = #reserved - :reserved, #used = #used + :delta, #remaining = #remaining - :delta',
+        names: { '#spend': 'spend', '#reserved': 'reserved_spend', '#used': 'used', '#remaining': 'budget_remaining' },
+        values: { ':charged': charged, ':reserved': reserved, ':delta': delta },
+        condition: {
+          expression: delta > 0 ? 'attribute_exists(PK) AND #remaining >= :delta' : 'attribute_exists(PK)',
+          onFail: (item) => (item ? new DomainError('budget_exceeded', 'over budget', null) : notFound(`${scopeKey.PK} no longer exists`, null)),
+        },
+      },
+    };
+  }
+
+  /** Releases reservations never settled, oldest first (run by the reset job). */
+  async releaseExpired(): Promise<number> {
+    const now = this.clock().toISOString();
+    const { items } = await this.table.query<Reservation & ItemKey>({ index: 'GSI4', pk: 'RESERVATION', skAtMost: `${now}#\uffff`, limit: 500 });
+    let released = 0;
+    for (const r of items.filter((i) => i.expires_at <= now)) {
+      const existing = await this.table.batchGet<ItemKey>(r.scopes);
+      const live = r.scopes.filter((s) => existing.some((e) => e.PK === s.PK && e.SK === s.SK));
+      try {
+        await this.table.transact([
+          { delete: keys.reservation(r.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound('already settled', null) } },
+          ...live.map((scopeKey) => this.settleOp(scopeKey, 0, r.amount, -r.amount)),
+        ]);
+        released++;
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+      }
+    }
+    return released;
+  }
+}
+

@@ -1,0 +1,73 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { isProxyAdmin } from '../../auth/roles';
+import { forbidden, unauthenticated } from '../../errors';
+import { requirePrincipal } from '../auth';
+import type { AppEnv } from '../env';
+import { newRouter } from '../router';
+import { Id, jsonBody, Money, okJson, security } from '../schemas';
+
+/** The gateway routes authenticate with the virtual key itself (see GATEWAY_PATHS in ../auth.ts). */
+function virtualKey(c: Context<AppEnv>): string {
+  const key = /^Bearer\s+(sk-\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!key || key === c.get('deps').config.masterKey) throw unauthenticated('Send the virtual key being used: "Authorization: Bearer sk-…".');
+  return key;
+}
+
+const Cost = Money.max(1e6);
+
+export const spendRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/spend/authorize',
+      tags: ['spend (gateway)'],
+      summary:
+        'Before a model call: may this key call this model now? Reserves the estimated cost on the key, the member, the team and the user budgets at once, or says which budget refuses',
+      security,
+      request: { body: jsonBody(z.object({ model: z.string().min(1).max(256), estimated_cost: Cost, request_id: Id.optional() }).openapi('AuthorizeRequest')) },
+      responses: { ...okJson('Allowed: the reservation', 'AuthorizeResponse'), 429: { description: 'Too much contention on one budget; retry' } },
+    }),
+    async (c) => c.json(await c.get('deps').gateway.authorize(virtualKey(c), c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/spend/record',
+      tags: ['spend (gateway)'],
+      summary: "After a model call: settles the request's actual cost (USD) and releases its reservation; idempotent per request_id",
+      security,
+      request: {
+        body: jsonBody(
+          z
+            .object({
+              request_id: Id,
+              cost: Cost,
+              model: z.string().min(1).max(256).optional(),
+              prompt_tokens: z.number().int().nonnegative().nullable().optional(),
+              completion_tokens: z.number().int().nonnegative().nullable().optional(),
+            })
+            .openapi('RecordRequest'),
+        ),
+      },
+      responses: okJson('The spend record (duplicate: true when already recorded)', 'RecordResponse'),
+    }),
+    async (c) => c.json(await c.get('deps').gateway.record(virtualKey(c), c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/budget/reset',
+      tags: ['spend (gateway)'],
+      summary: 'Run the budget reset now (proxy admins); the schedule runs it on its own',
+      security,
+      responses: okJson('How many budgets were reset, per kind', 'BudgetResetSummary'),
+    }),
+    async (c) => {
+      if (!isProxyAdmin(requirePrincipal(c))) throw forbidden('Only proxy admins can run the budget reset.');
+      const deps = c.get('deps');
+      const summary = await deps.budgetReset.run();
+      const released_reservations = await deps.gateway.releaseExpired();
+      return c.json({ ...summary, released_reservations }, 200);
+    },
+  );

@@ -10,6 +10,7 @@ import { loginRoutes } from './routes/login';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
+import { spendRoutes } from './routes/spend';
 import { teamRoutes } from './routes/teams';
 import { userRoutes } from './routes/users';
 
@@ -38,6 +39,7 @@ export function createApp(deps: Deps) {
   app.route('/', teamRoutes);
   app.route('/', keyRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', spendRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -4,6 +4,7 @@ import type { Deps } from '../services';
 import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
 import { newRouter } from './router';
+import { pageRoutes } from './pages';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
@@ -39,6 +40,7 @@ export function createApp(deps: Deps) {
   app.route('/', teamRoutes);
   app.route('/', keyRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', pageRoutes);
   app.route('/', spendRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,0 +1,275 @@
+import { Hono } from 'hono';
+import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
+import { DomainError } from '../../errors';
+import type { KeyItem } from '../../keys/model';
+import { NO_DEFAULT_MODELS } from '../../keys/service';
+import { effectiveMemberBudget, type MembershipItem, type TeamItem } from '../../teams/model';
+import type { UserItem } from '../../users/model';
+import type { AppEnv } from '../env';
+import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  actorOf,
+  applyError,
+  emptyForm,
+  formatDate,
+  formatUsd,
+  money,
+  readForm,
+  redirectWithFlash,
+  render,
+  splitModels,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+} from './ui';
+
+/** Viewers look, they do not create or delete keys. */
+export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
+
+const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget'] as const;
+
+type HomeData = {
+  user: UserItem | undefined;
+  teams: TeamItem[];
+  memberships: Map<string, MembershipItem>;
+  keys: KeyItem[];
+  owners: Map<string, string>;
+};
+
+async function loadHome(c: PageContext, actor: Principal): Promise<HomeData> {
+  const deps = c.get('deps');
+  const [user, teams, memberships, keys] = await Promise.all([
+    deps.users.get(actor.userId),
+    deps.teams.list(actor),
+    deps.teams.membershipsOf(actor.userId),
+    readsEverything(actor) ? deps.keys.list(actor, { page: 1, size: 1000 }).then((p) => p.keys) : deps.keys.ofUser(actor.userId),
+  ]);
+  const ownerIds = [...new Set(keys.map((k) => k.user_id).filter((id): id is string => !!id && id !== actor.userId))];
+  const owners = new Map<string, string>();
+  for (const u of await Promise.all(ownerIds.map((id) => deps.users.get(id)))) if (u) owners.set(u.user_id, u.user_email ?? u.user_id);
+  keys.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return { user, teams, memberships: new Map(memberships.map((m) => [m.team_id, m])), keys, owners };
+}
+
+const teamName = (teams: TeamItem[], id: string | null) => (id ? (teams.find((t) => t.team_id === id)?.team_alias ?? id) : 'No team (personal)');
+
+function TeamsTable(p: { data: HomeData; all: boolean }) {
+  if (p.data.teams.length === 0) return <p>{p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Team</th>
+          <th scope="col">Models</th>
+          <th scope="col">Team spend / budget</th>
+          {p.all ? null : <th scope="col">Your role</th>}
+          {p.all ? null : <th scope="col">Your spend / budget in team</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {p.data.teams.map((t) => {
+          const m = p.data.memberships.get(t.team_id);
+          return (
+            <tr>
+              <td>
+                <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+              </td>
+              <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+              <td>
+                {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+              </td>
+              {p.all ? null : <td>{m?.role ?? '—'}</td>}
+              {p.all ? null : (
+                <td>
+                  {m ? (
+                    <>
+                      {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, t))}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              )}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function KeysTable(p: { data: HomeData; actor: Principal; all: boolean }) {
+  if (p.data.keys.length === 0) return <p>No keys yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Alias</th>
+          <th scope="col">Key</th>
+          <th scope="col">Team</th>
+          {p.all ? <th scope="col">Owner</th> : null}
+          <th scope="col">Spend</th>
+          <th scope="col">Max budget</th>
+          <th scope="col">Expires</th>
+          {canWriteKeys(p.actor) ? <th scope="col">Actions</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {p.data.keys.map((k) => (
+          <tr>
+            <td>{k.key_alias ?? <span class="muted">—</span>}</td>
+            <td>
+              <code>{k.key_name}</code>
+              {k.blocked ? ' (blocked)' : ''}
+            </td>
+            <td>{teamName(p.data.teams, k.team_id)}</td>
+            {p.all ? <td>{k.user_id ? (k.user_id === p.actor.userId ? 'you' : (p.data.owners.get(k.user_id) ?? k.user_id)) : '—'}</td> : null}
+            <td>{formatUsd(k.spend)}</td>
+            <td>{formatUsd(k.max_budget)}</td>
+            <td>{k.expires ? formatDate(k.expires) : 'never'}</td>
+            {canWriteKeys(p.actor) ? (
+              <td>
+                <a href={`/ui/keys/${k.token}/delete`} aria-label={`Delete key ${k.key_alias ?? k.key_name}`}>
+                  Delete
+                </a>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The "select a team" rule, said before the user tries (the API's refusal is shown if they do anyway). */
+const noDefaultModelsHint = 'You have no default models: keys can only be created inside a team. Select a team.';
+
+function CreateKeyForm(p: { c: PageContext; data: HomeData; form: FormState }) {
+  const restricted = p.data.user?.models.includes(NO_DEFAULT_MODELS) ?? false;
+  const options: Array<[string, string]> = [
+    ['', restricted ? 'Select a team' : 'No team (personal key)'],
+    ...p.data.teams.map((t): [string, string] => [t.team_id, t.team_alias ?? t.team_id]),
+  ];
+  return (
+    <form method="post" action="/ui/keys" class="card" novalidate aria-labelledby="create-key-heading">
+      <h2 id="create-key-heading">Create a key</h2>
+      {restricted ? (
+        <p class="notice" id="no-default-models">
+          {noDefaultModelsHint}
+        </p>
+      ) : null}
+      <FormAlert form={p.form} />
+      <Csrf token={p.c.get('session')?.csrf} />
+      <Select form={p.form} name="team_id" label="Team" options={options} hint="The key can use the team's models, within its budgets." />
+      <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
+      <TextArea form={p.form} name="models" label="Models" rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
+      <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty means the team's member budget applies." />
+      <button type="submit">Create key</button>
+    </form>
+  );
+}
+
+function NewKey(p: { secret: string; item: KeyItem; teams: TeamItem[] }) {
+  return (
+    <section class="card" aria-labelledby="new-key-heading">
+      <h2 id="new-key-heading">Your new key</h2>
+      <p class="notice">
+        Copy this key now and keep it somewhere safe: <strong>it is shown only once</strong>. onramp stores only its fingerprint.
+      </p>
+      <CopyField id="new-key" label={`Key ${p.item.key_alias ?? p.item.key_name} (team: ${teamName(p.teams, p.item.team_id)})`} value={p.secret} />
+    </section>
+  );
+}
+
+async function homePage(c: PageContext, form: FormState, opts: { created?: { secret: string; item: KeyItem }; status?: 200 | 400 | 401 | 403 | 404 | 409 } = {}) {
+  const actor = actorOf(c);
+  const data = await loadHome(c, actor);
+  const all = readsEverything(actor);
+  const name = actor.userId === MASTER_KEY_USER_ID ? 'admin' : (data.user?.user_email ?? actor.userId);
+  return render(
+    c,
+    <Layout title="Keys" {...await chrome(c, '/ui')}>
+      <p>
+        Signed in as <strong>{name}</strong> ({actor.role}).
+        {data.user ? (
+          <>
+            {' '}
+            Your spend: {formatUsd(data.user.spend)} of {formatUsd(data.user.max_budget)}.
+          </>
+        ) : null}
+      </p>
+      {opts.created ? <NewKey {...opts.created} teams={data.teams} /> : null}
+      {canWriteKeys(actor) ? <CreateKeyForm c={c} data={data} form={form} /> : null}
+      <h2>{all ? 'All keys' : 'Your keys'}</h2>
+      <KeysTable data={data} actor={actor} all={all} />
+      <h2>{all ? 'All teams' : 'Your teams'}</h2>
+      <TeamsTable data={data} all={all} />
+    </Layout>,
+    opts.status ?? 200,
+  );
+}
+
+/** A key the caller may see: their own, any for admins and viewers, or their team's for a team admin. */
+async function visibleKey(c: PageContext, actor: Principal, token: string): Promise<KeyItem> {
+  const deps = c.get('deps');
+  if (!/^[0-9a-f]{64}$/.test(token)) throw new DomainError('not_found', 'Key not found.');
+  const item = await deps.keys.get(token);
+  if (item && (readsEverything(actor) || item.user_id === actor.userId)) return item;
+  if (item?.team_id && (await deps.teams.get(item.team_id))?.members?.[actor.userId]?.role === 'admin') return item;
+  throw new DomainError('not_found', 'Key not found: it was deleted, or it is not yours.');
+}
+
+export const homePages = new Hono<AppEnv>()
+  .get('/', async (c) => homePage(c, emptyForm('key')))
+  .post('/keys', async (c) => {
+    const actor = actorOf(c);
+    const values = await readForm(c);
+    const form = emptyForm('key', Object.fromEntries(KEY_FIELDS.map((f) => [f, str(values, f)])));
+    const maxBudget = money(form, 'max_budget');
+    if (form.errors.max_budget) return homePage(c, form, { status: 400 });
+    const models = splitModels(str(values, 'models'));
+    try {
+      const created = await c.get('deps').keys.generate(actor, {
+        team_id: str(values, 'team_id') || null,
+        key_alias: str(values, 'key_alias') || null,
+        ...(models.length ? { models } : {}),
+        ...(maxBudget !== null ? { max_budget: maxBudget } : {}),
+      });
+      // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.
+      return homePage(c, emptyForm('key'), { created });
+    } catch (err) {
+      const e = applyError(form, err, KEY_FIELDS, { key: 'key_alias', team_member_permissions: 'team_id' });
+      return homePage(c, form, { status: statusOf(e) as 400 });
+    }
+  })
+  .get('/keys/:token/delete', async (c) => {
+    const actor = actorOf(c);
+    const item = await visibleKey(c, actor, c.req.param('token'));
+    const teams = item.team_id ? [await c.get('deps').teams.get(item.team_id)].filter((t): t is TeamItem => !!t) : [];
+    return render(
+      c,
+      <Layout title="Delete key" {...await chrome(c, '/ui')}>
+        <form method="post" action={`/ui/keys/${item.token}/delete`} class="card">
+          <Csrf token={c.get('session')?.csrf} />
+          <p>
+            Delete the key <strong>{item.key_alias ?? item.key_name}</strong> (<code>{item.key_name}</code>, team: {teamName(teams, item.team_id)})? Anything
+            using it stops working at once. This cannot be undone.
+          </p>
+          <button type="submit" class="danger">
+            Delete key
+          </button>{' '}
+          <a class="button secondary" href="/ui">
+            Cancel
+          </a>
+        </form>
+      </Layout>,
+    );
+  })
+  .post('/keys/:token/delete', async (c) => {
+    const actor = actorOf(c);
+    const item = await visibleKey(c, actor, c.req.param('token'));
+    await c.get('deps').keys.delete(actor, { keys: [item.token] });
+    return redirectWithFlash(c, '/ui', `Key ${item.key_alias ?? item.key_name} deleted.`);
+  });

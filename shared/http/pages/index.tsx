@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { DomainError } from '../../errors';
+import { logger } from '../../logger';
+import type { AppEnv } from '../env';
+import { homePages } from './home';
+import { chrome, CSS, Layout } from './layout';
+import { loginPages } from './login';
+import { onboardingPages } from './onboarding';
+import { settingsPages } from './settings';
+import { staticPages } from './static';
+import { teamPages } from './teams';
+import { render, statusOf, type PageContext } from './ui';
+import { userPages } from './users';
+
+/**
+ * The web pages under /ui: server-rendered with hono/jsx, plain HTML forms that
+ * post back to these routes (POST → redirect → GET), usable without JavaScript.
+ * Handlers call the domain services with the signed-in principal, never the JSON API.
+ */
+
+/** Pages that work signed out. */
+const PUBLIC = /^\/ui\/(?:login|onboarding|static\/)/;
+
+/** The layout's one <style> element, allowed by its hash; no inline script at all. */
+const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
+
+function contentSecurityPolicy(logoutUrl: string | undefined): string {
+  // Chromium applies form-action to the redirect after a post too: the sign-out form ends at PROXY_LOGOUT_URL.
+  const formAction = ["'self'", ...(logoutUrl ? [new URL(logoutUrl).origin] : [])].join(' ');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' ${STYLE_HASH}`,
+    "img-src 'self' data:",
+    `form-action ${formAction}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+async function errorPage(err: Error, c: PageContext) {
+  if (err instanceof DomainError) {
+    const status = statusOf(err);
+    const title = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
+    return render(
+      c,
+      <Layout title={title} {...await chrome(c)}>
+        <div class="alert" role="alert">
+          {err.message}
+        </div>
+        <p>
+          <a href="/ui">Back to your keys</a>
+        </p>
+      </Layout>,
+      status,
+    );
+  }
+  const requestId = c.get('requestId');
+  logger.error('page failed', { requestId, path: c.req.path, error: err });
+  return render(
+    c,
+    <Layout title="Something went wrong" principal={null}>
+      <div class="alert" role="alert">
+        The page could not be shown (request id {requestId ?? 'unknown'}). Try again in a moment.
+      </div>
+      <p>
+        <a href="/ui">Back to your keys</a>
+      </p>
+    </Layout>,
+    500,
+  );
+}
+
+const ui = new Hono<AppEnv>();
+ui.use('*', async (c, next) => {
+  await next();
+  if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+    c.header('Content-Security-Policy', contentSecurityPolicy(c.get('deps').config.proxyLogoutUrl));
+    c.header('Cache-Control', 'no-store');
+  }
+});
+ui.use('*', async (c, next) => {
+  // LiteLLM's older invitation links: /ui?invitation_id=…
+  const invitationId = c.req.path === '/ui' ? c.req.query('invitation_id') : undefined;
+  if (invitationId) return c.redirect(`/ui/onboarding?id=${encodeURIComponent(invitationId)}`, 302);
+  if (!PUBLIC.test(c.req.path) && !c.get('principal')) {
+    const url = new URL(c.req.url);
+    const next = c.req.method === 'GET' ? `${url.pathname}${url.search}` : '/ui';
+    return c.redirect(`/ui/login${next === '/ui' ? '' : `?next=${encodeURIComponent(next)}`}`, 303);
+  }
+  await next();
+});
+ui.route('/', staticPages);
+ui.route('/', loginPages);
+ui.route('/', onboardingPages);
+ui.route('/', homePages);
+ui.route('/', teamPages);
+ui.route('/', userPages);
+ui.route('/', settingsPages);
+ui.onError(errorPage);
+
+/** Mounted by the app at the root: everything under /ui. */
+export const pageRoutes = new Hono<AppEnv>().route('/ui', ui);

@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
+import { DomainError } from '../../errors';
+import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_UNKNOWN, LINK_USED, onboardingToken } from '../../invitations/service';
+import type { AppEnv } from '../env';
+import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { Csrf, FormAlert, Input } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  applyError,
+  emptyForm,
+  FORM_EXPIRED,
+  FORM_FIELD,
+  formTokenValid,
+  issueFormToken,
+  readForm,
+  redirectWithFlash,
+  render,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+} from './ui';
+
+/** What the form carries from the link to the claim: the invitation, its user and the short-lived onboarding token. */
+type Invite = { id: string; user_id: string; user_email: string | null; token: string };
+
+const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters, and not your email address.`;
+
+/** The link cannot be used (used, expired, unknown), or the page was opened without one. */
+async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 404, retryId?: string) {
+  const linkIsDead = [LINK_USED, LINK_EXPIRED, LINK_UNKNOWN].includes(message);
+  return render(
+    c,
+    <Layout title="Invitation" {...await chrome(c)} principal={null}>
+      <div class="alert" role="alert">
+        {message}
+      </div>
+      {retryId && !linkIsDead ? (
+        <p>
+          <a href={`/ui/onboarding?id=${encodeURIComponent(retryId)}`}>Open the invitation again</a> to start over.
+        </p>
+      ) : (
+        <p>
+          Ask your administrator for a new invitation link. If you have already set your password, <a href="/ui/login">sign in</a>.
+        </p>
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+async function onboardingPage(c: PageContext, invite: Invite, form: FormState, status: 200 | 400 | 401 | 403 = 200) {
+  const formToken = issueFormToken(c);
+  return render(
+    c,
+    <Layout title="Welcome to onramp" {...await chrome(c)} principal={null}>
+      <p>
+        You are invited as <strong>{invite.user_email ?? invite.user_id}</strong>. Choose a password to finish setting up your account; you
+        will be signed in right away.
+      </p>
+      <form method="post" action="/ui/onboarding" class="card" novalidate>
+        <FormAlert form={form} />
+        <Csrf token={c.get('session')?.csrf} />
+        <input type="hidden" name={FORM_FIELD} value={formToken} />
+        <input type="hidden" name="invitation_id" value={invite.id} />
+        <input type="hidden" name="user_id" value={invite.user_id} />
+        <input type="hidden" name="onboarding_token" value={invite.token} />
+        {/* Lets password managers save the password under the right account. */}
+        <input type="hidden" name="username" autocomplete="username" value={invite.user_email ?? ''} />
+        <Input form={form} name="password" label="New password" type="password" hint={PASSWORD_HINT} required autocomplete="new-password" secret minlength={PASSWORD_MIN_LENGTH} />
+        <Input form={form} name="password_confirm" label="Confirm password" type="password" required autocomplete="new-password" secret />
+        <button type="submit">Set password and sign in</button>
+      </form>
+    </Layout>,
+    status,
+  );
+}
+
+export const onboardingPages = new Hono<AppEnv>()
+  .get('/onboarding', async (c) => {
+    const id = c.req.query('id')?.trim();
+    if (!id) return invalidLink(c, 'This page needs the invitation link from your email (…/ui/onboarding?id=…).', 400);
+    try {
+      const start = await onboardingToken(c.get('deps'), id, publicBaseUrl(c));
+      return onboardingPage(c, { id, user_id: start.user_id, user_email: start.user_email, token: start.token }, emptyForm('onboarding'));
+    } catch (err) {
+      if (err instanceof DomainError) return invalidLink(c, err.message, statusOf(err) === 401 ? 401 : 400);
+      throw err;
+    }
+  })
+  .post('/onboarding', async (c) => {
+    const values = await readForm(c);
+    const invite: Invite = {
+      id: str(values, 'invitation_id'),
+      user_id: str(values, 'user_id'),
+      user_email: str(values, 'username') || null,
+      token: str(values, 'onboarding_token'),
+    };
+    if (!invite.id || !invite.user_id) return invalidLink(c, 'This page needs the invitation link from your email (…/ui/onboarding?id=…).', 400);
+    const form = emptyForm('onboarding');
+    if (!formTokenValid(c, str(values, FORM_FIELD))) {
+      form.general = FORM_EXPIRED;
+      return onboardingPage(c, invite, form, 403);
+    }
+    const password = typeof values.password === 'string' ? values.password : '';
+    if (password !== values.password_confirm) form.errors.password_confirm = 'The two passwords do not match.';
+    if (!password) form.errors.password = 'Choose a password.';
+    if (form.errors.password || form.errors.password_confirm) return onboardingPage(c, invite, form, 400);
+
+    const deps = c.get('deps');
+    try {
+      const user = await claimInvitation(deps, { invitation_link: invite.id, user_id: invite.user_id, password, token: invite.token });
+      await joinDefaultTeamsAfterClaim(deps, user.user_id);
+      await setSessionCookie(c, user.user_id);
+      return redirectWithFlash(c, '/ui', `Welcome, ${user.user_email ?? user.user_id}: your password is set and you are signed in.`);
+    } catch (err) {
+      const e = applyError(form, err, ['password']);
+      // A used, expired or unknown link: say so plainly, the form cannot succeed.
+      if (e.kind === 'unauthenticated' && !form.errors.password) return invalidLink(c, e.message, 401, invite.id);
+      return onboardingPage(c, invite, form, statusOf(e) === 401 ? 401 : 400);
+    }
+  });

@@ -1,0 +1,133 @@
+import { Hono } from 'hono';
+import { isProxyAdmin, readsEverything, type UserRole } from '../../auth/roles';
+import { forbidden } from '../../errors';
+import { NO_DEFAULT_MODELS } from '../../keys/service';
+import type { InternalUserSettings } from '../../settings/service';
+import type { AppEnv } from '../env';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  actorOf,
+  applyError,
+  emptyForm,
+  formatUsd,
+  hasErrors,
+  list,
+  money,
+  readForm,
+  redirectWithFlash,
+  render,
+  RESET_PERIODS,
+  resetLabel,
+  splitModels,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+} from './ui';
+
+type Status = 200 | 400 | 401 | 403 | 404 | 409;
+const DEFAULT_ROLES: Array<[string, string]> = [
+  ['internal_user', 'internal_user (creates and deletes own keys)'],
+  ['internal_user_viewer', 'internal_user_viewer (views own keys and spend)'],
+];
+const FIELDS = ['teams', 'no_default_models', 'models', 'user_role', 'max_budget', 'budget_duration'] as const;
+
+/** The form's values for the stored settings. */
+function formFor(s: InternalUserSettings): FormState {
+  return emptyForm('settings', {
+    teams: s.teams.map((t) => t.team_id),
+    no_default_models: s.models.includes(NO_DEFAULT_MODELS) ? 'on' : 'off',
+    models: s.models.filter((m) => m !== NO_DEFAULT_MODELS).join(', '),
+    user_role: s.user_role,
+    max_budget: s.max_budget === null ? '' : String(s.max_budget),
+    budget_duration: s.budget_duration ?? '',
+  });
+}
+
+async function settingsPage(c: PageContext, form: FormState | null, status: Status = 200) {
+  const actor = actorOf(c);
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the default user settings.');
+  const deps = c.get('deps');
+  const [settings, teams] = await Promise.all([deps.settings.read(actor), deps.teams.list(actor)]);
+  const f = form ?? formFor(settings);
+  const teamName = (id: string) => teams.find((t) => t.team_id === id)?.team_alias ?? id;
+  return render(
+    c,
+    <Layout title="Default user settings" {...await chrome(c, '/ui/settings')}>
+      <p>Every new internal user (created here or by the API) gets these settings and joins the default teams.</p>
+      {isProxyAdmin(actor) ? (
+        <form method="post" action="/ui/settings" class="card" novalidate aria-label="Default user settings">
+          <FormAlert form={f} />
+          <Csrf token={c.get('session')?.csrf} />
+          <Checkboxes
+            form={f}
+            name="teams"
+            legend="Default teams"
+            options={teams.map((t): [string, string] => [t.team_id, t.team_alias ?? t.team_id])}
+            checked={list(f.values, 'teams')}
+            hint="New users join these teams as members."
+          />
+          <Checkbox
+            form={f}
+            name="no_default_models"
+            label="no-default-models: new users can only create keys inside a team"
+            checked={str(f.values, 'no_default_models') === 'on'}
+          />
+          <TextArea form={f} name="models" label="Default models" rows={2} hint="Used when no-default-models is off. Comma or newline separated; empty means none." />
+          <Select form={f} name="user_role" label="Default role" options={DEFAULT_ROLES} />
+          <Input form={f} name="max_budget" label="Personal max budget (USD)" type="number" step="0.01" min="0" />
+          <Select form={f} name="budget_duration" label="Reset personal budget" options={RESET_PERIODS} />
+          <button type="submit">Save settings</button>
+        </form>
+      ) : (
+        <dl class="facts">
+          <dt>Default teams</dt>
+          <dd>{settings.teams.length ? settings.teams.map((t) => teamName(t.team_id)).join(', ') : 'none'}</dd>
+          <dt>Default models</dt>
+          <dd>{settings.models.length ? settings.models.join(', ') : 'none'}</dd>
+          <dt>Default role</dt>
+          <dd>{settings.user_role}</dd>
+          <dt>Personal max budget</dt>
+          <dd>
+            {formatUsd(settings.max_budget)} ({resetLabel(settings.budget_duration)})
+          </dd>
+        </dl>
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+export const settingsPages = new Hono<AppEnv>()
+  .get('/settings', (c) => settingsPage(c, null))
+  .post('/settings', async (c) => {
+    const actor = actorOf(c);
+    const values = await readForm(c);
+    const form = emptyForm('settings', {
+      teams: list(values, 'teams'),
+      no_default_models: str(values, 'no_default_models') === 'on' ? 'on' : 'off',
+      models: str(values, 'models'),
+      user_role: str(values, 'user_role'),
+      max_budget: str(values, 'max_budget'),
+      budget_duration: str(values, 'budget_duration'),
+    });
+    const maxBudget = money(form, 'max_budget');
+    const role = str(values, 'user_role');
+    if (!DEFAULT_ROLES.some(([r]) => r === role)) form.errors.user_role = 'Choose internal_user or internal_user_viewer.';
+    const duration = str(values, 'budget_duration');
+    if (!RESET_PERIODS.some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
+    if (hasErrors(form)) return settingsPage(c, form, 400);
+    const deps = c.get('deps');
+    try {
+      // Teams that stay default keep their per-team settings (member budget, role).
+      const current = await deps.settings.read(actor);
+      const teams = list(values, 'teams').map((id) => current.teams.find((t) => t.team_id === id) ?? id);
+      const models = str(values, 'no_default_models') === 'on' ? [NO_DEFAULT_MODELS] : splitModels(str(values, 'models'));
+      await deps.settings.update(actor, { teams, models, user_role: role as UserRole, max_budget: maxBudget, budget_duration: duration || null });
+      return redirectWithFlash(c, '/ui/settings', 'Default user settings saved.');
+    } catch (err) {
+      const e = applyError(form, err, FIELDS, { team_id: 'teams' });
+      return settingsPage(c, form, statusOf(e) as Status);
+    }
+  });

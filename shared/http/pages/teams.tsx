@@ -1,0 +1,321 @@
+import { Hono } from 'hono';
+import { isProxyAdmin } from '../../auth/roles';
+import type { KeyItem } from '../../keys/model';
+import { effectiveMemberBudget, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES, type TeamMemberPermission, type TeamRole } from '../../teams/model';
+import type { AppEnv } from '../env';
+import { Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  actorOf,
+  applyError,
+  emptyForm,
+  formatDate,
+  formatUsd,
+  hasErrors,
+  list,
+  money,
+  readForm,
+  redirectWithFlash,
+  render,
+  RESET_PERIODS,
+  resetLabel,
+  splitModels,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+} from './ui';
+
+type Status = 200 | 400 | 401 | 403 | 404 | 409;
+const TEAM_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 'team_member_budget'] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const teamPath = (id: string) => `/ui/teams/${encodeURIComponent(id)}`;
+
+// ---- /ui/teams: the list and the create form ----
+
+function CreateTeamForm(p: { c: PageContext; form: FormState }) {
+  return (
+    <form method="post" action="/ui/teams" class="card" novalidate aria-labelledby="create-team-heading">
+      <h2 id="create-team-heading">Create a team</h2>
+      <FormAlert form={p.form} />
+      <Csrf token={p.c.get('session')?.csrf} />
+      <Input form={p.form} name="team_alias" label="Team name" required hint="Unique, e.g. internal exploration." />
+      <TextArea form={p.form} name="models" label="Models" hint="Comma or newline separated, e.g. gpt-4o, claude-3-5-sonnet. Empty means all models." />
+      <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="The whole team's spend never exceeds this." />
+      <Select form={p.form} name="budget_duration" label="Reset budget" options={RESET_PERIODS} hint="Spend goes back to zero at the start of each period." />
+      <Input form={p.form} name="team_member_budget" label="Team member max budget (USD)" type="number" step="0.01" min="0" hint="What each member may spend in this team." />
+      <button type="submit">Create team</button>
+    </form>
+  );
+}
+
+async function teamsPage(c: PageContext, form: FormState, status: Status = 200) {
+  const actor = actorOf(c);
+  const teams = await c.get('deps').teams.list(actor);
+  return render(
+    c,
+    <Layout title="Teams" {...await chrome(c, '/ui/teams')}>
+      {isProxyAdmin(actor) ? <CreateTeamForm c={c} form={form} /> : null}
+      <h2>{teams.length} team{teams.length === 1 ? '' : 's'}</h2>
+      {teams.length === 0 ? (
+        <p>No teams yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Team</th>
+              <th scope="col">Models</th>
+              <th scope="col">Spend / max budget</th>
+              <th scope="col">Reset</th>
+              <th scope="col">Member budget</th>
+              <th scope="col">Members</th>
+            </tr>
+          </thead>
+          <tbody>
+            {teams.map((t) => (
+              <tr>
+                <td>
+                  <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
+                </td>
+                <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+                <td>
+                  {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+                </td>
+                <td>{resetLabel(t.budget_duration)}</td>
+                <td>{formatUsd(t.team_member_budget)}</td>
+                <td>{Object.keys(t.members ?? {}).length}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+// ---- /ui/teams/:id: members, permissions, keys ----
+
+type TeamForms = { member: FormState; permissions: FormState };
+const freshTeamForms = (): TeamForms => ({ member: emptyForm('member', { role: 'user' }), permissions: emptyForm('perm') });
+
+async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status: Status = 200) {
+  const actor = actorOf(c);
+  const deps = c.get('deps');
+  const { team, memberships, keys } = await deps.teams.info(actor, teamId);
+  const manage = await deps.teams.canManage(actor, team);
+  const csrf = c.get('session')?.csrf;
+  const members = memberships.sort((a, b) => (a.user_email ?? a.user_id).localeCompare(b.user_email ?? b.user_id));
+  const teamKeys = keys as unknown as KeyItem[];
+  const permissionOptions = TEAM_MEMBER_PERMISSIONS.map((p): [string, string] => [p, p]);
+  return render(
+    c,
+    <Layout title={`Team: ${team.team_alias ?? team.team_id}`} {...await chrome(c, '/ui/teams')}>
+      <p>
+        <a href="/ui/teams">← All teams</a>
+      </p>
+      <dl class="facts">
+        <dt>Team id</dt>
+        <dd>
+          <code>{team.team_id}</code>
+        </dd>
+        <dt>Models</dt>
+        <dd>{team.models.length ? team.models.join(', ') : 'all models'}</dd>
+        <dt>Spend / max budget</dt>
+        <dd>
+          {formatUsd(team.spend)} / {formatUsd(team.max_budget)}
+        </dd>
+        <dt>Budget reset</dt>
+        <dd>
+          {resetLabel(team.budget_duration)}
+          {team.budget_reset_at ? `, next at ${formatDate(team.budget_reset_at)}` : ''}
+        </dd>
+        <dt>Team member max budget</dt>
+        <dd>{formatUsd(team.team_member_budget)}</dd>
+      </dl>
+
+      <h2 id="permissions-heading">Member permissions</h2>
+      <p class="hint">What plain members (role "user") may do with their own keys in this team. Team admins may do everything.</p>
+      {manage ? (
+        <form method="post" action={`${teamPath(team.team_id)}/permissions`} class="card" aria-labelledby="permissions-heading">
+          <FormAlert form={forms.permissions} />
+          <Csrf token={csrf} />
+          <Checkboxes
+            form={forms.permissions}
+            name="team_member_permissions"
+            legend="Allowed key routes"
+            options={permissionOptions}
+            checked={forms.permissions.values.team_member_permissions ? list(forms.permissions.values, 'team_member_permissions') : team.team_member_permissions}
+          />
+          <button type="submit">Save permissions</button>
+        </form>
+      ) : (
+        <ul>
+          {team.team_member_permissions.length ? team.team_member_permissions.map((p) => <li><code>{p}</code></li>) : <li>None</li>}
+        </ul>
+      )}
+
+      <h2 id="members-heading">Members</h2>
+      {members.length === 0 ? (
+        <p>No members yet.</p>
+      ) : (
+        <table aria-labelledby="members-heading">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">User id</th>
+              <th scope="col">Role</th>
+              <th scope="col">Spend / budget in team</th>
+              {manage ? <th scope="col">Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => (
+              <tr>
+                <td>{m.user_email ?? '—'}</td>
+                <td>
+                  <code>{m.user_id}</code>
+                </td>
+                <td>{m.role}</td>
+                <td>
+                  {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
+                </td>
+                {manage ? (
+                  <td>
+                    <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
+                      <Csrf token={csrf} />
+                      <input type="hidden" name="user_id" value={m.user_id} />
+                      <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
+                        Remove
+                      </button>
+                    </form>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {manage ? (
+        <form method="post" action={`${teamPath(team.team_id)}/members`} class="card" novalidate aria-labelledby="add-member-heading">
+          <h3 id="add-member-heading">Add a member</h3>
+          <FormAlert form={forms.member} />
+          <Csrf token={csrf} />
+          <div class="inline-fields">
+            <Input form={forms.member} name="user_email" label="Email" type="email" required hint="A new email creates the user (invite them from Internal users)." />
+            <Select form={forms.member} name="role" label="Team role" options={TEAM_ROLES.map((r): [string, string] => [r, r])} />
+          </div>
+          <button type="submit">Add member</button>
+        </form>
+      ) : null}
+
+      <h2>Keys in this team</h2>
+      {teamKeys.length === 0 ? (
+        <p>No keys yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Alias</th>
+              <th scope="col">Key</th>
+              <th scope="col">Owner</th>
+              <th scope="col">Spend</th>
+              <th scope="col">Max budget</th>
+            </tr>
+          </thead>
+          <tbody>
+            {teamKeys.map((k) => (
+              <tr>
+                <td>{k.key_alias ?? '—'}</td>
+                <td>
+                  <code>{k.key_name}</code>
+                </td>
+                <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
+                <td>{formatUsd(k.spend)}</td>
+                <td>{formatUsd(k.max_budget)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+export const teamPages = new Hono<AppEnv>()
+  .get('/teams', (c) => teamsPage(c, emptyForm('team', { budget_duration: '' })))
+  .post('/teams', async (c) => {
+    const actor = actorOf(c);
+    const values = await readForm(c);
+    const form = emptyForm('team', Object.fromEntries(TEAM_FIELDS.map((f) => [f, str(values, f)])));
+    const alias = str(values, 'team_alias');
+    if (!alias) form.errors.team_alias = 'Give the team a name.';
+    const maxBudget = money(form, 'max_budget');
+    const memberBudget = money(form, 'team_member_budget');
+    const duration = str(values, 'budget_duration');
+    if (!RESET_PERIODS.some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
+    if (hasErrors(form)) return teamsPage(c, form, 400);
+    try {
+      const team = await c.get('deps').teams.create(actor, {
+        team_alias: alias,
+        models: splitModels(str(values, 'models')),
+        max_budget: maxBudget,
+        budget_duration: duration || null,
+        team_member_budget: memberBudget,
+      });
+      return redirectWithFlash(c, teamPath(team.team_id), `Team ${alias} created.`);
+    } catch (err) {
+      const e = applyError(form, err, TEAM_FIELDS);
+      return teamsPage(c, form, statusOf(e) as Status);
+    }
+  })
+  .get('/teams/:id', (c) => teamPage(c, c.req.param('id'), freshTeamForms()))
+  .post('/teams/:id/permissions', async (c) => {
+    const actor = actorOf(c);
+    const teamId = c.req.param('id');
+    const values = await readForm(c);
+    const chosen = list(values, 'team_member_permissions');
+    const forms = freshTeamForms();
+    forms.permissions.values.team_member_permissions = chosen;
+    const unknown = chosen.filter((p) => !(TEAM_MEMBER_PERMISSIONS as readonly string[]).includes(p));
+    if (unknown.length) {
+      forms.permissions.errors.team_member_permissions = `Unknown permission: ${unknown.join(', ')}.`;
+      return teamPage(c, teamId, forms, 400);
+    }
+    try {
+      await c.get('deps').teams.updatePermissions(actor, teamId, chosen as TeamMemberPermission[]);
+      return redirectWithFlash(c, teamPath(teamId), 'Member permissions saved.');
+    } catch (err) {
+      const e = applyError(forms.permissions, err, ['team_member_permissions']);
+      return teamPage(c, teamId, forms, statusOf(e) as Status);
+    }
+  })
+  .post('/teams/:id/members', async (c) => {
+    const actor = actorOf(c);
+    const teamId = c.req.param('id');
+    const values = await readForm(c);
+    const forms = freshTeamForms();
+    const email = str(values, 'user_email').toLowerCase();
+    const role = str(values, 'role') as TeamRole;
+    forms.member.values = { user_email: email, role };
+    if (!EMAIL.test(email)) forms.member.errors.user_email = 'Enter an email address, e.g. name@example.com.';
+    if (!(TEAM_ROLES as readonly string[]).includes(role)) forms.member.errors.role = 'Choose admin or user.';
+    if (hasErrors(forms.member)) return teamPage(c, teamId, forms, 400);
+    try {
+      await c.get('deps').teams.addMembers(actor, teamId, [{ user_email: email, role }], null);
+      return redirectWithFlash(c, teamPath(teamId), `${email} added to the team as ${role}.`);
+    } catch (err) {
+      const e = applyError(forms.member, err, ['user_email', 'role'], { member: 'user_email', 'member.user_id': 'user_email', user_id: 'user_email' });
+      return teamPage(c, teamId, forms, statusOf(e) as Status);
+    }
+  })
+  .post('/teams/:id/members/remove', async (c) => {
+    const actor = actorOf(c);
+    const teamId = c.req.param('id');
+    const userId = str(await readForm(c), 'user_id');
+    const deps = c.get('deps');
+    const user = userId ? await deps.users.get(userId) : undefined;
+    await deps.teams.deleteMember(actor, teamId, { user_id: userId });
+    return redirectWithFlash(c, teamPath(teamId), `${user?.user_email ?? userId} removed from the team.`);
+  });

@@ -1,0 +1,214 @@
+import { Hono } from 'hono';
+import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
+import { forbidden } from '../../errors';
+import { createInvitation, type IssuedInvitation } from '../../invitations/service';
+import type { TeamItem } from '../../teams/model';
+import type { UserItem } from '../../users/model';
+import { createUserWithDefaults, type JoinError } from '../../users/onboarding';
+import type { AppEnv } from '../env';
+import { publicBaseUrl } from '../session-cookie';
+import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  actorOf,
+  applyError,
+  emptyForm,
+  formatDate,
+  formatUsd,
+  hasErrors,
+  readForm,
+  render,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+} from './ui';
+
+type Status = 200 | 400 | 401 | 403 | 404 | 409;
+const PAGE_SIZE = 50;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ROLE_OPTIONS = USER_ROLES.map((r): [string, string] => [r, r]);
+
+/** What the page shows right after a user is created or re-invited: the link, once, and whether it was emailed. */
+type Outcome = { user: UserItem; issued: IssuedInvitation | null; inviteError?: string; joinErrors: JoinError[]; created: boolean };
+
+function InvitationResult(p: { outcome: Outcome; teams: TeamItem[] }) {
+  const { user, issued, inviteError, joinErrors, created } = p.outcome;
+  const email = user.user_email ?? user.user_id;
+  const joined = [...(user.teams ?? [])].map((id) => p.teams.find((t) => t.team_id === id)?.team_alias ?? id);
+  return (
+    <section class="card" aria-labelledby="invitation-heading">
+      <h2 id="invitation-heading">{created ? `User ${email} created` : `New invitation for ${email}`}</h2>
+      {created ? (
+        <p>
+          Role <strong>{user.user_role}</strong>; teams: {joined.length ? joined.join(', ') : 'none'}; default models:{' '}
+          {user.models.length ? user.models.join(', ') : 'none set'}.
+        </p>
+      ) : null}
+      {joinErrors.length ? (
+        <div class="alert" role="alert">
+          The user was created but could not join: {joinErrors.map((e) => `${e.team_id} (${e.message})`).join('; ')}
+        </div>
+      ) : null}
+      {issued ? (
+        <>
+          <CopyField
+            id="invitation-link"
+            label="Invitation link"
+            value={issued.invitation_link}
+            hint={`Valid until ${formatDate(issued.invitation.expires_at)}, once. It is shown only now: save it if you need to share it yourself.`}
+          />
+          {issued.email_sent ? (
+            <p class="flash" role="status">
+              The invitation email was sent to {email}.
+            </p>
+          ) : (
+            <div class="alert" role="alert">
+              The invitation email was not sent{issued.email_error ? `: ${issued.email_error}` : '.'} Share the link yourself, or create a new invitation
+              below to try again.
+            </div>
+          )}
+        </>
+      ) : (
+        <div class="alert" role="alert">
+          No invitation was created: {inviteError}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function CreateUserForm(p: { c: PageContext; form: FormState; defaultRole: string }) {
+  return (
+    <form method="post" action="/ui/users" class="card" novalidate aria-labelledby="create-user-heading">
+      <h2 id="create-user-heading">Create a user</h2>
+      <FormAlert form={p.form} />
+      <Csrf token={p.c.get('session')?.csrf} />
+      <Input form={p.form} name="user_email" label="Email" type="email" required autocomplete="off" />
+      <Select
+        form={p.form}
+        name="user_role"
+        label="Role"
+        options={ROLE_OPTIONS}
+        hint={`internal_user creates and deletes their own keys; viewers only look. New non-admin users get the default user settings (default role: ${p.defaultRole}).`}
+      />
+      <Checkbox form={p.form} name="send_email" label="Email the invitation link to the user" checked={p.form.values.send_email !== 'off'} />
+      <button type="submit">Create user</button>
+    </form>
+  );
+}
+
+async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outcome; status?: Status } = {}) {
+  const actor = actorOf(c);
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the internal users.');
+  const deps = c.get('deps');
+  const page = Math.max(1, Number(c.req.query('page')) || 1);
+  const [result, teams, settings] = await Promise.all([
+    deps.users.list(actor, { page, page_size: PAGE_SIZE, sort_by: 'created_at', sort_order: 'asc' }),
+    deps.teams.list(actor),
+    deps.settings.internalUser(),
+  ]);
+  const teamName = (id: string) => teams.find((t) => t.team_id === id)?.team_alias ?? id;
+  const admin = isProxyAdmin(actor);
+  const csrf = c.get('session')?.csrf;
+  return render(
+    c,
+    <Layout title="Internal users" {...await chrome(c, '/ui/users')}>
+      {opts.outcome ? <InvitationResult outcome={opts.outcome} teams={teams} /> : null}
+      {admin ? <CreateUserForm c={c} form={form} defaultRole={settings.user_role} /> : null}
+      <h2 id="users-heading">
+        {result.total} user{result.total === 1 ? '' : 's'}
+      </h2>
+      {result.users.length === 0 ? (
+        <p>No users yet.</p>
+      ) : (
+        <table aria-labelledby="users-heading">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">User id</th>
+              <th scope="col">Role</th>
+              <th scope="col">Teams</th>
+              <th scope="col">Models</th>
+              <th scope="col">Spend / budget</th>
+              <th scope="col">Password set</th>
+              {admin ? <th scope="col">Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {result.users.map((u) => (
+              <tr>
+                <td>{u.user_email ?? '—'}</td>
+                <td>
+                  <code>{u.user_id}</code>
+                </td>
+                <td>{u.user_role}</td>
+                <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
+                <td>{u.models.length ? u.models.join(', ') : '—'}</td>
+                <td>
+                  {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
+                </td>
+                <td>{u.password_hash ? 'yes' : 'no'}</td>
+                {admin ? (
+                  <td>
+                    <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/invite`}>
+                      <Csrf token={csrf} />
+                      <button type="submit" class="secondary" aria-label={`New invitation link for ${u.user_email ?? u.user_id}`}>
+                        New invitation
+                      </button>
+                    </form>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {result.total_pages > 1 ? (
+        <nav aria-label="Pages of users">
+          {page > 1 ? <a href={`/ui/users?page=${page - 1}`}>← Previous</a> : null} Page {page} of {result.total_pages}{' '}
+          {page < result.total_pages ? <a href={`/ui/users?page=${page + 1}`}>Next →</a> : null}
+        </nav>
+      ) : null}
+    </Layout>,
+    opts.status ?? 200,
+  );
+}
+
+/** Invites the user; a failure to invite does not undo the user, it is shown. */
+async function invite(c: PageContext, user: UserItem, sendEmail: boolean): Promise<Pick<Outcome, 'issued' | 'inviteError'>> {
+  try {
+    return { issued: await createInvitation(c.get('deps'), actorOf(c), { user_id: user.user_id, send_email: sendEmail }, publicBaseUrl(c)) };
+  } catch (err) {
+    return { issued: null, inviteError: applyError(emptyForm('x'), err, []).message };
+  }
+}
+
+export const userPages = new Hono<AppEnv>()
+  .get('/users', (c) => usersPage(c, emptyForm('user', { user_role: 'internal_user' })))
+  .post('/users', async (c) => {
+    const actor = actorOf(c);
+    const values = await readForm(c);
+    const email = str(values, 'user_email').toLowerCase();
+    const role = str(values, 'user_role');
+    const sendEmail = str(values, 'send_email') === 'on';
+    const form = emptyForm('user', { user_email: email, user_role: role, send_email: sendEmail ? 'on' : 'off' });
+    if (!EMAIL.test(email)) form.errors.user_email = 'Enter an email address, e.g. name@example.com.';
+    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
+    if (hasErrors(form)) return usersPage(c, form, { status: 400 });
+    let created: Awaited<ReturnType<typeof createUserWithDefaults>>;
+    try {
+      created = await createUserWithDefaults(c.get('deps'), actor, { user_email: email, user_role: role as UserRole });
+    } catch (err) {
+      const e = applyError(form, err, ['user_email', 'user_role']);
+      return usersPage(c, form, { status: statusOf(e) as Status });
+    }
+    const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...(await invite(c, created.user, sendEmail)) };
+    return usersPage(c, emptyForm('user', { user_role: role }), { outcome });
+  })
+  .post('/users/:id/invite', async (c) => {
+    if (!isProxyAdmin(actorOf(c))) throw forbidden('Only proxy admins can create invitations.');
+    const user = await c.get('deps').users.require(c.req.param('id'));
+    const outcome: Outcome = { user, joinErrors: [], created: false, ...(await invite(c, user, true)) };
+    return usersPage(c, emptyForm('user', { user_role: 'internal_user' }), { outcome });
+  });

@@ -1,11 +1,20 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import type { IndexName } from '../shared/db/keys';
 import { OnrampFunction } from './onramp-function';
+
+/** The sparse index the reset reads due budgets (and expired reservations) from. */
+const RESET_INDEX: IndexName = 'GSI4';
 
 export interface OnrampStatelessStackProps extends StackProps {
   /** The single onramp table (from the stateful stack). */
@@ -25,12 +34,16 @@ export interface OnrampStatelessStackProps extends StackProps {
 }
 
 /**
- * The compute side: the API function behind an HTTP API (and, later, the
- * scheduled budget reset). Holds no data, so it can be replaced at will.
+ * The compute side: the API function behind an HTTP API, and the scheduled
+ * budget reset. Holds no data, so it can be replaced at will.
  */
 export class OnrampStatelessStack extends Stack {
   readonly apiFunction: OnrampFunction;
   readonly httpApi: HttpApi;
+  /** The scheduled budget reset (functions/budget-reset); set by `addBudgetReset`. */
+  budgetResetFunction!: OnrampFunction;
+  /** Fires when a reset run fails (the function's Errors metric ≥ 1). */
+  budgetResetAlarm!: Alarm;
   /** Settings every onramp function reads (see shared/config.ts). */
   readonly commonEnvironment: Record<string, string>;
 
@@ -67,11 +80,7 @@ export class OnrampStatelessStack extends Stack {
     this.httpApi.addRoutes({ path: '/', methods: [HttpMethod.ANY], integration });
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
 
-    // ---- Budget reset (to be added) ----------------------------------------
-    // The `budget-reset` OnrampFunction (functions/budget-reset) and its EventBridge
-    // schedules (1st of each month 00:00 UTC, plus shorter cadences) go here:
-    // reuse `this.commonEnvironment`, grant it only the table (read/write data),
-    // nothing else. Kept as a dedicated method so the constructor stays readable.
+    // ---- Budget reset ------------------------------------------------------
     this.addBudgetReset(props);
 
     // ---- Outputs -----------------------------------------------------------
@@ -89,8 +98,69 @@ export class OnrampStatelessStack extends Stack {
     });
   }
 
-  /** Placeholder for the budget-reset function and its schedules; intentionally empty for now. */
-  private addBudgetReset(_props: OnrampStatelessStackProps): void {
-    // BUDGET-RESET: add the function, its table grant and its EventBridge rules here.
+  /**
+   * The scheduled budget reset: one function, run by EventBridge at 00:00 UTC on
+   * the 1st (monthly budgets) and every 5 minutes (shorter periods, and expired
+   * reservations), never two at once. It reads only the table's name, so it gets
+   * no secret and no SES, and on the table only the calls it makes: Query on the
+   * reset index, BatchGetItem, and UpdateItem/DeleteItem (inside transactions).
+   * A failed run is a Lambda error, and an alarm says so.
+   */
+  private addBudgetReset(props: OnrampStatelessStackProps): void {
+    const fn = new OnrampFunction(this, 'BudgetResetFunction', {
+      entry: 'functions/budget-reset/index.ts',
+      description: 'onramp budget reset: zeroes due budgets and releases expired reservations (EventBridge schedule)',
+      timeout: Duration.minutes(5),
+      environment: { ONRAMP_TABLE_NAME: props.table.tableName },
+    });
+    // One run at a time: a run that overlaps the next schedule makes that one wait (async retry), not race.
+    (fn.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
+
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadDueBudgetsAndExpiredReservations',
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${RESET_INDEX}`],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ResetBudgetsReleaseReservations',
+        // TransactWriteItems is authorized per item as UpdateItem / DeleteItem.
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+
+    const target = new LambdaFunction(fn);
+    new Rule(this, 'BudgetResetMonthly', {
+      description: 'onramp: budget reset at 00:00 UTC on the 1st of each month',
+      schedule: Schedule.expression('cron(0 0 1 * ? *)'),
+      targets: [target],
+    });
+    new Rule(this, 'BudgetResetFrequent', {
+      description: 'onramp: budget reset every 5 minutes (daily/weekly/hourly budgets, expired reservations)',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [target],
+    });
+
+    this.budgetResetAlarm = new Alarm(this, 'BudgetResetErrors', {
+      alarmDescription: 'onramp: the budget reset failed (see the BudgetResetFunction logs); budgets may not have been reset',
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.budgetResetFunction = fn;
+
+    new CfnOutput(this, 'BudgetResetFunctionName', {
+      description: 'The scheduled budget reset function (invoke it to run a reset now)',
+      value: fn.functionName,
+    });
+    new CfnOutput(this, 'BudgetResetAlarmName', {
+      description: 'CloudWatch alarm raised when a budget reset run fails',
+      value: this.budgetResetAlarm.alarmName,
+    });
   }
 }

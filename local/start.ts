@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
+import { runResetJob } from '../shared/budgets/job';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createApp } from '../shared/http/app';
 import { randomToken } from '../shared/ids';
@@ -16,6 +17,8 @@ import { startSes } from './ses';
 const env = process.env;
 const port = Number(env.PORT ?? 4000);
 const dataDir = resolve(env.ONRAMP_DATA_DIR ?? '.onramp-data');
+/** How often the local budget reset runs (EventBridge's job on AWS); a minute unless ONRAMP_RESET_INTERVAL_SECONDS says otherwise. */
+const resetEverySeconds = Number(env.ONRAMP_RESET_INTERVAL_SECONDS) > 0 ? Number(env.ONRAMP_RESET_INTERVAL_SECONDS) : 60;
 
 /** A secret kept in the data folder, so restarts keep the same master key and sessions. */
 function persistedSecret(file: string, make: () => string): string {
@@ -75,6 +78,7 @@ async function main() {
       server.once('listening', done);
       server.once('error', fail);
     });
+    stops.push(startResetTimer(deps, resetEverySeconds * 1000));
 
     console.log(`
 onramp is running
@@ -85,12 +89,42 @@ onramp is running
   DynamoDB       ${dynamoEndpoint}   table "${config.tableName}"${created ? ' (created)' : ''}
   data folder    ${dataDir}
   master key     ${config.masterKey}${generatedMasterKey ? `   (generated, kept in ${join(dataDir, 'master-key')})` : ''}
+  budget reset   every ${resetEverySeconds} s   (now: npm run reset-budgets, or POST /budget/reset)
 Ctrl-C stops everything.`);
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err);
     await stopAll();
     process.exit(1);
   }
+}
+
+/**
+ * The scheduled budget reset, locally: at start (budgets that fell due while it was
+ * stopped) and then every `everyMs` instead of EventBridge. A run never overlaps the
+ * previous one; a summary is printed when something was reset or released; a failure
+ * is printed and the server keeps going. Returns the stop function (waits for a run).
+ */
+function startResetTimer(deps: Parameters<typeof runResetJob>[0], everyMs: number): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = runResetJob(deps)
+      .then((summary) => {
+        const reset = Object.values(summary.reset).reduce((a, b) => a + b, 0);
+        if (reset > 0 || summary.released_reservations > 0) console.log(`budget reset: ${JSON.stringify(summary)}`);
+      })
+      .catch((err: unknown) => console.error('budget reset failed (the next run retries):', err))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  tick();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 void main();

@@ -61,9 +61,11 @@ export function expiresAt(duration: string, now: Date): Date {
   const { count, unit } = parseDuration(duration, 'duration');
   const ms = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[unit as 's'];
   if (unit === 'mo') {
-    const d = new Date(now);
-    d.setUTCMonth(d.getUTCMonth() + count);
-    return d;
+    // Same day next month, or its last day when shorter (Jan 31 + 1mo = Feb 28/29, not Mar 3).
+    const target = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + count, 1));
+    const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+    target.setUTCDate(Math.min(now.getUTCDate(), lastDay));
+    return new Date(target.getTime() + (now.getTime() - startOfDay(now).getTime()));
   }
   return new Date(now.getTime() + count * ms);
 }

@@ -1,5 +1,5 @@
 import { indexKeys } from '../db/keys';
-import type { Table, TransactOp } from '../db/table';
+import { TransactionConflictError, type Table, type TransactOp } from '../db/table';
 import { DomainError } from '../errors';
 import { logger } from '../logger';
 import { nextResetAt } from './duration';
@@ -30,7 +30,10 @@ class AlreadyMoved extends DomainError {
 export function nextAfter(duration: string, due: Date, now: Date): Date {
   let next = nextResetAt(duration, due);
   for (let i = 0; next <= now && i < 10_000; i++) next = nextResetAt(duration, next);
-  return next;
+  // A short period far behind (a `30s` budget whose job was off for days): restart the
+  // period from now rather than leave a reset time in the past, which would reset the
+  // item again on the next page and overwrite its last_period_spend with 0.
+  return next > now ? next : nextResetAt(duration, now);
 }
 
 /**
@@ -64,13 +67,24 @@ export class BudgetReset {
     private readonly clock: () => Date,
   ) {}
 
+  /**
+   * Resets one due budget; false when it had already moved on. A conflict with a
+   * concurrent authorize/record on the same budget is retried a few times, so one
+   * busy key does not fail the whole run.
+   */
   async resetItem(item: DueBudget): Promise<boolean> {
-    try {
-      await this.table.transact([resetOp(item, this.clock())]);
-      return true;
-    } catch (err) {
-      if (err instanceof AlreadyMoved) return false;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.transact([resetOp(item, this.clock())]);
+        return true;
+      } catch (err) {
+        if (err instanceof AlreadyMoved) return false;
+        if (err instanceof TransactionConflictError && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 20));
+          continue;
+        }
+        throw err;
+      }
     }
   }
 
@@ -79,22 +93,27 @@ export class BudgetReset {
     const summary: ResetSummary = { reset: { key: 0, user: 0, team: 0, member: 0 }, skipped: 0, failed: 0, pages: 0 };
     const errors: unknown[] = [];
     const until = `${now.toISOString()}#\uffff`;
+    let cursor: Record<string, unknown> | undefined;
     for (;;) {
-      // Always the first page: what was reset has moved into the future, so the query drains.
-      const { items } = await this.table.query<DueBudget>({ index: 'GSI4', pk: 'BUDGET_RESET', skAtMost: until, limit: opts.pageSize ?? 1000 });
-      const due = items.filter((i) => i.budget_reset_at <= now.toISOString());
-      if (due.length === 0) break;
+      // Pages forward with the cursor: what was reset has moved past `until`, and a GSI
+      // read just after a write may still show the old entry (GSIs are eventually
+      // consistent), so re-reading the first page could meet the same items again.
+      const page = await this.table.query<DueBudget>({ index: 'GSI4', pk: 'BUDGET_RESET', skAtMost: until, limit: opts.pageSize ?? 1000, cursor });
+      cursor = page.cursor;
+      const due = page.items.filter((i) => i.budget_reset_at <= now.toISOString());
+      if (due.length === 0) {
+        if (cursor) continue;
+        break;
+      }
       summary.pages++;
       const batch = opts.batchSize ?? 100;
       const chunks: DueBudget[][] = [];
       for (let i = 0; i < due.length; i += batch) chunks.push(due.slice(i, i + batch));
-      let progressed = 0;
       await Promise.all(
         chunks.map(async (chunk) => {
           try {
             await this.table.transact(chunk.map((item) => resetOp(item, now)));
             for (const item of chunk) summary.reset[item.type] = (summary.reset[item.type] ?? 0) + 1;
-            progressed += chunk.length;
           } catch {
             // One item moved (or a conflict): fall back to one update each, so one item never blocks the batch.
             for (const item of chunk) {
@@ -102,7 +121,6 @@ export class BudgetReset {
                 if (await this.resetItem(item)) {
                   summary.reset[item.type] = (summary.reset[item.type] ?? 0) + 1;
                 } else summary.skipped++;
-                progressed++;
               } catch (err) {
                 summary.failed++;
                 errors.push(err);
@@ -113,9 +131,11 @@ export class BudgetReset {
         }),
       );
       logger.info('budget reset progress', { page: summary.pages, due: due.length, ...summary.reset });
-      if (progressed === 0 || (opts.maxPages && summary.pages >= opts.maxPages)) break;
+      if (!cursor || (opts.maxPages && summary.pages >= opts.maxPages)) break;
     }
-    logger.info('budget reset summary', { ...summary, at: now.toISOString() });
+    // A run that found nothing due (most of the 5-minute ones) logs at debug only.
+    if (summary.pages > 0) logger.info('budget reset summary', { ...summary, at: now.toISOString() });
+    else logger.debug('budget reset summary', { ...summary, at: now.toISOString() });
     if (errors.length > 0) {
       throw new AggregateError(errors, `budget reset: ${summary.failed} item(s) failed; ${JSON.stringify(summary.reset)} were reset. Rerun to retry.`);
     }

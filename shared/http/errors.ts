@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { TransactionConflictError } from '../db/table';
 import { DomainError, type ErrorKind } from '../errors';
 import { logger } from '../logger';
 
@@ -32,6 +33,9 @@ export function handleError(err: Error, c: Context) {
   if (err instanceof DomainError) {
     const [status, type] = STATUS[err.kind];
     return errorResponse(c, err.message, type, status, err.param);
+  }
+  if (err instanceof TransactionConflictError) {
+    return errorResponse(c, 'A concurrent change to the same items conflicted with this request; nothing was written. Retry it.', 'conflict_error', 409);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;

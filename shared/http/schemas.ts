@@ -1,4 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { badRequest } from '../errors';
+import type { AppEnv } from './env';
 import { USER_ROLES } from '../auth/roles';
 import { isDuration } from '../budgets/duration';
 
@@ -14,6 +17,17 @@ export const Limit = z.number().int().nonnegative();
 export const Email = z.email().max(254);
 export const ModelList = z.array(z.string().min(1).max(256)).max(500);
 export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@:-]+$/, { message: 'may only hold letters, digits and _ . @ : -' });
+
+/**
+ * Hono's JSON validator reads a body sent without a JSON content type (or none at
+ * all) as `{}`, so a bare `POST /team/new` would create an empty team. Every route
+ * whose body is all optional fields uses this next to `jsonBody`.
+ */
+export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+  if (!/^application\/([\w.-]+\+)?json$/i.test(type)) throw badRequest('Send a JSON body with Content-Type: application/json.');
+  await next();
+});
 
 /** A JSON request body that must be present and valid. */
 export function jsonBody<T extends z.ZodType>(schema: T) {

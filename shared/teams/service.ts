@@ -8,7 +8,7 @@ import { setAndRemove } from '../db/update';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import type { UserItem } from '../users/model';
-import type { Users } from '../users/service';
+import { normalizeEmail, type Users } from '../users/service';
 import {
   DEFAULT_TEAM_MEMBER_PERMISSIONS,
   effectiveMemberBudget,
@@ -234,8 +234,9 @@ export class Teams {
     }
     if (input.team_alias !== undefined) {
       const alias = input.team_alias?.trim() || null;
+      if (alias !== team.team_alias) set.team_alias = alias;
+      // A change of case only keeps the guard, which is keyed on the lower-cased alias.
       if (alias?.toLowerCase() !== team.team_alias?.toLowerCase()) {
-        set.team_alias = alias;
         set.unique_guards = alias ? [keys.teamAlias(alias)] : [];
         if (alias) ops.push(putGuard(keys.teamAlias(alias), key, 'team_alias', aliasTaken(alias), 'team_alias'));
         if (team.team_alias) ops.push({ delete: keys.teamAlias(team.team_alias) });
@@ -287,13 +288,26 @@ export class Teams {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (maxBudgetInTeam !== null && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
-    const added: MembershipItem[] = [];
+    // Every entry is checked before anything is written, so one bad entry adds nobody
+    // (and creates no user for a new email).
+    const wanted: Array<{ user: UserItem | undefined; email: string | undefined; role: TeamRole }> = [];
+    const seen = new Set<string>();
     for (const ref of refs) {
       if (!ref.user_id && !ref.user_email) throw badRequest('Each member needs user_id or user_email.', 'member');
-      let user = ref.user_id ? await this.users.get(ref.user_id) : await this.users.byEmail(ref.user_email!);
+      const user = ref.user_id ? await this.users.get(ref.user_id) : await this.users.byEmail(ref.user_email!);
       if (!user && ref.user_id) throw notFound(`User ${ref.user_id} not found`, 'member.user_id');
-      user ??= await this.users.createRecord(actor.userId, { user_email: ref.user_email!, user_role: 'internal_user' });
-      await this.transactMemberOps(team, user, ref.role ?? 'user', maxBudgetInTeam);
+      const id = user?.user_id ?? `email:${normalizeEmail(ref.user_email!)}`;
+      if (seen.has(id)) throw badRequest(`${ref.user_id ?? ref.user_email} is listed more than once.`, 'member');
+      seen.add(id);
+      if (user && team.members?.[user.user_id]) {
+        throw conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${teamId}.`, 'member');
+      }
+      wanted.push({ user, email: ref.user_email ?? undefined, role: ref.role ?? 'user' });
+    }
+    const added: MembershipItem[] = [];
+    for (const w of wanted) {
+      const user = w.user ?? (await this.users.createRecord(actor.userId, { user_email: w.email!, user_role: 'internal_user' }));
+      await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
       added.push((await this.membership(teamId, user.user_id))!);
     }
     return { team: await this.require(teamId), added };
@@ -324,6 +338,8 @@ export class Teams {
     await this.requireManager(actor, team);
     if (ref.max_budget_in_team !== undefined && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
     const user = await this.users.resolve(ref.user_id, ref.user_email);
+    // Checked first: setting the role of someone missing from the team's member map is an invalid update path (a 500).
+    if (!team.members?.[user.user_id]) throw notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id');
     const now = this.clock().toISOString();
     const memberSet: Record<string, unknown> = { updated_at: now };
     if (ref.role) memberSet.role = ref.role;

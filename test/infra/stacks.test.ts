@@ -16,13 +16,19 @@ function templates(settings?: OnrampSettings) {
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-/** Every IAM statement of the policies attached to the API function's role. */
-function apiFunctionStatements(stateless: Template): Statement[] {
-  const fns = stateless.findResources('AWS::Lambda::Function', {
-    Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' },
-  });
-  const [fn] = Object.values(fns) as Array<{ Properties: { Role: { 'Fn::GetAtt': [string, string] } } }>;
-  const roleId = fn!.Properties.Role['Fn::GetAtt'][0];
+type FunctionResource = { Properties: Record<string, any> & { Role: { 'Fn::GetAtt': [string, string] } } };
+
+/** The Lambda function whose logical id starts with `prefix` (`ApiFunction`, `BudgetResetFunction`). */
+function functionNamed(stateless: Template, prefix: string): { id: string; fn: FunctionResource } {
+  const matches = Object.entries(stateless.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith(prefix));
+  expect(matches).toHaveLength(1);
+  const [id, fn] = matches[0]!;
+  return { id, fn: fn as FunctionResource };
+}
+
+/** Every IAM statement of the policies attached to a function's role. */
+function functionStatements(stateless: Template, prefix: string): Statement[] {
+  const roleId = functionNamed(stateless, prefix).fn.Properties.Role['Fn::GetAtt'][0];
   const policies = stateless.findResources('AWS::IAM::Policy', {
     Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
   });
@@ -30,6 +36,9 @@ function apiFunctionStatements(stateless: Template): Statement[] {
     (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
   );
 }
+
+/** Every IAM statement of the policies attached to the API function's role. */
+const apiFunctionStatements = (stateless: Template) => functionStatements(stateless, 'ApiFunction');
 
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
@@ -99,7 +108,9 @@ describe('OnrampStateless', () => {
   const { stateless } = templates();
 
   test('the API function runs Node 22 on arm64 with 1 GB and a log group kept one month', () => {
-    stateless.resourceCountIs('AWS::Lambda::Function', 1);
+    // the API and the budget reset
+    stateless.resourceCountIs('AWS::Lambda::Function', 2);
+    expect(functionNamed(stateless, 'ApiFunction').fn.Properties).toMatchObject({ Timeout: 29 });
     stateless.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -210,10 +221,87 @@ describe('OnrampStateless', () => {
     });
   });
 
+  describe('the budget reset', () => {
+    const reset = () => functionNamed(stateless, 'BudgetResetFunction');
+    const resetStatements = () => functionStatements(stateless, 'BudgetResetFunction');
+
+    test('a Node 22 arm64 function for functions/budget-reset, 5-minute timeout, one run at a time', () => {
+      expect(reset().fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 300,
+        ReservedConcurrentExecutions: 1,
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/^BudgetResetFunctionLogs/) } },
+      });
+    });
+
+    test('it is given the table name and nothing secret', () => {
+      const vars = reset().fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'ONRAMP_TABLE_NAME']);
+      expect(vars.ONRAMP_TABLE_NAME).toMatchObject({ 'Fn::ImportValue': expect.any(String) });
+    });
+
+    test('EventBridge runs it at 00:00 UTC on the 1st and every 5 minutes', () => {
+      const rules = Object.values(stateless.findResources('AWS::Events::Rule')) as Array<{ Properties: { ScheduleExpression: string; State?: string; Targets: Array<{ Arn: unknown }> } }>;
+      expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual(['cron(0 0 1 * ? *)', 'rate(5 minutes)']);
+      for (const rule of rules) {
+        expect(rule.Properties.State ?? 'ENABLED').toBe('ENABLED');
+        expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [reset().id, 'Arn'] } })]);
+      }
+      const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'events.amazonaws.com' } })) as Array<{ Properties: { FunctionName: unknown; Action: string } }>;
+      expect(permissions).toHaveLength(2);
+      for (const p of permissions) {
+        expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [reset().id, 'Arn'] } });
+      }
+    });
+
+    test('on the table it may only query the reset index, batch-get, update and delete items', () => {
+      const statements = resetStatements();
+      const actions = statements.flatMap(actionsOf).sort();
+      expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      for (const s of statements) {
+        for (const resource of resourcesOf(s)) {
+          expect(resource).not.toBe('*');
+          expect(JSON.stringify(resource)).toContain('Fn::ImportValue');
+        }
+      }
+      const query = statements.find((s) => actionsOf(s).includes('dynamodb:Query'))!;
+      expect(JSON.stringify(query.Resource)).toContain('/index/GSI4');
+    });
+
+    test('no secrets, no SES, nothing but DynamoDB', () => {
+      const services = new Set(resetStatements().flatMap(actionsOf).map((a) => a.split(':')[0]));
+      expect([...services]).toEqual(['dynamodb']);
+      const actions = resetStatements().flatMap(actionsOf);
+      expect(actions.some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+      expect(actions.some((a) => a.startsWith('ses:'))).toBe(false);
+      expect(actions).not.toContain('dynamodb:PutItem');
+      expect(actions).not.toContain('dynamodb:Scan');
+    });
+
+    test('an alarm fires when a run fails (Errors >= 1)', () => {
+      stateless.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+      stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: reset().id } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+  });
+
   test('outputs the API URL and the secret names', () => {
     stateless.hasOutput('ApiUrl', {});
     stateless.hasOutput('JwtSecretName', {});
     stateless.hasOutput('MasterKeySecretName', {});
+    stateless.hasOutput('BudgetResetFunctionName', {});
+    stateless.hasOutput('BudgetResetAlarmName', {});
   });
 });
 

@@ -20,7 +20,7 @@ describe('cdk synth', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  test('synthesizes both stacks and bundles the API function', () => {
+  test('synthesizes both stacks and bundles the API and budget-reset functions', () => {
     const run = spawnSync(process.execPath, [cdkBin, 'synth', '--quiet', '-o', outDir], {
       cwd: repoRoot,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
@@ -35,19 +35,32 @@ describe('cdk synth', () => {
       expect(existsSync(path.join(outDir, `${stack}.template.json`))).toBe(true);
     }
 
-    // The API function's code asset is the directory its template points at.
+    // Each function's code asset is the directory its template points at.
     const template = JSON.parse(readFileSync(path.join(outDir, 'OnrampStateless.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
-    const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fns).toHaveLength(1);
-    const assetPath = fns[0]!.Metadata?.['aws:asset:path'];
-    expect(assetPath).toBeDefined();
-    const assetDir = path.join(outDir, assetPath!);
-    expect(readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map']);
+    const fns = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFunction', 'BudgetResetFunction']);
+    const bundle = (prefix: string) => {
+      const [, fn] = fns.find(([id]) => id.startsWith(prefix))!;
+      const assetPath = fn.Metadata?.['aws:asset:path'];
+      expect(assetPath).toBeDefined();
+      const assetDir = path.join(outDir, assetPath!);
+      expect(readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map']);
+      return { size: statSync(path.join(assetDir, 'index.js')).size, code: readFileSync(path.join(assetDir, 'index.js'), 'utf8') };
+    };
+
+    const api = bundle('ApiFunction');
     // A real bundle of Hono and the app, not an empty stub.
-    expect(statSync(path.join(assetDir, 'index.js')).size).toBeGreaterThan(10_000);
+    expect(api.size).toBeGreaterThan(10_000);
     // The SDK stays external: the runtime provides it.
-    expect(readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toMatch(/require\("@aws-sdk\//);
+    expect(api.code).toMatch(/require\("@aws-sdk\//);
+
+    // The reset bundle: its own asset, the reset job inside, the SDK external, no web app in it.
+    const reset = bundle('BudgetResetFunction');
+    expect(reset.size).toBeGreaterThan(1_000);
+    expect(reset.code).toMatch(/require\("@aws-sdk\//);
+    expect(reset.code).toContain('BUDGET_RESET');
+    expect(reset.code).not.toContain('hono');
   }, 180_000);
 });

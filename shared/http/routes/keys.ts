@@ -3,7 +3,7 @@ import { badRequest } from '../../errors';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { requirePrincipal } from '../auth';
 import { newRouter } from '../router';
-import { DurationString, Id, jsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
+import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
 const KeyRef = z.string().min(1).max(512).openapi({ description: 'the key (sk-…) or its token hash' });
 const keyFields = {
@@ -31,10 +31,13 @@ const Update = z.object({ key: KeyRef, team_id: Id.nullable().optional(), user_i
 /** A key as returned by generate/regenerate: the only time the secret is shown. */
 const withSecret = (secret: string, item: KeyItem) => ({ ...publicKey(item), key: secret });
 
+const json = { middleware: requireJsonBody };
+
 export const keyRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/key/generate',
       tags: ['keys'],
       summary: "Create a key; the secret is in this response only. Inside a team, models and budget stay within the team's",
@@ -91,7 +94,7 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', path: '/key/update', tags: ['keys'], summary: 'Change a key; only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/update', tags: ['keys'], summary: 'Change a key; only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
     async (c) => {
       const item = await c.get('deps').keys.update(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicKey(item), 200);
@@ -100,6 +103,7 @@ export const keyRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/key/delete',
       tags: ['keys'],
       summary: 'Delete keys by key/hash or by alias',
@@ -121,6 +125,7 @@ export const keyRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/key/regenerate',
       tags: ['keys'],
       summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working',
@@ -150,10 +155,10 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', path: '/key/block', tags: ['keys'], summary: 'Block a key: it is refused at once', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'BlockKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/block', tags: ['keys'], summary: 'Block a key: it is refused at once', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'BlockKeyResponse') }),
     async (c) => c.json(publicKey(await c.get('deps').keys.setBlocked(requirePrincipal(c), c.req.valid('json').key, true)), 200),
   )
   .openapi(
-    createRoute({ method: 'post', path: '/key/unblock', tags: ['keys'], summary: 'Unblock a key', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'UnblockKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/unblock', tags: ['keys'], summary: 'Unblock a key', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'UnblockKeyResponse') }),
     async (c) => c.json(publicKey(await c.get('deps').keys.setBlocked(requirePrincipal(c), c.req.valid('json').key, false)), 200),
   );

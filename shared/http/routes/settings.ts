@@ -3,7 +3,7 @@ import { TEAM_ROLES } from '../../teams/model';
 import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
 import { requirePrincipal } from '../auth';
 import { newRouter } from '../router';
-import { DurationString, Id, jsonBody, ModelList, Money, okJson, security, UserRole } from '../schemas';
+import { DurationString, Id, jsonBody, requireJsonBody, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const Patch = z
   .object({
@@ -17,6 +17,8 @@ const Patch = z
       .optional(),
   })
   .openapi('InternalUserSettingsPatch');
+
+const json = { middleware: requireJsonBody };
 
 export const settingsRoutes = newRouter()
   .openapi(
@@ -36,6 +38,7 @@ export const settingsRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'patch',
+      ...json,
       path: '/update/internal_user_settings',
       tags: ['default user settings'],
       summary: 'Change the default user settings (proxy admins); teams must exist',

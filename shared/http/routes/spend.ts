@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, unauthenticated } from '../../errors';
+import { runResetJob } from '../../budgets/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { newRouter } from '../router';
@@ -65,9 +66,6 @@ export const spendRoutes = newRouter()
     }),
     async (c) => {
       if (!isProxyAdmin(requirePrincipal(c))) throw forbidden('Only proxy admins can run the budget reset.');
-      const deps = c.get('deps');
-      const summary = await deps.budgetReset.run();
-      const released_reservations = await deps.gateway.releaseExpired();
-      return c.json({ ...summary, released_reservations }, 200);
+      return c.json(await runResetJob(c.get('deps')), 200);
     },
   );

@@ -4,7 +4,9 @@ import { publicKey, type KeyItem } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { requirePrincipal } from '../auth';
 import { newRouter } from '../router';
-import { DurationString, Email, Id, jsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
+import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
+
+const json = { middleware: requireJsonBody };
 
 const Permission = z.enum(TEAM_MEMBER_PERMISSIONS);
 const TeamRole = z.enum(TEAM_ROLES);
@@ -35,7 +37,7 @@ const MemberTarget = z
 
 export const teamRoutes = newRouter()
   .openapi(
-    createRoute({ method: 'post', path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
+    createRoute({ method: 'post', ...json, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
     async (c) => {
       const team = await c.get('deps').teams.create(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicTeam(team), 200);
@@ -65,7 +67,7 @@ export const teamRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
+    createRoute({ method: 'post', ...json, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
     async (c) => {
       const { team_id, ...fields } = c.req.valid('json');
       const team = await c.get('deps').teams.update(requirePrincipal(c), team_id, fields);
@@ -75,6 +77,7 @@ export const teamRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/team/delete',
       tags: ['teams'],
       summary: "Delete teams with their keys and memberships (proxy admins)",
@@ -105,6 +108,7 @@ export const teamRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/team/member_add',
       tags: ['teams'],
       summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins',
@@ -124,6 +128,7 @@ export const teamRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/team/member_delete',
       tags: ['teams'],
       summary: "Remove a member and their keys in the team",
@@ -140,6 +145,7 @@ export const teamRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/team/member_update',
       tags: ['teams'],
       summary: "Change a member's role (team admins) or budget in the team (proxy admins)",
@@ -170,6 +176,7 @@ export const teamRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
+      ...json,
       path: '/team/permissions_update',
       tags: ['teams'],
       summary: 'Set what plain members may do with keys (team admins and proxy admins)',

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createMiddleware } from 'hono/factory';
-import { badRequest } from '../../errors';
+import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { publicTeam, TEAM_ROLES } from '../../teams/model';
@@ -9,9 +8,8 @@ import { createUserWithDefaults } from '../../users/onboarding';
 import { sendInviteForNewUser } from '../../invitations/service';
 import { publicBaseUrl } from '../session-cookie';
 import { requirePrincipal } from '../auth';
-import type { AppEnv } from '../env';
 import { newRouter } from '../router';
-import { DurationString, Email, Id, jsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
+import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const userFields = {
   user_email: Email.nullable().optional(),
@@ -58,22 +56,12 @@ const ListQuery = z.object({
   sort_order: z.enum(['asc', 'desc']).default('asc'),
 });
 
-/**
- * Hono's JSON validator reads a body sent without a JSON content type (or none at
- * all) as `{}`, so `POST /user/new` with no body would create an empty user.
- */
-const requireJson = createMiddleware<AppEnv>(async (c, next) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
-  if (!/^application\/([\w.-]+\+)?json$/i.test(type)) throw badRequest('Send a JSON body with Content-Type: application/json.');
-  await next();
-});
-
 export const userRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
       path: '/user/new',
-      middleware: [requireJson] as const,
+      middleware: [requireJsonBody] as const,
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
       security,
@@ -125,6 +113,10 @@ export const userRoutes = newRouter()
       const actor = requirePrincipal(c);
       const userId = c.req.valid('query').user_id ?? actor.userId;
       const deps = c.get('deps');
+      if (userId === MASTER_KEY_USER_ID && actor.userId === MASTER_KEY_USER_ID) {
+        // The master key is no stored user; like LiteLLM, it gets its role and no keys of its own.
+        return c.json({ user_id: userId, user_info: { user_id: userId, user_role: 'proxy_admin', user_email: null, teams: [], models: [] }, keys: [], teams: [] }, 200);
+      }
       const user = await deps.users.info(actor, userId);
       const [keys, teams] = await Promise.all([deps.keys.ofUser(user.user_id), deps.teams.list(actor, user.user_id)]);
       return c.json({ user_id: user.user_id, user_info: publicUser(user), keys: keys.map(publicKey), teams: teams.map(publicTeam) }, 200);
@@ -134,7 +126,7 @@ export const userRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/user/update',
-      middleware: [requireJson] as const,
+      middleware: [requireJsonBody] as const,
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
       security,
@@ -151,7 +143,7 @@ export const userRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/user/delete',
-      middleware: [requireJson] as const,
+      middleware: [requireJsonBody] as const,
       tags: ['users'],
       summary: 'Delete users with their memberships, keys and invitations (proxy admins)',
       security,

@@ -1,0 +1,358 @@
+/**
+ * Team and key life cycle, read back through the API: budget reset times from a
+ * fixed clock, members added by email, what removing a member, a team or a user
+ * takes with it (and what it leaves alone), and what a regenerated key keeps.
+ */
+import { randomUUID } from 'node:crypto';
+import { keys as itemKeys } from '../../shared/db/keys';
+import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
+
+const uid = () => randomUUID().slice(0, 8);
+
+let now = new Date('2027-01-31T15:00:00Z');
+let s: TestStack;
+beforeAll(async () => {
+  s = await testStack({ clock: () => now });
+});
+
+function ok(r: Reply, what: string) {
+  if (r.status !== 200) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+const newUser = async (extra: Record<string, unknown> = {}) =>
+  ok(await s.call('POST', '/user/new', { body: { user_email: `life-${uid()}@example.com`, auto_create_key: false, ...extra } }), 'user/new') as { user_id: string; user_email: string };
+const newTeam = async (body: Record<string, unknown> = {}) => ok(await s.call('POST', '/team/new', { body: { team_alias: `life-${uid()}`, ...body } }), 'team/new');
+const addMember = async (teamId: string, userId: string, role = 'user') =>
+  ok(await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: userId, role } } }), 'member_add');
+const newKey = async (userId: string, teamId: string | null, extra: Record<string, unknown> = {}) => {
+  const b = ok(await s.call('POST', '/key/generate', { body: { user_id: userId, ...(teamId ? { team_id: teamId } : {}), ...extra } }), 'key/generate');
+  return { secret: b.key as string, token: b.token as string };
+};
+const keyStatus = async (token: string) => (await s.call('GET', `/key/info?key=${token}`)).status;
+const userInfo = async (userId: string) => ok(await s.call('GET', `/user/info?user_id=${userId}`), 'user/info');
+const teamInfo = async (teamId: string) => ok(await s.call('GET', `/team/info?team_id=${teamId}`), 'team/info');
+const memberIds = (info: any) => info.team_info.members_with_roles.map((m: any) => m.user_id).sort();
+
+describe('budget_reset_at on /team/new, from a fixed clock (UTC)', () => {
+  // prettier-ignore
+  const CASES: Array<[clock: string, duration: string, resetAt: string]> = [
+    // Sunday 31 January, mid-afternoon: every period ends at midnight.
+    ['2027-01-31T15:00:00Z', '1mo', '2027-02-01T00:00:00.000Z'],
+    ['2027-01-31T15:00:00Z', '30d', '2027-02-01T00:00:00.000Z'],
+    ['2027-01-31T15:00:00Z', '7d',  '2027-02-01T00:00:00.000Z'], // next Monday
+    ['2027-01-31T15:00:00Z', '1d',  '2027-02-01T00:00:00.000Z'], // next midnight
+    // Wednesday 10 February.
+    ['2027-02-10T15:00:00Z', '1mo', '2027-03-01T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '30d', '2027-03-01T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '7d',  '2027-02-15T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '1w',  '2027-02-15T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '1d',  '2027-02-11T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '2d',  '2027-02-12T00:00:00.000Z'],
+    ['2027-02-10T15:00:00Z', '12h', '2027-02-11T03:00:00.000Z'],
+    // Monday at midnight exactly: the next period, never "now".
+    ['2027-02-01T00:00:00Z', '7d',  '2027-02-08T00:00:00.000Z'],
+    ['2027-02-01T00:00:00Z', '1d',  '2027-02-02T00:00:00.000Z'],
+    ['2027-02-01T00:00:00Z', '1mo', '2027-03-01T00:00:00.000Z'],
+    // December rolls into the next year.
+    ['2027-12-15T09:30:00Z', '1mo', '2028-01-01T00:00:00.000Z'],
+    ['2027-12-31T23:59:59Z', '1d',  '2028-01-01T00:00:00.000Z'],
+  ];
+
+  test.each(CASES)('at %s, %s resets at %s', async (clock, duration, resetAt) => {
+    now = new Date(clock);
+    const team = await newTeam({ max_budget: 10, budget_duration: duration });
+    expect(team).toMatchObject({ budget_duration: duration, budget_reset_at: resetAt, spend: 0 });
+    expect((await teamInfo(team.team_id)).team_info).toMatchObject({ budget_duration: duration, budget_reset_at: resetAt });
+  });
+
+  test('no budget_duration → no reset time', async () => {
+    const team = await newTeam({ max_budget: 10 });
+    expect(team).toMatchObject({ budget_duration: null, budget_reset_at: null });
+  });
+
+  test('/team/update recomputes it from the current clock, and null clears it', async () => {
+    now = new Date('2027-01-31T15:00:00Z');
+    const team = await newTeam({ budget_duration: '1mo' });
+    now = new Date('2027-02-10T15:00:00Z');
+    const upd = ok(await s.call('POST', '/team/update', { body: { team_id: team.team_id, budget_duration: '7d' } }), 'update');
+    expect(upd.data).toMatchObject({ budget_duration: '7d', budget_reset_at: '2027-02-15T00:00:00.000Z' });
+    const cleared = ok(await s.call('POST', '/team/update', { body: { team_id: team.team_id, budget_duration: null } }), 'update');
+    expect(cleared.data).toMatchObject({ budget_duration: null, budget_reset_at: null });
+  });
+
+  test("a member's budget period follows team_member_budget_duration from when they join", async () => {
+    now = new Date('2027-02-10T15:00:00Z');
+    const team = await newTeam({ team_member_budget: 5, team_member_budget_duration: '1d' });
+    const u = await newUser();
+    await addMember(team.team_id, u.user_id);
+    const m = (await teamInfo(team.team_id)).team_memberships.find((x: any) => x.user_id === u.user_id);
+    expect(m).toMatchObject({ budget_duration: '1d', budget_reset_at: '2027-02-11T00:00:00.000Z', max_budget: 5, spend: 0 });
+  });
+});
+
+describe('team aliases', () => {
+  test('renaming frees the old alias and claims the new one; a case-only rename is saved', async () => {
+    const a = `alias-a-${uid()}`;
+    const b = `alias-b-${uid()}`;
+    const t = await newTeam({ team_alias: a });
+    expect(ok(await s.call('POST', '/team/update', { body: { team_id: t.team_id, team_alias: b } }), 'rename').data.team_alias).toBe(b);
+    // a is free, b is taken (whatever its case).
+    const other = await newTeam({ team_alias: a });
+    expectError(await s.call('POST', '/team/new', { body: { team_alias: b.toUpperCase() } }), 409);
+    expectError(await s.call('POST', '/team/update', { body: { team_id: other.team_id, team_alias: b } }), 409);
+    // Only the case changes: saved, and still unique.
+    expect(ok(await s.call('POST', '/team/update', { body: { team_id: t.team_id, team_alias: b.toUpperCase() } }), 'recase').data.team_alias).toBe(b.toUpperCase());
+    expect((await teamInfo(t.team_id)).team_info.team_alias).toBe(b.toUpperCase());
+    expectError(await s.call('POST', '/team/new', { body: { team_alias: b } }), 409);
+    // Cleared: free for anyone.
+    expect(ok(await s.call('POST', '/team/update', { body: { team_id: t.team_id, team_alias: null } }), 'clear').data.team_alias).toBeNull();
+    expect((await s.call('POST', '/team/new', { body: { team_alias: b } })).status).toBe(200);
+  });
+});
+
+describe('/team/member_add by email', () => {
+  test('an unknown email creates the user, as an internal_user in the team', async () => {
+    const team = await newTeam();
+    const email = `New.Person-${uid()}@Example.com`;
+    const r = await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_email: email, role: 'user' } } });
+    expect(r.status).toBe(200);
+    const member = r.body.members_with_roles.find((m: any) => m.user_email === email.toLowerCase());
+    expect(member).toMatchObject({ role: 'user', user_id: expect.any(String) });
+    expect(r.body.updated_team_memberships).toEqual([expect.objectContaining({ user_id: member.user_id, team_id: team.team_id })]);
+    const info = await userInfo(member.user_id);
+    expect(info.user_info).toMatchObject({ user_email: email.toLowerCase(), user_role: 'internal_user', teams: [team.team_id] });
+    expect(info.teams.map((t: any) => t.team_id)).toEqual([team.team_id]);
+    // Listed once among all users.
+    const list = ok(await s.call('GET', `/user/list?user_email=${encodeURIComponent(email.toLowerCase())}`), 'list');
+    expect(list.users.map((u: any) => u.user_id)).toEqual([member.user_id]);
+  });
+
+  test('a known email adds that user, without creating another', async () => {
+    const team = await newTeam();
+    const u = await newUser();
+    const before = ok(await s.call('GET', '/user/list?page_size=100'), 'list').total;
+    const r = await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_email: u.user_email.toUpperCase(), role: 'admin' } } });
+    expect(r.status).toBe(200);
+    expect(r.body.members_with_roles).toContainEqual({ user_id: u.user_id, user_email: u.user_email, role: 'admin' });
+    expect(ok(await s.call('GET', '/user/list?page_size=100'), 'list').total).toBe(before);
+  });
+
+  test('several members at once, by id and by email', async () => {
+    const team = await newTeam();
+    const a = await newUser();
+    const email = `batch-${uid()}@example.com`;
+    const r = await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: [{ user_id: a.user_id }, { user_email: email, role: 'admin' }] } });
+    expect(r.status).toBe(200);
+    expect(r.body.updated_team_memberships).toHaveLength(2);
+    const roles = Object.fromEntries(r.body.members_with_roles.map((m: any) => [m.user_email, m.role]));
+    expect(roles).toEqual({ [a.user_email]: 'user', [email]: 'admin' });
+  });
+});
+
+describe('/team/member_delete', () => {
+  test("removes the member's keys in that team, not their keys in other teams nor personal keys", async () => {
+    const t1 = await newTeam();
+    const t2 = await newTeam();
+    const m = await newUser();
+    const stay = await newUser();
+    await addMember(t1.team_id, m.user_id);
+    await addMember(t2.team_id, m.user_id);
+    await addMember(t1.team_id, stay.user_id);
+    const inT1 = await newKey(m.user_id, t1.team_id, { key_alias: `t1-${uid()}` });
+    const inT1b = await newKey(m.user_id, t1.team_id);
+    const inT2 = await newKey(m.user_id, t2.team_id);
+    const personal = await newKey(m.user_id, null);
+    const othersInT1 = await newKey(stay.user_id, t1.team_id);
+
+    const r = await s.call('POST', '/team/member_delete', { body: { team_id: t1.team_id, user_id: m.user_id } });
+    expect(r.status).toBe(200);
+    expect(r.body.members_with_roles.map((x: any) => x.user_id)).toEqual([stay.user_id]);
+
+    expect(await keyStatus(inT1.token)).toBe(404);
+    expect(await keyStatus(inT1b.token)).toBe(404);
+    expect(await keyStatus(inT2.token)).toBe(200);
+    expect(await keyStatus(personal.token)).toBe(200);
+    expect(await keyStatus(othersInT1.token)).toBe(200);
+    expectError(await s.call('GET', '/user/info', { token: inT1.secret }), 401);
+
+    const info = await userInfo(m.user_id);
+    expect(info.user_info.teams).toEqual([t2.team_id]);
+    expect(info.keys.map((k: any) => k.token).sort()).toEqual([inT2.token, personal.token].sort());
+    const t1Info = await teamInfo(t1.team_id);
+    expect(t1Info.team_memberships.map((x: any) => x.user_id)).toEqual([stay.user_id]);
+    expect(t1Info.keys.map((k: any) => k.token)).toEqual([othersInT1.token]);
+    expect(memberIds(await teamInfo(t2.team_id))).toEqual([m.user_id]);
+    // The deleted key's alias is free again; the member can be added back.
+    await addMember(t1.team_id, m.user_id);
+    expect(memberIds(await teamInfo(t1.team_id))).toEqual([m.user_id, stay.user_id].sort());
+  });
+
+  test('by email works the same', async () => {
+    const t = await newTeam();
+    const m = await newUser();
+    await addMember(t.team_id, m.user_id);
+    const k = await newKey(m.user_id, t.team_id);
+    expect((await s.call('POST', '/team/member_delete', { body: { team_id: t.team_id, user_email: m.user_email } })).status).toBe(200);
+    expect(memberIds(await teamInfo(t.team_id))).toEqual([]);
+    expect(await keyStatus(k.token)).toBe(404);
+  });
+});
+
+describe('/team/delete', () => {
+  test("removes the team's keys and memberships and the team from its members' lists, nothing else", async () => {
+    const alias = `doomed-${uid()}`;
+    const doomed = await newTeam({ team_alias: alias });
+    const kept = await newTeam();
+    const a = await newUser();
+    const b = await newUser();
+    await addMember(doomed.team_id, a.user_id, 'admin');
+    await addMember(doomed.team_id, b.user_id);
+    await addMember(kept.team_id, a.user_id);
+    const teamKeyA = await newKey(a.user_id, doomed.team_id, { key_alias: `dk-${uid()}` });
+    const teamKeyB = await newKey(b.user_id, doomed.team_id);
+    const keptKey = await newKey(a.user_id, kept.team_id);
+    const personal = await newKey(b.user_id, null);
+
+    const r = await s.call('POST', '/team/delete', { body: { team_ids: [doomed.team_id] } });
+    expect(r.status).toBe(200);
+    expect(r.body.deleted_teams).toEqual([doomed.team_id]);
+
+    expectError(await s.call('GET', `/team/info?team_id=${doomed.team_id}`), 404, 'not_found_error');
+    expect(ok(await s.call('GET', '/team/list'), 'list').map((t: any) => t.team_id)).not.toContain(doomed.team_id);
+    expect(await keyStatus(teamKeyA.token)).toBe(404);
+    expect(await keyStatus(teamKeyB.token)).toBe(404);
+    expect(await keyStatus(keptKey.token)).toBe(200);
+    expect(await keyStatus(personal.token)).toBe(200);
+    expect(ok(await s.call('GET', `/key/list?team_id=${doomed.team_id}`), 'list').total_count).toBe(0);
+
+    const ai = await userInfo(a.user_id);
+    expect(ai.user_info.teams).toEqual([kept.team_id]);
+    expect(ai.teams.map((t: any) => t.team_id)).toEqual([kept.team_id]);
+    const bi = await userInfo(b.user_id);
+    expect(bi.user_info.teams).toEqual([]);
+    expect(bi.teams).toEqual([]);
+    expect(bi.keys.map((k: any) => k.token)).toEqual([personal.token]);
+    expect(memberIds(await teamInfo(kept.team_id))).toEqual([a.user_id]);
+    // As seen by b, through their own session.
+    const { token } = await s.deps.sessions.issue(b.user_id);
+    expect(ok(await s.call('GET', '/team/list', { token }), 'list')).toEqual([]);
+
+    // The alias is free again.
+    expect((await s.call('POST', '/team/new', { body: { team_alias: alias } })).status).toBe(200);
+  });
+
+  test('deleting a team twice: the second time is 404', async () => {
+    const t = await newTeam();
+    expect((await s.call('POST', '/team/delete', { body: { team_ids: [t.team_id] } })).status).toBe(200);
+    expectError(await s.call('POST', '/team/delete', { body: { team_ids: [t.team_id] } }), 404, 'not_found_error');
+  });
+});
+
+describe('/user/delete', () => {
+  test("removes the user's keys and memberships; teams no longer list them", async () => {
+    const t1 = await newTeam();
+    const t2 = await newTeam();
+    const gone = await newUser();
+    const stay = await newUser();
+    await addMember(t1.team_id, gone.user_id, 'admin');
+    await addMember(t2.team_id, gone.user_id);
+    await addMember(t1.team_id, stay.user_id);
+    const k1 = await newKey(gone.user_id, t1.team_id);
+    const k2 = await newKey(gone.user_id, t2.team_id, { key_alias: `ud-${uid()}` });
+    const kp = await newKey(gone.user_id, null);
+    const ks = await newKey(stay.user_id, t1.team_id);
+
+    const r = await s.call('POST', '/user/delete', { body: { user_ids: [gone.user_id] } });
+    expect(r.status).toBe(200);
+
+    expectError(await s.call('GET', `/user/info?user_id=${gone.user_id}`), 404, 'not_found_error');
+    for (const k of [k1, k2, kp]) {
+      expect(await keyStatus(k.token)).toBe(404);
+      expectError(await s.call('GET', '/user/info', { token: k.secret }), 401);
+    }
+    expect(await keyStatus(ks.token)).toBe(200);
+    const t1Info = await teamInfo(t1.team_id);
+    expect(memberIds(t1Info)).toEqual([stay.user_id]);
+    expect(t1Info.team_memberships.map((m: any) => m.user_id)).toEqual([stay.user_id]);
+    expect(t1Info.keys.map((k: any) => k.token)).toEqual([ks.token]);
+    const t2Info = await teamInfo(t2.team_id);
+    expect(memberIds(t2Info)).toEqual([]);
+    expect(t2Info.team_memberships).toEqual([]);
+    expect(t2Info.keys).toEqual([]);
+    expect(ok(await s.call('GET', `/key/list?user_id=${gone.user_id}`), 'list').total_count).toBe(0);
+    // The email is free again.
+    expect((await s.call('POST', '/user/new', { body: { user_email: gone.user_email, auto_create_key: false } })).status).toBe(200);
+  });
+});
+
+describe('/key/regenerate', () => {
+  test('keeps key_alias, spend, created_at, owner, team and limits; the alias resolves to the new token', async () => {
+    now = new Date('2027-03-01T10:00:00Z');
+    const t = await newTeam({ models: ['gpt-4o'] });
+    const u = await newUser();
+    await addMember(t.team_id, u.user_id);
+    const alias = `regen-${uid()}`;
+    const k = await newKey(u.user_id, t.team_id, { key_alias: alias, models: ['gpt-4o'], max_budget: 7, metadata: { purpose: 'tests' } });
+    await s.deps.table.update(itemKeys.key(k.token), { expression: 'SET spend = :s', values: { ':s': 1.25 } });
+    const before = ok(await s.call('GET', `/key/info?key=${k.token}`), 'info').info;
+    expect(before.spend).toBe(1.25);
+
+    now = new Date('2027-03-02T10:00:00Z');
+    const r = await s.call('POST', '/key/regenerate', { body: { key: k.secret } });
+    expect(r.status).toBe(200);
+    expect(r.body.key).toMatch(/^sk-/);
+    expect(r.body.token).not.toBe(k.token);
+    expect(r.body).toMatchObject({
+      key_alias: alias,
+      spend: 1.25,
+      created_at: before.created_at,
+      user_id: u.user_id,
+      team_id: t.team_id,
+      models: ['gpt-4o'],
+      max_budget: 7,
+      metadata: { purpose: 'tests' },
+      key_name: `sk-...${r.body.key.slice(-4)}`,
+      updated_at: '2027-03-02T10:00:00.000Z',
+    });
+    expect(await keyStatus(k.token)).toBe(404);
+    const after = ok(await s.call('GET', `/key/info?key=${r.body.token}`), 'info').info;
+    expect(after).toMatchObject({ key_alias: alias, spend: 1.25, created_at: before.created_at });
+
+    // Lists show the new token only, under the same alias, in the team and for the user.
+    expect(ok(await s.call('GET', `/key/list?key_alias=${alias}`), 'list').keys).toEqual([r.body.token]);
+    expect(ok(await s.call('GET', `/key/list?team_id=${t.team_id}`), 'list').keys).toEqual([r.body.token]);
+    expect(ok(await s.call('GET', `/key/list?user_id=${u.user_id}`), 'list').keys).toEqual([r.body.token]);
+    // The alias is still taken.
+    expectError(await s.call('POST', '/key/generate', { body: { user_id: u.user_id, key_alias: alias } }), 409);
+
+    // Deleting by alias deletes the new key.
+    const del = await s.call('POST', '/key/delete', { body: { key_aliases: [alias] } });
+    expect(del.status).toBe(200);
+    expect(del.body.deleted_keys).toEqual([r.body.token]);
+    expect(await keyStatus(r.body.token)).toBe(404);
+    expectError(await s.call('GET', '/user/info', { token: r.body.key }), 401);
+    // And the alias is free.
+    expect((await s.call('POST', '/key/generate', { body: { user_id: u.user_id, key_alias: alias } })).status).toBe(200);
+  });
+
+  test('the path form /key/{key}/regenerate, twice in a row, keeps the alias each time', async () => {
+    const u = await newUser();
+    const alias = `regen2-${uid()}`;
+    const k = await newKey(u.user_id, null, { key_alias: alias });
+    const r1 = ok(await s.call('POST', `/key/${k.token}/regenerate`), 'regen 1');
+    const r2 = ok(await s.call('POST', `/key/${r1.key}/regenerate`), 'regen 2');
+    expect(r2.key_alias).toBe(alias);
+    expect(new Set([k.token, r1.token, r2.token]).size).toBe(3);
+    expect(ok(await s.call('GET', `/key/list?key_alias=${alias}`), 'list').keys).toEqual([r2.token]);
+    for (const old of [k.secret, r1.key]) expectError(await s.call('GET', '/user/info', { token: old }), 401);
+    expect(ok(await s.call('GET', '/user/info', { token: r2.key }), 'me').user_id).toBe(u.user_id);
+  });
+
+  test('regenerate with a new duration and budget changes only those', async () => {
+    now = new Date('2027-04-01T00:00:00Z');
+    const u = await newUser();
+    const k = await newKey(u.user_id, null, { key_alias: `regen3-${uid()}`, max_budget: 3, duration: '1d' });
+    const r = ok(await s.call('POST', '/key/regenerate', { body: { key: k.token, max_budget: 4, duration: '30d' } }), 'regen');
+    expect(r).toMatchObject({ max_budget: 4, expires: '2027-05-01T00:00:00.000Z' });
+  });
+});

@@ -28,18 +28,11 @@ export type InvitationItem = {
   ttl: number;
 };
 
-/** LiteLLM's invitation row. */
-export type PublicInvitation = {
-  id: string;
-  user_id: string;
-  is_accepted: boolean;
-  accepted_at: string | null;
-  expires_at: string;
-  created_at: string;
-  created_by: string;
-  updated_at: string;
-  updated_by: string;
-};
+/** LiteLLM's invitation row: the stored fields, with the raw id in place of its hash. */
+export type PublicInvitation = { id: string } & Pick<
+  InvitationItem,
+  'user_id' | 'is_accepted' | 'accepted_at' | 'expires_at' | 'created_at' | 'created_by' | 'updated_at' | 'updated_by'
+>;
 
 /** The stored key of an invitation id. */
 export const invitationHash = (id: string): string => sha256Hex(id);

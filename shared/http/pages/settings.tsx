@@ -24,9 +24,9 @@ import {
   str,
   type FormState,
   type PageContext,
+  type PageStatus as Status,
 } from './ui';
 
-type Status = 200 | 400 | 401 | 403 | 404 | 409;
 const DEFAULT_ROLES: Array<[string, string]> = [
   ['internal_user', 'internal_user (creates and deletes own keys)'],
   ['internal_user_viewer', 'internal_user_viewer (views own keys and spend)'],

@@ -24,9 +24,9 @@ import {
   str,
   type FormState,
   type PageContext,
+  type PageStatus as Status,
 } from './ui';
 
-type Status = 200 | 400 | 401 | 403 | 404 | 409;
 const TEAM_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 'team_member_budget'] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const teamPath = (id: string) => `/ui/teams/${encodeURIComponent(id)}`;

@@ -163,3 +163,6 @@ export const resetLabel = (d: string | null | undefined) => RESET_PERIODS.find((
 export function safeNext(next: string | undefined): string {
   return next && /^\/ui(?:[/?#]|$)/.test(next) && !next.startsWith('//') ? next : '/ui';
 }
+
+/** The statuses a page answers with. */
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409;

@@ -22,9 +22,9 @@ import {
   str,
   type FormState,
   type PageContext,
+  type PageStatus as Status,
 } from './ui';
 
-type Status = 200 | 400 | 401 | 403 | 404 | 409;
 const PAGE_SIZE = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ROLE_OPTIONS = USER_ROLES.map((r): [string, string] => [r, r]);

@@ -36,6 +36,12 @@ export type SpendRecord = {
   created_at: string;
 };
 
+class AlreadyRecorded extends DomainError {
+  constructor(requestId: string) {
+    super('conflict', `request_id ${requestId} was already recorded.`, 'request_id');
+  }
+}
+
 /** Raised inside a transaction when a scope is past its reset time: reset it, then try again. */
 class ResetDue extends DomainError {
   constructor(readonly item: DueBudget) {
@@ -60,7 +66,7 @@ function budgetExceeded(scope: Scope, item: Record<string, unknown>, cost: numbe
  * What a gateway calls around each model request: `authorize` reserves the
  * estimated cost on every budget on the key's path (key, membership, team, user)
  * in one conditional transaction; `record` settles the actual cost, once per
- * request id. Two DynamoDB round trips each: one read, one transaction.
+ * request id. Two DynamoDB round trips each: one read (GetItem or BatchGetItem), one transaction.
  */
 export class Gateway {
   private readonly resets: BudgetReset;
@@ -185,12 +191,14 @@ export class Gateway {
    * the rest is kept on the record as `uncharged`, never pushed over a cap.
    */
   async record(secret: string, input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null }) {
-    const key = await this.table.get<KeyItem>(keys.key(sha256Hex(secret)));
+    // One read for the key, the reservation and an earlier record of this request.
+    const hash = sha256Hex(secret);
+    const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.reservation(input.request_id), keys.spendRecord(input.request_id)]);
+    const pick = <T>(k: ItemKey) => found.find((i) => i.PK === k.PK && i.SK === k.SK) as T | undefined;
+    const key = pick<KeyItem>(keys.key(hash));
     if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
-    const [reservation, existing] = await Promise.all([
-      this.table.get<Reservation>(keys.reservation(input.request_id)),
-      this.table.get<SpendRecord>(keys.spendRecord(input.request_id)),
-    ]);
+    const reservation = pick<Reservation>(keys.reservation(input.request_id));
+    const existing = pick<SpendRecord>(keys.spendRecord(input.request_id));
     if (existing) return { ...existing, duplicate: true };
     if (!reservation) throw notFound(`No open reservation for request_id ${input.request_id}: it was never authorized, or it expired after ${RESERVATION_MINUTES} minutes and was released.`, 'request_id');
     if (reservation.token !== key.token) throw unauthenticated('This request was authorized with another key.');
@@ -214,7 +222,7 @@ export class Gateway {
       await this.table.transact([
         {
           put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(key.token, now, input.request_id), type: 'spend_record', ...record, uncharged: money(input.cost - charged) },
-          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new DomainError('conflict', `request_id ${input.request_id} was already recorded.`, 'request_id') },
+          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new AlreadyRecorded(input.request_id) },
         },
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },
         ...reservation.scopes.map((scopeKey) => this.settleOp(scopeKey, charged, reservation.amount, delta)),
@@ -223,14 +231,26 @@ export class Gateway {
     };
 
     return this.withRetries(async () => {
-      if (input.cost <= reservation.amount) return settle(input.cost);
       try {
-        return await settle(input.cost);
+        return await this.settleWithinBudgets(settle, input.cost, reservation.amount);
       } catch (err) {
-        if (err instanceof DomainError && err.kind === 'budget_exceeded') return settle(reservation.amount);
-        throw err;
+        // A concurrent record of the same request won: answer with it.
+        if (!(err instanceof AlreadyRecorded)) throw err;
+        const record = await this.table.get<SpendRecord>(keys.spendRecord(input.request_id));
+        return { ...record!, duplicate: true };
       }
     });
+  }
+
+  /** Charges the actual cost, or only the reservation when the excess does not fit every budget. */
+  private async settleWithinBudgets<T>(settle: (charged: number) => Promise<T>, cost: number, reserved: number): Promise<T> {
+    if (cost <= reserved) return settle(cost);
+    try {
+      return await settle(cost);
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'budget_exceeded') return settle(reserved);
+      throw err;
+    }
   }
 
   private settleOp(scopeKey: ItemKey, charged: number, reserved: number, delta: number): TransactOp {

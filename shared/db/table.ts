@@ -87,8 +87,8 @@ export class Table {
   async batchGet<T>(keyList: ItemKey[]): Promise<T[]> {
     const found: T[] = [];
     for (let i = 0; i < keyList.length; i += 100) {
-      let request: Record<string, { Keys: ItemKey[] }> | undefined = {
-        [this.name]: { Keys: dedupe(keyList.slice(i, i + 100)) },
+      let request: Record<string, { Keys: ItemKey[]; ConsistentRead?: boolean }> | undefined = {
+        [this.name]: { Keys: dedupe(keyList.slice(i, i + 100)), ConsistentRead: true },
       };
       while (request && Object.keys(request).length > 0) {
         const out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));

@@ -117,3 +117,27 @@ describe('reset', () => {
     expect(team!.budget_reset_at).toBe('2027-03-01T00:00:00.000Z');
   });
 });
+
+describe('record beyond the reservation', () => {
+  test('a cost above the reservation is charged only as far as every budget allows', async () => {
+    const s = await testStack();
+    const k = await setup(s, { team: 1 });
+    expect((await s.call('POST', '/spend/authorize', { token: k.secret, body: { model: 'gpt-4o', estimated_cost: 0.8, request_id: 'big' } })).status).toBe(200);
+    const rec = await s.call('POST', '/spend/record', { token: k.secret, body: { request_id: 'big', cost: 1.5 } });
+    expect(rec.status).toBe(200);
+    expect(rec.body).toMatchObject({ cost: 1.5, charged: 0.8, uncharged: 0.7 });
+    const spend = await spendOf(s, k);
+    expect(spend.team.spend).toBeCloseTo(0.8, 6);
+    expect(spend.team.spend).toBeLessThanOrEqual(1);
+  });
+
+  test('concurrent records of one request count once', async () => {
+    const s = await testStack();
+    const k = await setup(s, { team: 10 });
+    expect((await s.call('POST', '/spend/authorize', { token: k.secret, body: { model: 'gpt-4o', estimated_cost: 1, request_id: 'dup' } })).status).toBe(200);
+    const replies = await Promise.all(Array.from({ length: 5 }, () => s.call('POST', '/spend/record', { token: k.secret, body: { request_id: 'dup', cost: 0.4 } })));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(replies.filter((r) => r.body.duplicate === false)).toHaveLength(1);
+    expect((await spendOf(s, k)).team.spend).toBeCloseTo(0.4, 6);
+  });
+});

@@ -55,6 +55,14 @@ export class Settings {
     return this.internalUser();
   }
 
+  /** Deleted teams stop being default teams (called after /team/delete). */
+  async forgetTeams(teamIds: string[]): Promise<void> {
+    const current = await this.internalUser();
+    const teams = current.teams.filter((t) => !teamIds.includes(t.team_id));
+    if (teams.length === current.teams.length) return;
+    await this.table.put({ ...keys.internalUserSettings(), type: 'settings', values: { ...current, teams }, updated_at: this.clock().toISOString(), updated_by: 'team_delete' });
+  }
+
   async update(actor: Principal, patch: SettingsPatch): Promise<InternalUserSettings> {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can change the default user settings.');
     if (patch.user_role && isAdminRole(patch.user_role)) {

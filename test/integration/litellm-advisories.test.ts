@@ -7,6 +7,7 @@
  * written nothing by reading the data back.
  */
 import { randomUUID } from 'node:crypto';
+import { keys } from '../../shared/db/keys';
 import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
 
 const uid = () => randomUUID().slice(0, 8);
@@ -250,19 +251,25 @@ describe('default-team join errors are reported', () => {
     ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [], models: [] } }), 'reset settings');
   });
 
-  test('a default team that was deleted: /user/new still creates the user and names the team in join_errors', async () => {
+  test('deleting a team removes it from the default teams', async () => {
     const a = await newTeam();
     const b = await newTeam();
     ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [a, b] } }), 'settings');
     ok(await s.call('POST', '/team/delete', { body: { team_ids: [a] } }), 'team/delete');
-
-    // The settings still name the deleted team…
     const settings = ok(await s.call('GET', '/get/internal_user_settings'), 'settings').values;
-    expect(settings.teams.map((t: any) => t.team_id)).toEqual([a, b]);
-    // …and re-saving them with it is refused (404), leaving them as they were.
+    expect(settings.teams.map((t: any) => t.team_id)).toEqual([b]);
+    // Saving the deleted team as a default is refused (404), leaving the settings as they were.
     const resave = await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [a, b] } });
     expect(expectError(resave, 404, 'not_found_error').message).toContain(a);
     expect(ok(await s.call('GET', '/get/internal_user_settings'), 'settings').values).toEqual(settings);
+  });
+
+  test('a default team that vanished after the settings were saved: /user/new still creates the user and names the team in join_errors', async () => {
+    const a = await newTeam();
+    const b = await newTeam();
+    ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [a, b] } }), 'settings');
+    // A team gone behind the settings' back (a concurrent delete): the join must fail loudly.
+    await s.deps.table.delete(keys.team(a));
 
     const email = `join-${uid()}@example.com`;
     const r = await s.call('POST', '/user/new', { body: { user_email: email } });
@@ -270,12 +277,11 @@ describe('default-team join errors are reported', () => {
     expect(r.body.join_errors).toHaveLength(1);
     expect(r.body.join_errors[0]).toMatchObject({ team_id: a, message: expect.stringContaining(a) });
     expect(r.body.warning).toContain(a);
-    // The user exists, in the team that still exists, not in the deleted one.
+    // The user exists, in the team that still exists, not in the vanished one.
     const info = ok(await s.call('GET', `/user/info?user_id=${r.body.user_id}`), 'info');
     expect(info.user_info.user_email).toBe(email);
     expect(info.user_info.teams).toEqual([b]);
     expect(info.teams.map((t: any) => t.team_id)).toEqual([b]);
-    expect((await s.call('GET', `/team/info?team_id=${a}`)).status).toBe(404);
   });
 
   test('a requested team that does not exist is reported the same way', async () => {

@@ -86,7 +86,9 @@ export const teamRoutes = newRouter()
       responses: okJson('The deleted team ids', 'DeleteTeamResponse'),
     }),
     async (c) => {
-      const deleted = await c.get('deps').teams.delete(requirePrincipal(c), c.req.valid('json').team_ids);
+      const deps = c.get('deps');
+      const deleted = await deps.teams.delete(requirePrincipal(c), c.req.valid('json').team_ids);
+      await deps.settings.forgetTeams(deleted);
       return c.json({ deleted_teams: deleted }, 200);
     },
   )

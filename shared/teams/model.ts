@@ -89,6 +89,14 @@ export function publicMembership(m: MembershipItem, team: TeamItem) {
   };
 }
 
+/**
+ * The period of members' budgets: the team's `team_member_budget_duration`, else
+ * the team's own period, so a member budget always resets with its team (LiteLLM's
+ * member budgets without a duration never reset).
+ */
+export const memberBudgetDuration = (team: Pick<TeamItem, 'team_member_budget_duration' | 'budget_duration'>) =>
+  team.team_member_budget_duration ?? team.budget_duration;
+
 /** A member's budget in a team: their own if set, else the team's per-member budget. */
 export const effectiveMemberBudget = (m: Pick<MembershipItem, 'max_budget_in_team'>, team: Pick<TeamItem, 'team_member_budget'>) =>
   m.max_budget_in_team ?? team.team_member_budget;

@@ -5,13 +5,14 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import type { UserItem } from '../users/model';
 import { normalizeEmail, type Users } from '../users/service';
 import {
   DEFAULT_TEAM_MEMBER_PERMISSIONS,
   effectiveMemberBudget,
+  memberBudgetDuration,
   type MembershipItem,
   type TeamItem,
   type TeamMemberPermission,
@@ -153,7 +154,7 @@ export class Teams {
       role,
       max_budget_in_team: maxBudgetInTeam,
       ...initialBudgetState(maxBudgetInTeam ?? team.team_member_budget),
-      ...budgetPeriod(memberKey, team.team_member_budget_duration, now),
+      ...budgetPeriod(memberKey, memberBudgetDuration(team), now),
       created_at: iso,
       updated_at: iso,
     };
@@ -244,17 +245,30 @@ export class Teams {
     }
     const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
     await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
-    if (input.team_member_budget !== undefined && input.team_member_budget !== team.team_member_budget) {
-      await this.applyMemberBudget(teamId, input.team_member_budget);
-    }
-    return this.require(teamId);
+    const updated = await this.require(teamId);
+    const budgetChanged = updated.team_member_budget !== team.team_member_budget;
+    const periodChanged = memberBudgetDuration(updated) !== memberBudgetDuration(team);
+    if (budgetChanged || periodChanged) await this.syncMembers(updated, { budget: budgetChanged, period: periodChanged }, now);
+    return updated;
   }
 
-  /** A new per-member budget reaches every member without a budget of their own. */
-  private async applyMemberBudget(teamId: string, teamMemberBudget: number | null): Promise<void> {
-    for (const m of await this.members(teamId)) {
-      if (m.max_budget_in_team !== null) continue;
-      await this.table.update(keys.member(teamId, m.user_id), { ...setAndRemove({}, [], [limitClause(teamMemberBudget)]), condition: mustExist(() => notFound('member left', 'user_id')) }).catch(() => undefined);
+  /**
+   * A new per-member budget reaches every member without a budget of their own; a
+   * new member period restarts every member's period from now (spend so far kept).
+   */
+  private async syncMembers(team: TeamItem, what: { budget: boolean; period: boolean }, now: Date): Promise<void> {
+    for (const m of await this.members(team.team_id)) {
+      const memberKey = keys.member(team.team_id, m.user_id);
+      const set: Record<string, unknown> = what.period ? budgetPeriod(memberKey, memberBudgetDuration(team), now) : {};
+      const remove = what.period && !memberBudgetDuration(team) ? [...RESET_INDEX_ATTRIBUTES] : [];
+      const raw = what.budget && m.max_budget_in_team === null ? [limitClause(team.team_member_budget)] : [];
+      if (Object.keys(set).length === 0 && raw.length === 0) continue;
+      try {
+        await this.table.update(memberKey, { ...setAndRemove(set, remove, raw), condition: mustExist(() => notFound('member left meanwhile', 'user_id')) });
+      } catch (err) {
+        // A member who left meanwhile needs no update; anything else is a real failure.
+        if (!(err instanceof DomainError && err.kind === 'not_found')) throw err;
+      }
     }
   }
 

@@ -290,10 +290,13 @@ describe('month ends and year ends', () => {
     expect(before.team.budget_reset_at).toBe('2027-02-01T00:00:00.000Z');
     expect(before.key.budget_reset_at).toBe('2027-02-01T00:00:00.000Z');
     at('2027-02-01T00:00:00.000Z'); // exactly at the reset time
-    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 0 });
+    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 1 });
     const after = await scopes(s, k);
     expectReset(after.team, { spent: k.totalSpent, next: '2027-03-01T00:00:00.000Z', limit: 1000, at: '2027-02-01T00:00:00.000Z' });
     expectReset(after.key, { spent: k.totalSpent, next: '2027-03-01T00:00:00.000Z', limit: 50, at: '2027-02-01T00:00:00.000Z' });
+    // The member budget has no period of its own, so it follows the team's.
+    expect(after.member.budget_reset_at).toBe('2027-03-01T00:00:00.000Z');
+    expect(after.member.spend).toBe(0);
   });
 
   test('leap year: 1mo set on Feb 29 resets Mar 1 then Apr 1; a daily budget due Feb 29 next resets Mar 1', async () => {
@@ -309,9 +312,10 @@ describe('month ends and year ends', () => {
     expect((await s.call('POST', '/team/update', { body: { team_id: k.teamId, budget_duration: '1mo' } })).status).toBe(200);
     expect((await scopes(s, k)).team.budget_reset_at).toBe('2028-03-01T00:00:00.000Z');
     at('2028-03-01T00:01:00.000Z');
-    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 0 });
+    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 1 });
     const after = await scopes(s, k);
     expect(after.team.budget_reset_at).toBe('2028-04-01T00:00:00.000Z');
+    expect(after.member.budget_reset_at).toBe('2028-04-01T00:00:00.000Z');
     expect(after.key.budget_reset_at).toBe('2028-03-02T00:00:00.000Z');
   });
 
@@ -323,7 +327,7 @@ describe('month ends and year ends', () => {
     expect(before.key.budget_reset_at).toBe('2028-01-01T00:00:00.000Z');
     expect(before.user.budget_reset_at).toBe('2028-01-03T00:00:00.000Z'); // Friday 31 Dec → Monday 3 Jan
     at('2028-01-01T00:00:02.000Z');
-    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 0 });
+    expect((await s.deps.budgetReset.run()).reset).toEqual({ key: 1, user: 0, team: 1, member: 1 });
     const after = await scopes(s, k);
     expectReset(after.team, { spent: k.totalSpent, next: '2028-02-01T00:00:00.000Z', limit: 1000, at: '2028-01-01T00:00:02.000Z' });
     expectReset(after.key, { spent: k.totalSpent, next: '2028-01-02T00:00:00.000Z', limit: 50, at: '2028-01-01T00:00:02.000Z' });

@@ -198,7 +198,11 @@ export class Gateway {
     const key = pick<KeyItem>(keys.key(hash));
     if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
     const reservation = pick<Reservation>(keys.reservation(input.request_id));
-    const existing = pick<SpendRecord>(keys.spendRecord(input.request_id));
+    // BatchGetItem reads each item on its own: a concurrent record of this request may
+    // have settled between the two reads, so look for its record again before refusing.
+    const existing =
+      pick<SpendRecord>(keys.spendRecord(input.request_id)) ??
+      (reservation ? undefined : await this.table.get<SpendRecord>(keys.spendRecord(input.request_id)));
     if (existing) return { ...existing, duplicate: true };
     if (!reservation) throw notFound(`No open reservation for request_id ${input.request_id}: it was never authorized, or it expired after ${RESERVATION_MINUTES} minutes and was released.`, 'request_id');
     if (reservation.token !== key.token) throw unauthenticated('This request was authorized with another key.');

@@ -1,3 +1,4 @@
+import { remainingBudget } from '../budgets/state';
 import { withoutStorage } from '../db/view';
 import type { UserRole } from '../auth/roles';
 
@@ -31,9 +32,12 @@ export type UserItem = {
   updated_by: string;
 };
 
-export type PublicUser = Omit<UserItem, 'PK' | 'SK' | 'type' | 'teams' | 'password_hash'> & { teams: string[] };
+export type PublicUser = Omit<UserItem, 'PK' | 'SK' | 'type' | 'teams' | 'password_hash' | 'used' | 'budget_remaining'> & {
+  teams: string[];
+  remaining_budget: number | null;
+};
 
 /** What any route may show of a user: never the password hash or table keys. */
 export function publicUser(item: UserItem): PublicUser {
-  return { ...withoutStorage(item), teams: [...(item.teams ?? [])].sort() } as PublicUser;
+  return { ...withoutStorage(item), teams: [...(item.teams ?? [])].sort(), remaining_budget: remainingBudget(item) } as PublicUser;
 }

@@ -135,9 +135,37 @@ describe('record beyond the reservation', () => {
     const s = await testStack();
     const k = await setup(s, { team: 10 });
     expect((await s.call('POST', '/spend/authorize', { token: k.secret, body: { model: 'gpt-4o', estimated_cost: 1, request_id: 'dup' } })).status).toBe(200);
-    const replies = await Promise.all(Array.from({ length: 5 }, () => s.call('POST', '/spend/record', { token: k.secret, body: { request_id: 'dup', cost: 0.4 } })));
-    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const replies = await Promise.all(Array.from({ length: 20 }, () => s.call('POST', '/spend/record', { token: k.secret, body: { request_id: 'dup', cost: 0.4 } })));
+    expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
     expect(replies.filter((r) => r.body.duplicate === false)).toHaveLength(1);
     expect((await spendOf(s, k)).team.spend).toBeCloseTo(0.4, 6);
+  });
+});
+
+describe('what the info routes show', () => {
+  test('key, user and team info show spend, limit, what remains and when it resets; users see their own', async () => {
+    const s = await testStack({ clock: () => new Date('2027-03-10T09:00:00Z') });
+    const team = await s.call('POST', '/team/new', { body: { models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10, team_member_permissions: ['/key/generate', '/key/info'] } });
+    const teamId: string = team.body.team_id;
+    const user = await s.userWithSession('internal_user', { max_budget: 50, budget_duration: '7d' });
+    await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: user.userId } } });
+    const key = await s.call('POST', '/key/generate', { token: user.token, body: { team_id: teamId, max_budget: 5, budget_duration: '1d' } });
+    expect((await s.call('POST', '/spend/authorize', { token: key.body.key, body: { model: 'gpt-4o', estimated_cost: 2, request_id: 'shown' } })).status).toBe(200);
+    expect((await s.call('POST', '/spend/record', { token: key.body.key, body: { request_id: 'shown', cost: 1.25 } })).status).toBe(200);
+
+    const keyInfo = await s.call('GET', `/key/info?key=${key.body.key}`, { token: user.token });
+    expect(keyInfo.body.info).toMatchObject({ spend: 1.25, max_budget: 5, remaining_budget: 3.75, budget_reset_at: '2027-03-11T00:00:00.000Z' });
+
+    const userInfo = await s.call('GET', '/user/info', { token: user.token });
+    expect(userInfo.body.user_info).toMatchObject({ spend: 1.25, max_budget: 50, remaining_budget: 48.75, budget_reset_at: '2027-03-15T00:00:00.000Z' });
+
+    const teamInfo = await s.call('GET', `/team/info?team_id=${teamId}`, { token: user.token });
+    expect(teamInfo.body.team_info).toMatchObject({ spend: 1.25, max_budget: 100, remaining_budget: 98.75, budget_reset_at: '2027-04-01T00:00:00.000Z' });
+    expect(teamInfo.body.team_memberships[0]).toMatchObject({ user_id: user.userId, spend: 1.25, max_budget: 10, remaining_budget: 8.75, budget_reset_at: '2027-04-01T00:00:00.000Z' });
+
+    // Another internal user sees none of it.
+    const other = await s.userWithSession('internal_user');
+    expectError(await s.call('GET', `/user/info?user_id=${user.userId}`, { token: other.token }), 403);
+    expectError(await s.call('GET', `/key/info?key=${key.body.key}`, { token: other.token }), 403);
   });
 });

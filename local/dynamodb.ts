@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE } from '../shared/db/keys';
@@ -83,4 +83,3 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   return true;
 }
 
-export const dataDirExists = (dir: string) => existsSync(dir);

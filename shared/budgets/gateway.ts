@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { indexKeys, keys, type ItemKey } from '../db/keys';
-import { TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
+import { mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
 import { DomainError, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
@@ -109,7 +109,7 @@ export class Gateway {
       await this.table.transact([
         {
           put: { ...keys.reservation(requestId), ...indexKeys.reservationExpiry(expiresAt, requestId), type: 'reservation', ...res, ttl: Math.floor(Date.parse(expiresAt) / 1000) + 86_400 },
-          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new DomainError('conflict', `request_id ${requestId} was already authorized.`, 'request_id') },
+          condition: mustNotExist(() => new DomainError('conflict', `request_id ${requestId} was already authorized.`, 'request_id')),
         },
         ...scopes.map((scope) => this.reserveOp(scope, input.estimated_cost, input.model, now)),
       ]);
@@ -226,7 +226,7 @@ export class Gateway {
       await this.table.transact([
         {
           put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(key.token, now, input.request_id), type: 'spend_record', ...record, uncharged: money(input.cost - charged) },
-          condition: { expression: 'attribute_not_exists(PK)', onFail: () => new AlreadyRecorded(input.request_id) },
+          condition: mustNotExist(() => new AlreadyRecorded(input.request_id)),
         },
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },
         ...reservation.scopes.map((scopeKey) => this.settleOp(scopeKey, charged, reservation.amount, delta)),

@@ -1,6 +1,6 @@
 import { conflict } from '../errors';
 import type { ItemKey } from './keys';
-import type { TransactOp } from './table';
+import { mustNotExist, type TransactOp } from './table';
 
 /**
  * Uniqueness (emails, aliases) is a guard item whose key is the unique value,
@@ -12,7 +12,7 @@ export type Guarded = { unique_guards?: ItemKey[] };
 export function putGuard(guard: ItemKey, owner: ItemKey, type: string, message: string, param: string): TransactOp {
   return {
     put: { ...guard, type, owner_pk: owner.PK, owner_sk: owner.SK },
-    condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflict(message, param) },
+    condition: mustNotExist(() => conflict(message, param)),
   };
 }
 

@@ -4,7 +4,7 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
-import { mustExist, type Table, type TransactOp } from '../db/table';
+import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
 import { badRequest, forbidden, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
@@ -135,7 +135,7 @@ export class Keys {
       ...(alias ? { unique_guards: [keys.keyAlias(alias)] } : {}),
     };
     await this.table.transact([
-      { put: item, condition: { expression: 'attribute_not_exists(PK)', onFail: () => badRequest('This key already exists.', 'key') } },
+      { put: item, condition: mustNotExist(() => badRequest('This key already exists.', 'key')) },
       ...(alias ? [putGuard(keys.keyAlias(alias), key, 'key_alias', aliasTaken(alias), 'key_alias')] : []),
       ...(team && ownerId ? [this.memberStillThere(team.team_id, ownerId)] : []),
     ]);

@@ -3,7 +3,7 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
-import { mustExist, type Table, type TransactOp } from '../db/table';
+import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
@@ -130,7 +130,7 @@ export class Teams {
     for (const { user, role } of wanted.values()) team.members[user.user_id] = summary(user, role);
 
     await this.table.transact([
-      { put: team, condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflict(`Team id ${teamId} already exists.`, 'team_id') } },
+      { put: team, condition: mustNotExist(() => conflict(`Team id ${teamId} already exists.`, 'team_id')) },
       ...(alias ? [putGuard(keys.teamAlias(alias), key, 'team_alias', aliasTaken(alias), 'team_alias')] : []),
       ...[...wanted.values()].flatMap(({ user, role }) => this.memberOps(team, user, role, null, now, { teamExists: false })),
     ]);
@@ -161,10 +161,9 @@ export class Teams {
     const ops: TransactOp[] = [
       {
         put: membership,
-        condition: {
-          expression: 'attribute_not_exists(PK)',
-          onFail: () => conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${team.team_id}.`, 'member'),
-        },
+        condition: mustNotExist(
+          () => conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${team.team_id}.`, 'member'),
+        ),
       },
       {
         update: keys.user(user.user_id),

@@ -4,7 +4,7 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
-import { mustExist, type Table, type TransactOp } from '../db/table';
+import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
@@ -109,7 +109,7 @@ export class Users {
     await this.table.transact([
       {
         put: user,
-        condition: { expression: 'attribute_not_exists(PK)', onFail: () => conflictUserId(userId) },
+        condition: mustNotExist(() => conflictUserId(userId)),
       },
       ...(email ? [putGuard(keys.userEmail(email), key, 'user_email', emailTaken(email), 'user_email')] : []),
     ]);

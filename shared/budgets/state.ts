@@ -16,6 +16,12 @@ export const UNLIMITED = 1e15;
 
 export type BudgetState = { spend: number; reserved_spend: number; used: number; budget_remaining: number };
 
+/** The budget attributes of a key, user or team (memberships name their limit `max_budget_in_team`). */
+export type BudgetFields = BudgetState & { max_budget: number | null; budget_duration: string | null; budget_reset_at: string | null };
+
+/** A period and its next reset, on every budget-bearing item. */
+export type BudgetPeriodFields = Pick<BudgetFields, 'budget_duration' | 'budget_reset_at'>;
+
 export function initialBudgetState(maxBudget: number | null): BudgetState {
   return { spend: 0, reserved_spend: 0, used: 0, budget_remaining: maxBudget ?? UNLIMITED };
 }

@@ -1,10 +1,10 @@
-import { remainingBudget } from '../budgets/state';
+import { remainingBudget, type BudgetFields } from '../budgets/state';
 import { withoutStorage } from '../db/view';
 import { randomToken, sha256Hex } from '../ids';
 import { badRequest } from '../errors';
 
 /** A virtual key as stored: only the SHA-256 of the secret, never the secret. */
-export type KeyItem = {
+export type KeyItem = BudgetFields & {
   PK: string;
   SK: string;
   type: 'key';
@@ -15,14 +15,7 @@ export type KeyItem = {
   user_id: string | null;
   team_id: string | null;
   models: string[];
-  max_budget: number | null;
   soft_budget: number | null;
-  spend: number;
-  reserved_spend: number;
-  used: number;
-  budget_remaining: number;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
   expires: string | null;
   blocked: boolean;
   metadata: Record<string, unknown>;

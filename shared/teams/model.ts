@@ -1,3 +1,4 @@
+import type { BudgetFields, BudgetPeriodFields, BudgetState } from '../budgets/state';
 import { withoutStorage } from '../db/view';
 
 export const TEAM_ROLES = ['admin', 'user'] as const;
@@ -21,20 +22,13 @@ export const DEFAULT_TEAM_MEMBER_PERMISSIONS: TeamMemberPermission[] = ['/key/in
 
 export type MemberSummary = { user_id: string; user_email: string | null; role: TeamRole };
 
-export type TeamItem = {
+export type TeamItem = BudgetFields & {
   PK: string;
   SK: string;
   type: 'team';
   team_id: string;
   team_alias: string | null;
   models: string[];
-  max_budget: number | null;
-  spend: number;
-  reserved_spend: number;
-  used: number;
-  budget_remaining: number;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
   tpm_limit: number | null;
   rpm_limit: number | null;
   blocked: boolean;
@@ -52,25 +46,20 @@ export type TeamItem = {
 };
 
 /** A user's place in a team, with its own budget (LiteLLM's team_membership). */
-export type MembershipItem = {
-  PK: string;
-  SK: string;
-  type: 'member';
-  team_id: string;
-  user_id: string;
-  user_email: string | null;
-  role: TeamRole;
-  /** Null means the team's `team_member_budget`. */
-  max_budget_in_team: number | null;
-  spend: number;
-  reserved_spend: number;
-  used: number;
-  budget_remaining: number;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
-  created_at: string;
-  updated_at: string;
-};
+export type MembershipItem = BudgetState &
+  BudgetPeriodFields & {
+    PK: string;
+    SK: string;
+    type: 'member';
+    team_id: string;
+    user_id: string;
+    user_email: string | null;
+    role: TeamRole;
+    /** Null means the team's `team_member_budget`. */
+    max_budget_in_team: number | null;
+    created_at: string;
+    updated_at: string;
+  };
 
 /** The team as LiteLLM shows it: `members_with_roles` instead of the internal map. */
 export function publicTeam(team: TeamItem) {

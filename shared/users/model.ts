@@ -1,9 +1,9 @@
-import { remainingBudget } from '../budgets/state';
+import { remainingBudget, type BudgetFields } from '../budgets/state';
 import { withoutStorage } from '../db/view';
 import type { UserRole } from '../auth/roles';
 
 /** A user as stored. `password_hash` and the key attributes never leave `shared/`. */
-export type UserItem = {
+export type UserItem = BudgetFields & {
   PK: string;
   SK: string;
   type: 'user';
@@ -11,14 +11,7 @@ export type UserItem = {
   user_email: string | null;
   user_alias: string | null;
   user_role: UserRole;
-  max_budget: number | null;
   soft_budget: number | null;
-  spend: number;
-  reserved_spend: number;
-  used: number;
-  budget_remaining: number;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
   models: string[];
   tpm_limit: number | null;
   rpm_limit: number | null;

@@ -272,24 +272,32 @@ export class Gateway {
     };
   }
 
-  /** Releases reservations never settled, oldest first (run by the reset job). */
-  async releaseExpired(): Promise<number> {
+  /**
+   * Releases reservations never settled, oldest first (run by the reset job), page
+   * by page until none is left. One being settled or released by someone else at
+   * this moment is left alone: it is either gone now or released by the next run.
+   */
+  async releaseExpired(opts: { pageSize?: number } = {}): Promise<number> {
     const now = this.clock().toISOString();
-    const { items } = await this.table.query<Reservation & ItemKey>({ index: 'GSI4', pk: 'RESERVATION', skAtMost: `${now}#\uffff`, limit: 500 });
     let released = 0;
-    for (const r of items.filter((i) => i.expires_at <= now)) {
-      const existing = await this.table.batchGet<ItemKey>(r.scopes);
-      const live = r.scopes.filter((s) => existing.some((e) => e.PK === s.PK && e.SK === s.SK));
-      try {
-        await this.table.transact([
-          { delete: keys.reservation(r.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound('already settled', null) } },
-          ...live.map((scopeKey) => this.settleOp(scopeKey, 0, r.amount, -r.amount)),
-        ]);
-        released++;
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.query<Reservation & ItemKey>({ index: 'GSI4', pk: 'RESERVATION', skAtMost: `${now}#\uffff`, limit: opts.pageSize ?? 500, cursor });
+      cursor = page.cursor;
+      for (const r of page.items.filter((i) => i.expires_at <= now)) {
+        const existing = await this.table.batchGet<ItemKey>(r.scopes);
+        const live = r.scopes.filter((s) => existing.some((e) => e.PK === s.PK && e.SK === s.SK));
+        try {
+          await this.table.transact([
+            { delete: keys.reservation(r.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound('already settled', null) } },
+            ...live.map((scopeKey) => this.settleOp(scopeKey, 0, r.amount, -r.amount)),
+          ]);
+          released++;
+        } catch (err) {
+          if (!(err instanceof DomainError || err instanceof TransactionConflictError)) throw err;
+        }
       }
-    }
+    } while (cursor);
     return released;
   }
 }

@@ -388,6 +388,23 @@ describe('reservations', () => {
     // the job does both: nothing due, nothing left to release
     expect(await runResetJob(s.deps)).toMatchObject({ pages: 0, released_reservations: 0 });
   });
+  test('every expired reservation is released in one run, however many pages they fill', async () => {
+    const { s, at } = await clockedStack('2027-03-10T10:00:00.000Z');
+    const k = await seed(s, { key: '1mo' });
+    const m = k.members[0]!;
+    for (let i = 0; i < 5; i++) {
+      const auth = await s.call('POST', '/spend/authorize', { token: m.secret, body: { model: 'gpt-4o', estimated_cost: 1, request_id: `lost-${i}` } });
+      expect(auth.status).toBe(200);
+    }
+    for (const item of Object.values(await scopes(s, k))) expect(item.reserved_spend).toBeCloseTo(5, 9);
+    at('2027-03-10T10:16:00.000Z');
+    expect(await s.deps.gateway.releaseExpired({ pageSize: 2 })).toBe(5);
+    for (const item of Object.values(await scopes(s, k))) {
+      expect(item.reserved_spend).toBeCloseTo(0, 9);
+      expect(item.used).toBeCloseTo(m.spent, 9);
+    }
+    expect(await s.deps.gateway.releaseExpired({ pageSize: 2 })).toBe(0);
+  });
 });
 
 describe('running it on demand', () => {

@@ -10,6 +10,8 @@ export interface OnrampSettings {
   readonly proxyBaseUrl?: string;
   /** Context `proxyLogoutUrl`, env `PROXY_LOGOUT_URL`. */
   readonly proxyLogoutUrl?: string;
+  /** Who is emailed when a budget reset fails. Context `alarmEmail`, env `ONRAMP_ALARM_EMAIL`. */
+  readonly alarmEmail?: string;
 }
 
 export const DEFAULT_SENDER_EMAIL = 'onramp@example.com';
@@ -21,10 +23,13 @@ export function readSettings(app: App, env: Record<string, string | undefined> =
     const value = typeof fromContext === 'string' && fromContext !== '' ? fromContext : env[envKey];
     return value === undefined || value === '' ? undefined : value;
   };
-  const senderEmail = pick('senderEmail', 'ONRAMP_SES_SENDER') ?? DEFAULT_SENDER_EMAIL;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(senderEmail)) {
-    throw new Error(`senderEmail must be an email address, got "${senderEmail}"`);
-  }
+  const email = (name: string, value: string | undefined): string | undefined => {
+    if (value !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+      throw new Error(`${name} must be an email address, got "${value}"`);
+    }
+    return value;
+  };
+  const senderEmail = email('senderEmail', pick('senderEmail', 'ONRAMP_SES_SENDER') ?? DEFAULT_SENDER_EMAIL)!;
   const url = (name: string, value: string | undefined): string | undefined => {
     if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) {
       throw new Error(`${name} must be an http(s) URL, got "${value}"`);
@@ -35,6 +40,7 @@ export function readSettings(app: App, env: Record<string, string | undefined> =
     senderEmail,
     proxyBaseUrl: url('proxyBaseUrl', pick('proxyBaseUrl', 'PROXY_BASE_URL')),
     proxyLogoutUrl: url('proxyLogoutUrl', pick('proxyLogoutUrl', 'PROXY_LOGOUT_URL')),
+    alarmEmail: email('alarmEmail', pick('alarmEmail', 'ONRAMP_ALARM_EMAIL')),
   };
 }
 
@@ -57,6 +63,7 @@ export function buildApp(app: App, settings: OnrampSettings = readSettings(app))
     senderEmail: stateful.senderEmail,
     proxyBaseUrl: settings.proxyBaseUrl,
     proxyLogoutUrl: settings.proxyLogoutUrl,
+    alarmEmail: settings.alarmEmail,
   });
   return { stateful, stateless };
 }

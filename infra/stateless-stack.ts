@@ -2,13 +2,15 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { IndexName } from '../shared/db/keys';
 import { OnrampFunction } from './onramp-function';
@@ -31,6 +33,8 @@ export interface OnrampStatelessStackProps extends StackProps {
   readonly proxyBaseUrl?: string;
   /** Where logout redirects to, when set. */
   readonly proxyLogoutUrl?: string;
+  /** Subscribed by email to the alarm topic, when set. */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -44,6 +48,8 @@ export class OnrampStatelessStack extends Stack {
   budgetResetFunction!: OnrampFunction;
   /** Fires when a reset run fails (the function's Errors metric ≥ 1). */
   budgetResetAlarm!: Alarm;
+  /** Where the alarm is published (and, with `alarmEmail`, emailed). */
+  alarmTopic!: Topic;
   /** Settings every onramp function reads (see shared/config.ts). */
   readonly commonEnvironment: Record<string, string>;
 
@@ -101,10 +107,13 @@ export class OnrampStatelessStack extends Stack {
   /**
    * The scheduled budget reset: one function, run by EventBridge at 00:00 UTC on
    * the 1st (monthly budgets) and every 5 minutes (shorter periods, and expired
-   * reservations), never two at once. It reads only the table's name, so it gets
+   * reservations). Two runs may overlap (a slow monthly run meeting the next
+   * 5-minute one): every write is conditional, so each budget is reset once and
+   * the other run counts it as skipped. No reserved concurrency, which a new
+   * account (concurrency quota 10) could not grant. It reads only the table's name, so it gets
    * no secret and no SES, and on the table only the calls it makes: Query on the
    * reset index, BatchGetItem, and UpdateItem/DeleteItem (inside transactions).
-   * A failed run is a Lambda error, and an alarm says so.
+   * A failed run is a Lambda error, and an alarm says so on an SNS topic.
    */
   private addBudgetReset(props: OnrampStatelessStackProps): void {
     const fn = new OnrampFunction(this, 'BudgetResetFunction', {
@@ -113,9 +122,6 @@ export class OnrampStatelessStack extends Stack {
       timeout: Duration.minutes(5),
       environment: { ONRAMP_TABLE_NAME: props.table.tableName },
     });
-    // One run at a time: a run that overlaps the next schedule makes that one wait (async retry), not race.
-    (fn.node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
-
     fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'ReadDueBudgetsAndExpiredReservations',
@@ -152,6 +158,9 @@ export class OnrampStatelessStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'onramp alarms' });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.budgetResetAlarm.addAlarmAction(new SnsAction(this.alarmTopic));
     this.budgetResetFunction = fn;
 
     new CfnOutput(this, 'BudgetResetFunctionName', {
@@ -161,6 +170,10 @@ export class OnrampStatelessStack extends Stack {
     new CfnOutput(this, 'BudgetResetAlarmName', {
       description: 'CloudWatch alarm raised when a budget reset run fails',
       value: this.budgetResetAlarm.alarmName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic the budget reset alarm publishes to (subscribe your on-call here)',
+      value: this.alarmTopic.topicArn,
     });
   }
 }

@@ -225,15 +225,16 @@ describe('OnrampStateless', () => {
     const reset = () => functionNamed(stateless, 'BudgetResetFunction');
     const resetStatements = () => functionStatements(stateless, 'BudgetResetFunction');
 
-    test('a Node 22 arm64 function for functions/budget-reset, 5-minute timeout, one run at a time', () => {
+    test('a Node 22 arm64 function for functions/budget-reset, 5-minute timeout, no reserved concurrency', () => {
       expect(reset().fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         Timeout: 300,
-        ReservedConcurrentExecutions: 1,
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/^BudgetResetFunctionLogs/) } },
       });
+      // A new account (concurrency quota 10) cannot reserve any; overlapping runs are safe anyway.
+      expect(reset().fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     });
 
     test('it is given the table name and nothing secret', () => {
@@ -294,6 +295,18 @@ describe('OnrampStateless', () => {
         TreatMissingData: 'notBreaching',
       });
     });
+
+    test('the alarm publishes to an SNS topic, with no subscriber unless alarmEmail is set', () => {
+      const topics = Object.keys(stateless.findResources('AWS::SNS::Topic'));
+      expect(topics).toHaveLength(1);
+      stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topics[0] }] });
+      stateless.resourceCountIs('AWS::SNS::Subscription', 0);
+      stateless.hasOutput('AlarmTopicArn', { Value: { Ref: topics[0] } });
+
+      const withEmail = templates({ senderEmail: 'onramp@corp.example', alarmEmail: 'oncall@corp.example' }).stateless;
+      withEmail.resourceCountIs('AWS::SNS::Subscription', 1);
+      withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@corp.example' });
+    });
   });
 
   test('outputs the API URL and the secret names', () => {
@@ -310,16 +323,18 @@ describe('settings', () => {
     expect(readSettings(newApp(), {})).toEqual({ senderEmail: 'onramp@example.com' });
     const app = newApp({ senderEmail: 'ctx@corp.example', proxyBaseUrl: 'https://ctx.example' });
     expect(
-      readSettings(app, { ONRAMP_SES_SENDER: 'env@corp.example', PROXY_LOGOUT_URL: 'https://env.example/out' }),
+      readSettings(app, { ONRAMP_SES_SENDER: 'env@corp.example', PROXY_LOGOUT_URL: 'https://env.example/out', ONRAMP_ALARM_EMAIL: 'oncall@corp.example' }),
     ).toEqual({
       senderEmail: 'ctx@corp.example',
       proxyBaseUrl: 'https://ctx.example',
       proxyLogoutUrl: 'https://env.example/out',
+      alarmEmail: 'oncall@corp.example',
     });
   });
 
   test('malformed values fail at synth time', () => {
     expect(() => readSettings(newApp({ senderEmail: 'not-an-email' }), {})).toThrow(/senderEmail/);
     expect(() => readSettings(newApp({ proxyBaseUrl: 'ftp://x' }), {})).toThrow(/proxyBaseUrl/);
+    expect(() => readSettings(newApp(), { ONRAMP_ALARM_EMAIL: 'oncall' })).toThrow(/alarmEmail/);
   });
 });

@@ -1,28 +1,31 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-english';
 
 /**
  * Every setting onramp reads from the environment, validated once at start-up.
  * A missing or malformed value throws a {@link ConfigError} naming the variable,
  * so a misconfigured deploy fails loudly instead of half-working.
  */
-const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
+const optionalUrl = z.optional(z.url({ protocol: /^https?$/ }));
 
 const envSchema = z.object({
   ONRAMP_MASTER_KEY: z
     .string({ error: 'is required' })
-    .startsWith('sk-', { error: 'must start with "sk-"' })
-    .min(19, { error: 'must be "sk-" followed by at least 16 characters' }),
-  ONRAMP_TABLE_NAME: z.string({ error: 'is required' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, {
-    error: 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)',
-  }),
-  ONRAMP_JWT_SECRET: z.string({ error: 'is required' }).min(32, { error: 'must be at least 32 characters' }),
+    .check(
+      z.startsWith('sk-', { error: 'must start with "sk-"' }),
+      z.minLength(19, { error: 'must be "sk-" followed by at least 16 characters' }),
+    ),
+  ONRAMP_TABLE_NAME: z.string({ error: 'is required' }).check(
+    z.regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' }),
+  ),
+  ONRAMP_JWT_SECRET: z.string({ error: 'is required' }).check(z.minLength(32, { error: 'must be at least 32 characters' })),
   ONRAMP_SES_SENDER: z.email({ error: 'must be an email address' }),
   PROXY_BASE_URL: optionalUrl,
   PROXY_LOGOUT_URL: optionalUrl,
   ONRAMP_DYNAMODB_ENDPOINT: optionalUrl,
   ONRAMP_SES_ENDPOINT: optionalUrl,
-  ONRAMP_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  ONRAMP_SESSION_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(720)), 12),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
 });
 
 export type Config = {

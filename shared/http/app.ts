@@ -3,6 +3,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../services';
 import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
+import { openApiDocument, type DocumentSettings, type OpenApiDocument } from './openapi';
 import { newRouter } from './router';
 import { pageRoutes } from './pages';
 import { healthRoutes } from './routes/health';
@@ -16,6 +17,17 @@ import { teamRoutes } from './routes/teams';
 import { userRoutes } from './routes/users';
 
 export const API_VERSION = '0.1.0';
+
+const DOCUMENT_SETTINGS: DocumentSettings = {
+  info: {
+    title: 'onramp',
+    version: API_VERSION,
+    description: "Self-serve AI access: users, teams, budgets, invitations and API keys. LiteLLM's management API, rebuilt on AWS.",
+  },
+  securitySchemes: {
+    bearerAuth: { type: 'http', scheme: 'bearer', description: 'The master key, a virtual key (sk-…) or a session token from /v2/login' },
+  },
+};
 
 /**
  * Builds the whole app: request ids, security headers, authentication, every
@@ -43,19 +55,9 @@ export function createApp(deps: Deps) {
   app.route('/', pageRoutes);
   app.route('/', spendRoutes);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'The master key, a virtual key (sk-…) or a session token from /v2/login',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'onramp',
-      version: API_VERSION,
-      description: "Self-serve AI access: users, teams, budgets, invitations and API keys. LiteLLM's management API, rebuilt on AWS.",
-    },
-  });
+  // Built on the first request, not at cold start.
+  let document: OpenApiDocument | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app.definitions, DOCUMENT_SETTINGS))));
 
   app.notFound((c) => errorResponse(c, `Route not found: ${c.req.method} ${c.req.path}`, 'not_found_error', 404));
   app.onError(handleError);

@@ -1,23 +1,39 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono, type Env, type Handler, type Schema as HonoSchema } from 'hono';
+import { mergePath } from 'hono/utils/url';
 import type { AppEnv } from './env';
-import { errorResponse } from './errors';
+import { requestValidators } from './request-validation';
+import { honoPath, type RouteDefinition, type RouteInput } from './route-definition';
 
 /**
- * Every router is built here so that request validation failures always answer
- * 400 in LiteLLM's envelope, naming the first offending field.
+ * A Hono router whose JSON routes are declared with {@link createRoute}: each is
+ * registered with its middleware and request validation, and its definition is
+ * kept for the OpenAPI document (routers mounted with `route()` bring theirs).
  */
-export function newRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues = result.error.issues;
-      const first = issues[0];
-      const param = first && first.path.length ? first.path.join('.') : null;
-      const detail = issues
-        .slice(0, 5)
-        .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-        .join('; ');
-      return errorResponse(c, `Invalid request: ${detail}`, 'bad_request_error', 400, param);
-    },
-  });
+export class ApiRouter extends Hono<AppEnv> {
+  readonly definitions: RouteDefinition[] = [];
+
+  openapi<R extends RouteDefinition>(route: R, handler: Handler<AppEnv, string, RouteInput<R>>): this {
+    this.definitions.push(route);
+    const middleware = [route.middleware ?? []].flat();
+    this.on(route.method, [honoPath(route.path)], ...middleware, ...requestValidators(route), handler as Handler<AppEnv>);
+    return this;
+  }
+
+  override route<SubPath extends string, SubEnv extends Env, SubSchema extends HonoSchema, SubBasePath extends string>(
+    path: SubPath,
+    app: Hono<SubEnv, SubSchema, SubBasePath>,
+  ): this {
+    super.route(path, app);
+    if (app instanceof ApiRouter) {
+      this.definitions.push(...app.definitions.map((d) => ({ ...d, path: mergePath(path, d.path) })));
+    }
+    return this;
+  }
 }
+
+/** Every JSON router is built here, so every route validates its request the same way. */
+export function newRouter() {
+  return new ApiRouter();
+}
+
+export { createRoute } from './route-definition';

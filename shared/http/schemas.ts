@@ -1,22 +1,24 @@
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { createMiddleware } from 'hono/factory';
 import { badRequest } from '../errors';
 import type { AppEnv } from './env';
 import { USER_ROLES } from '../auth/roles';
 import { isDuration } from '../budgets/duration';
+import type { Schema } from './route-definition';
 
 /** Request fields shared by several routes, with LiteLLM's names. */
 export const UserRole = z.enum(USER_ROLES);
-export const Money = z.number().finite().nonnegative().max(1e12);
+export const Money = z.number().check(z.nonnegative(), z.maximum(1e12));
 export const DurationString = z
   .string()
-  .refine(isDuration, { message: 'must look like 30s, 30m, 30h, 30d, 2w or 1mo' })
-  .openapi({ example: '1mo' });
+  .check(z.refine(isDuration, { message: 'must look like 30s, 30m, 30h, 30d, 2w or 1mo' }), z.meta({ examples: ['1mo'] }));
 export const Metadata = z.record(z.string(), z.unknown());
-export const Limit = z.number().int().nonnegative();
-export const Email = z.email().max(254);
-export const ModelList = z.array(z.string().min(1).max(256)).max(500);
-export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@:-]+$/, { message: 'may only hold letters, digits and _ . @ : -' });
+export const Limit = z.number().check(z.int(), z.nonnegative());
+export const Email = z.email().check(z.maxLength(254));
+export const ModelList = z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(500));
+export const Id = z
+  .string()
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.@:-]+$/, { message: 'may only hold letters, digits and _ . @ : -' }));
 
 /**
  * Hono's JSON validator reads a body sent without a JSON content type (or none at
@@ -30,15 +32,15 @@ export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** A JSON request body that must be present and valid. */
-export function jsonBody<T extends z.ZodType>(schema: T) {
+export function jsonBody<T extends Schema>(schema: T) {
   return { required: true, content: { 'application/json': { schema } } } as const;
 }
 
 export const ErrorSchema = z
   .object({
-    error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string() }),
+    error: z.object({ message: z.string(), type: z.string(), param: z.nullable(z.string()), code: z.string() }),
   })
-  .openapi('Error');
+  .check(z.meta({ id: 'Error' }));
 
 /** Responses every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = {
@@ -49,9 +51,9 @@ export const errorResponses = {
 } as const;
 
 /** A 200 JSON response with a loose object schema (the records carry LiteLLM's many optional fields). */
-export function okJson(description: string, name: string, shape: Record<string, z.ZodType> = {}) {
+export function okJson(description: string, name: string, shape: Record<string, Schema> = {}) {
   return {
-    200: { description, content: { 'application/json': { schema: z.looseObject(shape).openapi(name) } } },
+    200: { description, content: { 'application/json': { schema: z.looseObject(shape).check(z.meta({ id: name })) } } },
     ...errorResponses,
   } as const;
 }

@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { errorResponse } from '../errors';
 
 export const healthRoutes = newRouter()

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import {
   createInvitation,
   deleteInvitation,
@@ -8,18 +8,18 @@ import {
   type IssuedInvitation,
 } from '../../invitations/service';
 import { requirePrincipal } from '../auth';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { Id, jsonBody, okJson, security } from '../schemas';
 import { publicBaseUrl } from '../session-cookie';
 
 /** The id from an invitation link (the part after `?id=`). */
-export const InvitationId = z.string().min(1).max(256).openapi({ description: 'the id in the invitation link' });
+export const InvitationId = z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: 'the id in the invitation link' }));
 
 const invitationFields = {
   id: z.string(),
   user_id: z.string(),
   is_accepted: z.boolean(),
-  accepted_at: z.string().nullable(),
+  accepted_at: z.nullable(z.string()),
   expires_at: z.string(),
   created_at: z.string(),
   created_by: z.string(),
@@ -29,9 +29,9 @@ const invitationFields = {
 
 const issuedFields = {
   ...invitationFields,
-  invitation_link: z.string().openapi({ example: 'https://onramp.example.com/ui/onboarding?id=…' }),
+  invitation_link: z.string().check(z.meta({ examples: ['https://onramp.example.com/ui/onboarding?id=…'] })),
   email_sent: z.boolean(),
-  email_error: z.string().nullable().openapi({ description: 'why the email was not sent, when it was not' }),
+  email_error: z.nullable(z.string()).check(z.meta({ description: 'why the email was not sent, when it was not' })),
 };
 
 const ById = z.object({ invitation_id: InvitationId });
@@ -55,7 +55,7 @@ export const invitationRoutes = newRouter()
         'The link is shown only here. A failed email keeps the invitation (email_sent false, email_error says why).',
       security,
       request: {
-        body: jsonBody(z.object({ user_id: Id, send_email: z.boolean().default(true) }).openapi('NewInvitationRequest')),
+        body: jsonBody(z.object({ user_id: Id, send_email: z._default(z.boolean(), true) }).check(z.meta({ id: 'NewInvitationRequest' }))),
       },
       responses: okJson('The invitation, its link and whether it was emailed', 'NewInvitationResponse', issuedFields),
     }),
@@ -87,7 +87,7 @@ export const invitationRoutes = newRouter()
       tags: ['invitations'],
       summary: 'Set is_accepted (proxy admins). Accepting revokes the link; an accepted invitation cannot be re-opened',
       security,
-      request: { body: jsonBody(ById.extend({ is_accepted: z.boolean() }).openapi('UpdateInvitationRequest')) },
+      request: { body: jsonBody(z.extend(ById, { is_accepted: z.boolean() }).check(z.meta({ id: 'UpdateInvitationRequest' }))) },
       responses: okJson('The updated invitation', 'UpdateInvitationResponse', invitationFields),
     }),
     async (c) => {
@@ -103,7 +103,7 @@ export const invitationRoutes = newRouter()
       tags: ['invitations'],
       summary: 'Delete an invitation (proxy admins); its link stops working at once',
       security,
-      request: { body: jsonBody(ById.openapi('DeleteInvitationRequest')) },
+      request: { body: jsonBody(ById.check(z.meta({ id: 'DeleteInvitationRequest' }))) },
       responses: okJson('The deleted invitation', 'DeleteInvitationResponse', invitationFields),
     }),
     async (c) => {
@@ -120,7 +120,7 @@ export const invitationRoutes = newRouter()
         'Email an open invitation again (proxy admins). Links are not stored, so this rotates it: a NEW id and link, ' +
         'valid a fresh 7 days, replace the old one (which stops working) and are emailed',
       security,
-      request: { body: jsonBody(ById.openapi('ResendInvitationRequest')) },
+      request: { body: jsonBody(ById.check(z.meta({ id: 'ResendInvitationRequest' }))) },
       responses: okJson('The new invitation, its link and whether it was emailed', 'ResendInvitationResponse', issuedFields),
     }),
     async (c) => {

@@ -1,32 +1,34 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { badRequest } from '../../errors';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { requirePrincipal } from '../auth';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
-const KeyRef = z.string().min(1).max(512).openapi({ description: 'the key (sk-…) or its token hash' });
+const KeyRef = z.string().check(z.minLength(1), z.maxLength(512), z.meta({ description: 'the key (sk-…) or its token hash' }));
 const keyFields = {
-  models: ModelList.optional(),
-  max_budget: Money.nullable().optional(),
-  soft_budget: Money.nullable().optional(),
-  budget_duration: DurationString.nullable().optional(),
-  duration: DurationString.nullable().optional().openapi({ description: 'lifetime: 30s, 30m, 30h, 30d, 1mo; null never expires' }),
-  key_alias: z.string().trim().min(1).max(256).nullable().optional(),
-  metadata: Metadata.optional(),
-  tpm_limit: Limit.nullable().optional(),
-  rpm_limit: Limit.nullable().optional(),
-  blocked: z.boolean().optional(),
+  models: z.optional(ModelList),
+  max_budget: z.optional(z.nullable(Money)),
+  soft_budget: z.optional(z.nullable(Money)),
+  budget_duration: z.optional(z.nullable(DurationString)),
+  duration: z.optional(z.nullable(DurationString)).check(z.meta({ description: 'lifetime: 30s, 30m, 30h, 30d, 1mo; null never expires' })),
+  key_alias: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)))),
+  metadata: z.optional(Metadata),
+  tpm_limit: z.optional(z.nullable(Limit)),
+  rpm_limit: z.optional(z.nullable(Limit)),
+  blocked: z.optional(z.boolean()),
 };
 const Generate = z
   .object({
-    team_id: Id.nullable().optional(),
-    user_id: Id.nullable().optional(),
-    key: z.string().startsWith('sk-').min(20).max(256).optional().openapi({ description: 'a custom key (proxy admins)' }),
+    team_id: z.optional(z.nullable(Id)),
+    user_id: z.optional(z.nullable(Id)),
+    key: z.optional(z.string().check(z.startsWith('sk-'), z.minLength(20), z.maxLength(256))).check(z.meta({ description: 'a custom key (proxy admins)' })),
     ...keyFields,
   })
-  .openapi('GenerateKeyRequest');
-const Update = z.object({ key: KeyRef, team_id: Id.nullable().optional(), user_id: Id.nullable().optional(), ...keyFields }).openapi('UpdateKeyRequest');
+  .check(z.meta({ id: 'GenerateKeyRequest' }));
+const Update = z
+  .object({ key: KeyRef, team_id: z.optional(z.nullable(Id)), user_id: z.optional(z.nullable(Id)), ...keyFields })
+  .check(z.meta({ id: 'UpdateKeyRequest' }));
 
 /** A key as returned by generate/regenerate: the only time the secret is shown. */
 const withSecret = (secret: string, item: KeyItem) => ({ ...publicKey(item), key: secret });
@@ -57,7 +59,7 @@ export const keyRoutes = newRouter()
       tags: ['keys'],
       summary: 'A key (defaults to the key you call with)',
       security,
-      request: { query: z.object({ key: KeyRef.optional() }) },
+      request: { query: z.object({ key: z.optional(KeyRef) }) },
       responses: okJson('The key', 'KeyInfoResponse'),
     }),
     async (c) => {
@@ -77,12 +79,12 @@ export const keyRoutes = newRouter()
       security,
       request: {
         query: z.object({
-          page: z.coerce.number().int().min(1).default(1),
-          size: z.coerce.number().int().min(1).max(100).default(10),
-          user_id: Id.optional(),
-          team_id: Id.optional(),
-          key_alias: z.string().max(256).optional(),
-          return_full_object: z.enum(['true', 'false']).default('false'),
+          page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+          size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+          user_id: z.optional(Id),
+          team_id: z.optional(Id),
+          key_alias: z.optional(z.string().check(z.maxLength(256))),
+          return_full_object: z._default(z.enum(['true', 'false']), 'false'),
         }),
       },
       responses: okJson('A page of keys', 'KeyListResponse'),
@@ -111,8 +113,11 @@ export const keyRoutes = newRouter()
       request: {
         body: jsonBody(
           z
-            .object({ keys: z.array(KeyRef).max(100).optional(), key_aliases: z.array(z.string().min(1).max(256)).max(100).optional() })
-            .refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, { message: 'give keys or key_aliases', path: ['keys'] }),
+            .object({
+              keys: z.optional(z.array(KeyRef).check(z.maxLength(100))),
+              key_aliases: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(100))),
+            })
+            .check(z.refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, { message: 'give keys or key_aliases', path: ['keys'] })),
         ),
       },
       responses: okJson('The deleted token hashes', 'DeleteKeyResponse'),
@@ -130,7 +135,7 @@ export const keyRoutes = newRouter()
       tags: ['keys'],
       summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working',
       security,
-      request: { body: jsonBody(z.object({ key: KeyRef, models: ModelList.optional(), max_budget: Money.nullable().optional(), duration: DurationString.nullable().optional() })) },
+      request: { body: jsonBody(z.object({ key: KeyRef, models: z.optional(ModelList), max_budget: z.optional(z.nullable(Money)), duration: z.optional(z.nullable(DurationString)) })) },
       responses: okJson('The key, with its new secret', 'RegenerateKeyResponse'),
     }),
     async (c) => {

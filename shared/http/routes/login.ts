@@ -1,15 +1,15 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
 import type { AppEnv } from '../env';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { setSessionCookie } from '../session-cookie';
 import { errorResponses, jsonBody } from '../schemas';
 
 const Credentials = z.object({
-  username: z.string().min(1).max(254).openapi({ description: 'the email, or "admin" with the master key' }),
-  password: z.string().min(1).max(1024),
+  username: z.string().check(z.minLength(1), z.maxLength(254), z.meta({ description: 'the email, or "admin" with the master key' })),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
 /** Signs the user in: checks the credentials, then sets the session cookie. */
@@ -95,7 +95,7 @@ export const loginRoutes = newRouter()
       responses: {
         200: {
           description: 'settings',
-          content: { 'application/json': { schema: z.object({ PROXY_BASE_URL: z.string().nullable(), PROXY_LOGOUT_URL: z.string().nullable() }) } },
+          content: { 'application/json': { schema: z.object({ PROXY_BASE_URL: z.nullable(z.string()), PROXY_LOGOUT_URL: z.nullable(z.string()) }) } },
         },
       },
     }),

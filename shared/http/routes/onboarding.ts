@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { claimInvitation, joinDefaultTeamsAfterClaim, onboardingToken } from '../../invitations/service';
 import { badRequest } from '../../errors';
 import { publicUser } from '../../users/model';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { Id, okJson } from '../schemas';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { InvitationId } from './invitations';
@@ -11,10 +11,10 @@ const ClaimBody = z
   .object({
     invitation_link: InvitationId,
     user_id: Id,
-    password: z.string().max(1024),
-    token: z.string().min(1).max(4096).optional().openapi({ description: 'the token from /onboarding/get_token' }),
+    password: z.string().check(z.maxLength(1024)),
+    token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.meta({ description: 'the token from /onboarding/get_token' })),
   })
-  .openapi('ClaimTokenRequest');
+  .check(z.meta({ id: 'ClaimTokenRequest' }));
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
 const FORM_TYPE = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
@@ -31,7 +31,7 @@ export const onboardingRoutes = newRouter()
       responses: okJson('The invited user and the claim token', 'OnboardingTokenResponse', {
         login_url: z.string(),
         token: z.string(),
-        user_email: z.string().nullable(),
+        user_email: z.nullable(z.string()),
         user_id: z.string(),
       }),
     }),

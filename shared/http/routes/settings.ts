@@ -1,22 +1,23 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { TEAM_ROLES } from '../../teams/model';
 import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
 import { requirePrincipal } from '../auth';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { DurationString, Id, jsonBody, requireJsonBody, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const Patch = z
   .object({
-    user_role: UserRole.optional(),
-    max_budget: Money.nullable().optional(),
-    budget_duration: DurationString.nullable().optional(),
-    models: ModelList.optional(),
-    teams: z
-      .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: Money.nullable().optional(), user_role: z.enum(TEAM_ROLES).optional() })]))
-      .max(50)
-      .optional(),
+    user_role: z.optional(UserRole),
+    max_budget: z.optional(z.nullable(Money)),
+    budget_duration: z.optional(z.nullable(DurationString)),
+    models: z.optional(ModelList),
+    teams: z.optional(
+      z
+        .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: z.optional(z.nullable(Money)), user_role: z.optional(z.enum(TEAM_ROLES)) })]))
+        .check(z.maxLength(50)),
+    ),
   })
-  .openapi('InternalUserSettingsPatch');
+  .check(z.meta({ id: 'InternalUserSettingsPatch' }));
 
 const json = { middleware: requireJsonBody };
 

@@ -1,11 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, unauthenticated } from '../../errors';
 import { runResetJob } from '../../budgets/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { Id, jsonBody, Money, okJson, security } from '../schemas';
 
 /** The gateway routes authenticate with the virtual key itself (see GATEWAY_PATHS in ../auth.ts). */
@@ -15,7 +15,7 @@ function virtualKey(c: Context<AppEnv>): string {
   return key;
 }
 
-const Cost = Money.max(1e6);
+const Cost = Money.check(z.maximum(1e6));
 
 export const spendRoutes = newRouter()
   .openapi(
@@ -26,7 +26,7 @@ export const spendRoutes = newRouter()
       summary:
         'Before a model call: may this key call this model now? Reserves the estimated cost on the key, the member, the team and the user budgets at once, or says which budget refuses',
       security,
-      request: { body: jsonBody(z.object({ model: z.string().min(1).max(256), estimated_cost: Cost, request_id: Id.optional() }).openapi('AuthorizeRequest')) },
+      request: { body: jsonBody(z.object({ model: z.string().check(z.minLength(1), z.maxLength(256)), estimated_cost: Cost, request_id: z.optional(Id) }).check(z.meta({ id: 'AuthorizeRequest' }))) },
       responses: { ...okJson('Allowed: the reservation', 'AuthorizeResponse'), 429: { description: 'Too much contention on one budget; retry' } },
     }),
     async (c) => c.json(await c.get('deps').gateway.authorize(virtualKey(c), c.req.valid('json')), 200),
@@ -44,11 +44,11 @@ export const spendRoutes = newRouter()
             .object({
               request_id: Id,
               cost: Cost,
-              model: z.string().min(1).max(256).optional(),
-              prompt_tokens: z.number().int().nonnegative().nullable().optional(),
-              completion_tokens: z.number().int().nonnegative().nullable().optional(),
+              model: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+              prompt_tokens: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+              completion_tokens: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
             })
-            .openapi('RecordRequest'),
+            .check(z.meta({ id: 'RecordRequest' })),
         ),
       },
       responses: okJson('The spend record (duplicate: true when already recorded)', 'RecordResponse'),

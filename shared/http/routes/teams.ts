@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { requirePrincipal } from '../auth';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
 const json = { middleware: requireJsonBody };
@@ -11,29 +11,31 @@ const json = { middleware: requireJsonBody };
 const Permission = z.enum(TEAM_MEMBER_PERMISSIONS);
 const TeamRole = z.enum(TEAM_ROLES);
 const MemberRef = z
-  .object({ user_id: Id.optional(), user_email: Email.optional(), role: TeamRole.default('user') })
-  .refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] });
+  .object({ user_id: z.optional(Id), user_email: z.optional(Email), role: z._default(TeamRole, 'user') })
+  .check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }));
 
 const teamFields = {
-  team_alias: z.string().trim().min(1).max(256).nullable().optional(),
-  models: ModelList.optional(),
-  max_budget: Money.nullable().optional(),
-  budget_duration: DurationString.nullable().optional(),
-  tpm_limit: Limit.nullable().optional(),
-  rpm_limit: Limit.nullable().optional(),
-  blocked: z.boolean().optional(),
-  metadata: Metadata.optional(),
-  team_member_permissions: z.array(Permission).optional(),
-  team_member_budget: Money.nullable().optional(),
-  team_member_budget_duration: DurationString.nullable().optional(),
-  team_member_key_duration: DurationString.nullable().optional(),
+  team_alias: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)))),
+  models: z.optional(ModelList),
+  max_budget: z.optional(z.nullable(Money)),
+  budget_duration: z.optional(z.nullable(DurationString)),
+  tpm_limit: z.optional(z.nullable(Limit)),
+  rpm_limit: z.optional(z.nullable(Limit)),
+  blocked: z.optional(z.boolean()),
+  metadata: z.optional(Metadata),
+  team_member_permissions: z.optional(z.array(Permission)),
+  team_member_budget: z.optional(z.nullable(Money)),
+  team_member_budget_duration: z.optional(z.nullable(DurationString)),
+  team_member_key_duration: z.optional(z.nullable(DurationString)),
 };
 
-const NewTeam = z.object({ team_id: Id.optional(), members_with_roles: z.array(MemberRef).max(100).optional(), ...teamFields }).openapi('NewTeamRequest');
-const UpdateTeam = z.object({ team_id: Id, ...teamFields }).openapi('UpdateTeamRequest');
+const NewTeam = z
+  .object({ team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(100))), ...teamFields })
+  .check(z.meta({ id: 'NewTeamRequest' }));
+const UpdateTeam = z.object({ team_id: Id, ...teamFields }).check(z.meta({ id: 'UpdateTeamRequest' }));
 const MemberTarget = z
-  .object({ team_id: Id, user_id: Id.optional(), user_email: Email.optional() })
-  .refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] });
+  .object({ team_id: Id, user_id: z.optional(Id), user_email: z.optional(Email) })
+  .check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }));
 
 export const teamRoutes = newRouter()
   .openapi(
@@ -82,7 +84,7 @@ export const teamRoutes = newRouter()
       tags: ['teams'],
       summary: "Delete teams with their keys and memberships (proxy admins)",
       security,
-      request: { body: jsonBody(z.object({ team_ids: z.array(Id).min(1).max(100) })) },
+      request: { body: jsonBody(z.object({ team_ids: z.array(Id).check(z.minLength(1), z.maxLength(100)) })) },
       responses: okJson('The deleted team ids', 'DeleteTeamResponse'),
     }),
     async (c) => {
@@ -99,7 +101,7 @@ export const teamRoutes = newRouter()
       tags: ['teams'],
       summary: 'Teams: all for admins and viewers, your own otherwise',
       security,
-      request: { query: z.object({ user_id: Id.optional() }) },
+      request: { query: z.object({ user_id: z.optional(Id) }) },
       responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.array(z.looseObject({})) } } } },
     }),
     async (c) => {
@@ -116,7 +118,7 @@ export const teamRoutes = newRouter()
       summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins',
       security,
       request: {
-        body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).min(1).max(100)]), max_budget_in_team: Money.nullable().optional() })),
+        body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).check(z.minLength(1), z.maxLength(100))]), max_budget_in_team: z.optional(z.nullable(Money)) })),
       },
       responses: okJson('The team and the new memberships', 'TeamMemberAddResponse'),
     }),
@@ -152,7 +154,7 @@ export const teamRoutes = newRouter()
       tags: ['teams'],
       summary: "Change a member's role (team admins) or budget in the team (proxy admins)",
       security,
-      request: { body: jsonBody(z.object({ team_id: Id, user_id: Id.optional(), user_email: Email.optional(), role: TeamRole.optional(), max_budget_in_team: Money.nullable().optional() }).refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] })) },
+      request: { body: jsonBody(z.object({ team_id: Id, user_id: z.optional(Id), user_email: z.optional(Email), role: z.optional(TeamRole), max_budget_in_team: z.optional(z.nullable(Money)) }).check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }))) },
       responses: okJson('The membership', 'TeamMemberUpdateResponse'),
     }),
     async (c) => {

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
@@ -8,52 +8,52 @@ import { createUserWithDefaults } from '../../users/onboarding';
 import { sendInviteForNewUser } from '../../invitations/service';
 import { publicBaseUrl } from '../session-cookie';
 import { requirePrincipal } from '../auth';
-import { newRouter } from '../router';
+import { createRoute, newRouter } from '../router';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const userFields = {
-  user_email: Email.nullable().optional(),
-  user_alias: z.string().max(256).nullable().optional(),
-  user_role: UserRole.optional(),
-  max_budget: Money.nullable().optional(),
-  soft_budget: Money.nullable().optional(),
-  budget_duration: DurationString.nullable().optional(),
-  models: ModelList.optional(),
-  tpm_limit: Limit.nullable().optional(),
-  rpm_limit: Limit.nullable().optional(),
-  metadata: Metadata.optional(),
-  password: z.string().optional(),
+  user_email: z.optional(z.nullable(Email)),
+  user_alias: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
+  user_role: z.optional(UserRole),
+  max_budget: z.optional(z.nullable(Money)),
+  soft_budget: z.optional(z.nullable(Money)),
+  budget_duration: z.optional(z.nullable(DurationString)),
+  models: z.optional(ModelList),
+  tpm_limit: z.optional(z.nullable(Limit)),
+  rpm_limit: z.optional(z.nullable(Limit)),
+  metadata: z.optional(Metadata),
+  password: z.optional(z.string()),
 };
 
 const NewUserBody = z
   .object({
-    user_id: Id.optional(),
+    user_id: z.optional(Id),
     ...userFields,
-    teams: z
-      .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: Money.nullable().optional(), user_role: z.enum(TEAM_ROLES).optional() })]))
-      .max(50)
-      .optional(),
-    auto_create_key: z.boolean().default(true).openapi({ description: 'also create a personal key (not for users with no-default-models)' }),
-    key_alias: z.string().trim().min(1).max(256).optional(),
-    duration: DurationString.optional(),
-    send_invite_email: z.boolean().optional(),
+    teams: z.optional(
+      z
+        .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: z.optional(z.nullable(Money)), user_role: z.optional(z.enum(TEAM_ROLES)) })]))
+        .check(z.maxLength(50)),
+    ),
+    auto_create_key: z._default(z.boolean(), true).check(z.meta({ description: 'also create a personal key (not for users with no-default-models)' })),
+    key_alias: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
+    duration: z.optional(DurationString),
+    send_invite_email: z.optional(z.boolean()),
   })
-  .openapi('NewUserRequest');
+  .check(z.meta({ id: 'NewUserRequest' }));
 
 const UpdateUserBody = z
-  .object({ user_id: Id.optional(), ...userFields })
-  .refine((b) => b.user_id || b.user_email, { message: 'give user_id or user_email', path: ['user_id'] })
-  .openapi('UpdateUserRequest');
+  .object({ user_id: z.optional(Id), ...userFields })
+  .check(z.refine((b) => b.user_id || b.user_email, { message: 'give user_id or user_email', path: ['user_id'] }), z.meta({ id: 'UpdateUserRequest' }));
 
 const ListQuery = z.object({
-  role: UserRole.optional(),
-  user_ids: z.string().optional().openapi({ description: 'comma-separated user ids' }),
-  user_email: z.string().max(254).optional().openapi({ description: 'part of an email' }),
-  team: z.string().optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(25),
-  sort_by: z.enum(['created_at', 'user_email', 'user_id', 'spend', 'user_alias']).default('created_at'),
-  sort_order: z.enum(['asc', 'desc']).default('asc'),
+  role: z.optional(UserRole),
+  user_ids: z.optional(z.string()).check(z.meta({ description: 'comma-separated user ids' })),
+  user_email: z.optional(z.string().check(z.maxLength(254))).check(z.meta({ description: 'part of an email' })),
+  team: z.optional(z.string()),
+  page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+  page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  sort_by: z._default(z.enum(['created_at', 'user_email', 'user_id', 'spend', 'user_alias']), 'created_at'),
+  sort_order: z._default(z.enum(['asc', 'desc']), 'asc'),
 });
 
 export const userRoutes = newRouter()
@@ -106,7 +106,7 @@ export const userRoutes = newRouter()
       tags: ['users'],
       summary: "A user's record, keys and teams (yours unless you are an admin)",
       security,
-      request: { query: z.object({ user_id: Id.optional() }) },
+      request: { query: z.object({ user_id: z.optional(Id) }) },
       responses: okJson('The user', 'UserInfoResponse'),
     }),
     async (c) => {
@@ -147,7 +147,7 @@ export const userRoutes = newRouter()
       tags: ['users'],
       summary: 'Delete users with their memberships, keys and invitations (proxy admins)',
       security,
-      request: { body: jsonBody(z.object({ user_ids: z.array(Id).min(1).max(100) })) },
+      request: { body: jsonBody(z.object({ user_ids: z.array(Id).check(z.minLength(1), z.maxLength(100)) })) },
       responses: okJson('The deleted user ids', 'DeleteUserResponse'),
     }),
     async (c) => {

@@ -23,8 +23,8 @@
  * Knobs (environment): BENCH_N (authorize samples, default 300), BENCH_WARMUP (30),
  * BENCH_RESET_ITEMS (10000), BENCH_RESET_REPS (2), BENCH_COLD_RUNS (5).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest, type Server } from 'node:http';
 import * as os from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -212,6 +212,26 @@ function timeBreakdown(durations: Array<[string, number]>): string {
     .map(([c, xs]) => `${c} ×${xs.length}: Σ ${f1(xs.reduce((a, b) => a + b, 0) / 1000)} s, mean ${f1(xs.reduce((a, b) => a + b, 0) / xs.length)} ms, p50 ${f1(median(xs))} ms`)
     .join('; ');
 }
+
+/**
+ * CPU seconds the DynamoDB Local process has used so far (Linux /proc; null elsewhere).
+ * It shows where a phase's time goes: the server's work per item, not the client's.
+ */
+function serverCpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 // ---------------------------------------------------------------- bundles
 
@@ -650,35 +670,49 @@ async function main() {
   const transactCalls: string[] = [];
   const updateTimes: number[] = [];
   const updateCalls: string[] = [];
+  const serverCpu: Record<'reset' | 'bare' | 'transact' | 'update', number[]> = { reset: [], bare: [], transact: [], update: [] };
+  const cpuNow = () => serverCpuSeconds(dynamo.process.pid);
+  const cpuSince = (phase: keyof typeof serverCpu, start: number | null) => {
+    const end = cpuNow();
+    if (start !== null && end !== null) serverCpu[phase].push(end - start);
+  };
   for (let rep = 0; rep < RESET_REPS; rep++) {
     counter.durations = [];
+    let cpu = cpuNow();
     let t = nowMs();
     const summary = await deps.budgetReset.run();
     resetTimes.push(nowMs() - t);
+    cpuSince('reset', cpu);
     resetCalls.push(timeBreakdown(counter.durations));
     summaries.push(`${summary.reset.key} keys reset in ${summary.pages} pages (skipped ${summary.skipped}, failed ${summary.failed})`);
     if (summary.reset.key !== RESET_ITEMS) throw new Error(`the reset reset ${summary.reset.key} of ${RESET_ITEMS} due budgets`);
     // The bare writes put the items back as they were (due again), ready for the next rep.
     counter.durations = [];
+    cpu = cpuNow();
     t = nowMs();
     await bareAll(RESET_IN_FLIGHT);
     bareTimes.push(nowMs() - t);
+    cpuSince('bare', cpu);
     bareCalls.push(timeBreakdown(counter.durations));
     // Items are due again: the reset's updates as bare transactions (reference), then the
     // wave-shaped bare BatchWrite, which puts them back due for the next rep.
     counter.durations = [];
+    cpu = cpuNow();
     t = nowMs();
     await bareTransacts();
     transactTimes.push(nowMs() - t);
+    cpuSince('transact', cpu);
     transactCalls.push(timeBreakdown(counter.durations));
     t = nowMs();
     await bareWaves();
     waveTimes.push(nowMs() - t);
     // Due again: the same updates as single conditional UpdateItem calls (reference), then put back due (untimed).
     counter.durations = [];
+    cpu = cpuNow();
     t = nowMs();
     await bareUpdates();
     updateTimes.push(nowMs() - t);
+    cpuSince('update', cpu);
     updateCalls.push(timeBreakdown(counter.durations));
     log(
       `rep ${rep + 1}: reset ${f1(resetTimes[rep]! / 1000)} s, bare BatchWrite (10 in flight) ${f1(bareTimes[rep]! / 1000)} s, ` +
@@ -737,6 +771,10 @@ async function main() {
   p(`| (alt.) bare BatchWriteItem in waves of 1000 items (40 calls in flight) | ${f2(waveMs / 1000)} s → reset / bare ${f2(resetMs / waveMs)} | — | |`);
   p(`| (reference) bare TransactWriteItems of the reset's own updates (100 per call, 10 in flight, no index reads) | ${f2(transactMs / 1000)} s → reset / this ${f2(resetMs / transactMs)}; this / bare BatchWrite ${f2(transactMs / bareMs)} | — | |`);
   p(`| (reference) the same conditional updates as single UpdateItem calls (${UPDATE_IN_FLIGHT} in flight, no index reads) | ${f2(updateMs / 1000)} s → this / bare BatchWrite ${f2(updateMs / bareMs)} | — | |`);
+  if (serverCpu.bare.length && serverCpu.transact.length) {
+    const [resetCpu, bareCpu, transactCpu, updateCpu] = (['reset', 'bare', 'transact', 'update'] as const).map((k) => median(serverCpu[k]));
+    p(`| (reference) DynamoDB Local CPU: reset / bare TransactWrite / bare UpdateItem / bare BatchWrite | ${f2(resetCpu!)} / ${f2(transactCpu!)} / ${f2(updateCpu!)} / ${f2(bareCpu!)} s → a conditional update costs the server ${f2(transactCpu! / bareCpu!)}× a batched put | — | |`);
+  }
   p(`| **API bundle** (functions/api, minified, @aws-sdk/* external) | **${apiBundle.kb === null ? 'n/a' : `${f1(apiBundle.kb)} KB`}**${apiBundle.mapKb ? ` (+ ${f1(apiBundle.mapKb)} KB source map)` : ''} | ≤ 400 KB | ${verdict(apiBundle.kb === null ? null : apiBundle.kb <= 400)} |`);
   p(`| reset bundle (functions/budget-reset) | ${resetBundle.kb === null ? `n/a (${resetBundle.note})` : `${f1(resetBundle.kb)} KB`} | — | |`);
   if (cold.plain.length) {

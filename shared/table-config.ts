@@ -5,7 +5,7 @@
  * must not fail for want of them, which {@link loadConfig} would.
  *
  * Validated by the same rules as `shared/config.ts`, by hand rather than with zod,
- * so the reset bundle stays small (zod alone is ~450 KB minified).
+ * so the reset bundle stays small (zod/mini with its English messages is ~55 KB minified).
  */
 import type { Config } from './config';
 

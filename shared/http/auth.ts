@@ -4,6 +4,7 @@ import { constantTimeEqual } from '../auth/logins';
 import { MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
 import { SESSION_COOKIE } from '../auth/session';
 import { forbidden, unauthenticated } from '../errors';
+import { namesKey, type KeyItem } from '../keys/model';
 import type { AppEnv } from './env';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -26,11 +27,14 @@ const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token']
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const deps = c.get('deps');
   c.set('principal', null);
+  c.set('callerKey', null);
   c.set('session', null);
   if (GATEWAY_PATHS.has(c.req.path)) return next();
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
-    c.set('principal', await principalForBearer(c.get('deps'), bearer));
+    const caller = await principalForBearer(deps, bearer, (key) => isSelfKeyInfo(c.req, key));
+    c.set('principal', caller.principal);
+    c.set('callerKey', caller.key);
     return next();
   }
   const cookie = SIGN_IN_PATHS.has(c.req.path) ? undefined : getCookie(c, SESSION_COOKIE);
@@ -46,21 +50,40 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   return next();
 });
 
-async function principalForBearer(deps: AppEnv['Variables']['deps'], credential: string): Promise<Principal> {
+/**
+ * The caller behind a Bearer credential. A virtual key acts as its user; a key that
+ * belongs to no user (a team or service key) may only read itself (`GET /key/info`,
+ * as in LiteLLM), so it gets no principal there and a 401 anywhere else.
+ */
+async function principalForBearer(
+  deps: AppEnv['Variables']['deps'],
+  credential: string,
+  readsItself: (key: KeyItem) => boolean,
+): Promise<{ principal: Principal | null; key: KeyItem | null }> {
   if (constantTimeEqual(credential, deps.config.masterKey)) {
-    return { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' };
+    return { principal: { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' }, key: null };
   }
   if (credential.startsWith('sk-')) {
     const key = await deps.keys.authenticate(credential);
-    if (!key.user_id) throw unauthenticated(`Key ${key.key_name} belongs to no user, so it cannot call management routes.`);
+    if (!key.user_id) {
+      if (readsItself(key)) return { principal: null, key };
+      throw unauthenticated(`Key ${key.key_name} belongs to no user, so it can only read itself (GET /key/info).`);
+    }
     const principal = await principalForUser(deps, key.user_id, 'virtual_key');
     if (!principal) throw unauthenticated(`Key ${key.key_name} belongs to a user that no longer exists.`);
-    return { ...principal, keyHash: key.token };
+    return { principal: { ...principal, keyHash: key.token }, key };
   }
   const session = await deps.sessions.verify(credential);
   const principal = session ? await principalForUser(deps, session.userId, 'session') : null;
   if (!principal) throw unauthenticated('Invalid or expired session token. Sign in again.');
-  return principal;
+  return { principal, key: null };
+}
+
+/** `GET /key/info` about the key the caller sent: no `?key=`, or the same key. */
+export function isSelfKeyInfo(req: { method: string; path: string; query(name: string): string | undefined }, key: KeyItem): boolean {
+  if (req.method !== 'GET' || req.path !== '/key/info') return false;
+  const ref = req.query('key');
+  return ref === undefined || namesKey(ref, key);
 }
 
 /** The user's current role is read on every request, so role changes and deletions apply at once. */

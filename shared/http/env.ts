@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/roles';
 import type { Session } from '../auth/session';
+import type { KeyItem } from '../keys/model';
 import type { Deps } from '../services';
 
 /** The one context type every route and middleware shares. */
@@ -9,6 +10,8 @@ export type AppEnv = {
     deps: Deps;
     /** Who is calling; null for anonymous requests. */
     principal: Principal | null;
+    /** The virtual key the caller sent, already checked (not blocked, not expired). */
+    callerKey: KeyItem | null;
     /** The cookie session, when the caller is authenticated by one. */
     session: Session | null;
   };

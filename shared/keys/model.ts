@@ -40,6 +40,11 @@ export function tokenHashOf(keyOrHash: string, param = 'key'): string {
   throw badRequest(`${param} must be a key (sk-…) or its token hash (64 hex characters).`, param);
 }
 
+/** Whether `ref` (a secret or a token hash, maybe malformed) names this key. */
+export function namesKey(ref: string, item: KeyItem): boolean {
+  return ref === item.token || (ref.startsWith('sk-') && sha256Hex(ref) === item.token);
+}
+
 export function publicKey(item: KeyItem) {
   const view = withoutStorage(item) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
   return {

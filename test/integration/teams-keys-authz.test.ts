@@ -447,6 +447,38 @@ describe('virtual keys as credentials', () => {
     expectError(await s.call('GET', '/user/list', { token: k.secret }), 403, 'auth_error');
   });
 
+  test('a key that belongs to no user reads itself (spend, budget) with GET /key/info, and nothing else', async () => {
+    const gen = await ok(await s.call('POST', '/key/generate', { body: { team_id: T, max_budget: 5, budget_duration: '1d' } }), 'team key without a user');
+    expect(gen.user_id).toBeNull();
+    for (const q of ['', `?key=${gen.key}`, `?key=${gen.token}`]) {
+      const self = await s.call('GET', `/key/info${q}`, { token: gen.key });
+      expect(self.status).toBe(200);
+      expect(self.body.info).toMatchObject({ token: gen.token, team_id: T, user_id: null, spend: 0, max_budget: 5, budget_duration: '1d' });
+      expect(self.body.info.budget_reset_at).toEqual(expect.any(String));
+      expect(self.body.info).not.toHaveProperty('key');
+    }
+    const other = await freshKey(who.member.userId, T);
+    for (const [method, path] of [['GET', `/key/info?key=${other.token}`], ['GET', '/key/list'], ['GET', '/user/info']] as const) {
+      const r = await s.call(method, path, { token: gen.key });
+      expect(expectError(r, 401, 'auth_error').message).toMatch(/belongs to no user, so it can only read itself/);
+    }
+  });
+
+  test('a team member without /key/info in the team permissions still reads the key they call with', async () => {
+    const k = await freshKey(who.member.userId, T);
+    expect((await teamState(T)).team_info.team_member_permissions).toEqual(['/key/info', '/key/health']);
+    await ok(await s.call('POST', '/team/permissions_update', { body: { team_id: T, team_member_permissions: ['/key/health'] } }), 'drop /key/info');
+    try {
+      const self = await s.call('GET', '/key/info', { token: k.secret });
+      expect(self.status).toBe(200);
+      expect(self.body.info).toMatchObject({ token: k.token, user_id: who.member.userId });
+      // By session, or naming the key, the team's permissions apply.
+      expectError(await s.call('GET', `/key/info?key=${k.token}`, { token: who.member.token }), 401, 'team_member_permission_error');
+    } finally {
+      await ok(await s.call('POST', '/team/permissions_update', { body: { team_id: T, team_member_permissions: ['/key/info', '/key/health'] } }), 'restore');
+    }
+  });
+
   test('a blocked key is refused with 401 "Key is blocked", and works again once unblocked', async () => {
     const k = await freshKey(who.internal.userId, null);
     expect((await s.call('POST', '/key/block', { body: { key: k.secret } })).status).toBe(200);

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { badRequest } from '../../errors';
 import { publicKey, type KeyItem } from '../../keys/model';
-import { requirePrincipal } from '../auth';
+import { isSelfKeyInfo, requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
@@ -63,6 +63,10 @@ export const keyRoutes = newRouter()
       responses: okJson('The key', 'KeyInfoResponse'),
     }),
     async (c) => {
+      // A key may always read itself (its spend and what remains), as in LiteLLM, and
+      // it was already read to authenticate the call.
+      const own = c.get('callerKey');
+      if (own && isSelfKeyInfo(c.req, own)) return c.json({ key: c.req.valid('query').key ?? own.token, info: publicKey(own) }, 200);
       const actor = requirePrincipal(c);
       const ref = c.req.valid('query').key ?? actor.keyHash;
       if (!ref) throw badRequest('Give ?key=<key or token hash>.', 'key');

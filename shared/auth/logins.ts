@@ -6,7 +6,7 @@ import type { Users } from '../users/service';
 import { MASTER_KEY_USER_ID } from './roles';
 import { verifyPassword } from './passwords';
 
-/** After this many failed sign-ins for one email, the email is locked for LOCK_MINUTES. */
+/** After this many failed sign-ins for one email, the email is locked for LOCK_MINUTES (not `admin`: see verify). */
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
 /** LiteLLM's username for signing in to the UI with the master key. */
@@ -27,6 +27,13 @@ export class Logins {
   /** Returns the id of the user the credentials belong to. */
   async verify(username: string, password: string): Promise<string> {
     const email = username.trim().toLowerCase();
+    // The master key is accepted as a Bearer credential on every route with no lock,
+    // so locking `admin` would not slow a guesser; it would only let anyone lock the
+    // admin out of the pages for 15 minutes. The lock protects passwords.
+    if (email === ADMIN_USERNAME) {
+      if (constantTimeEqual(password, this.masterKey)) return MASTER_KEY_USER_ID;
+      throw unauthenticated(INVALID_CREDENTIALS);
+    }
     const nowSec = Math.floor(this.clock().getTime() / 1000);
     const failures = await this.table.get<FailureItem>(keys.loginFailures(email));
     const live = failures && failures.ttl > nowSec ? failures : undefined;
@@ -49,7 +56,6 @@ export class Logins {
   }
 
   private async check(email: string, password: string): Promise<string | null> {
-    if (email === ADMIN_USERNAME) return constantTimeEqual(password, this.masterKey) ? MASTER_KEY_USER_ID : null;
     const user = await this.users.byEmail(email);
     return (await verifyPassword(password, user?.password_hash)) && user ? user.user_id : null;
   }

@@ -169,6 +169,14 @@ describe('sign in', () => {
       expect((await jsonLogin(locked, other.email, PASSWORD)).status).toBe(200);
     }, 60_000);
 
+    test('admin (the master key) is never locked: failures cannot lock the admin out of the pages', async () => {
+      const fresh = await testStack();
+      for (let i = 0; i < 8; i++) expect(expectError(await jsonLogin(fresh, 'admin', `sk-wrong-guess-${i}`), 401).message).toBe(INVALID);
+      const signedIn = await jsonLogin(fresh, 'admin', fresh.deps.config.masterKey);
+      expect(signedIn.status).toBe(200);
+      expect(await fresh.deps.table.get(keys.loginFailures('admin'))).toBeUndefined();
+    }, 60_000);
+
     test('a successful sign-in clears earlier failures', async () => {
       const fresh = await testStack();
       const u = await userWithPassword(fresh);

@@ -382,6 +382,11 @@ test('a post without the CSRF token is refused', async () => {
   await signIn(page, 'admin', MASTER_KEY);
   const res = await page.request.post('/ui/teams', { form: { team_alias: 'no-csrf', budget_duration: '' } });
   expect(res.status()).toBe(403);
+  // A page the browser can show, with the pages' CSP, not the JSON envelope.
+  expect(res.headers()['content-type']).toMatch(/^text\/html/);
+  expect(res.headers()['content-security-policy']).toContain("default-src 'none'");
+  await page.setContent(await res.text());
+  expect(await page.getByRole('alert').textContent()).toMatch(/Missing or invalid CSRF token\. Reload the page and try again\./);
   await context.close();
 });
 

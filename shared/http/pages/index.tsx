@@ -39,7 +39,12 @@ function contentSecurityPolicy(logoutUrl: string | undefined): string {
   ].join('; ');
 }
 
-async function errorPage(err: Error, c: PageContext) {
+/** Under /ui, failures are pages, not JSON (a stale CSRF token is refused before any page route runs). */
+export const isPagePath = (path: string) => path === '/ui' || path.startsWith('/ui/');
+
+/** A failure as a page, with the pages' headers (also for errors raised before the pages' own middleware). */
+export async function errorPage(err: Error, c: PageContext) {
+  c.header('Content-Security-Policy', contentSecurityPolicy(c.get('deps').config.proxyLogoutUrl));
   if (err instanceof DomainError) {
     const status = statusOf(err);
     const title = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';

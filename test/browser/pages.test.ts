@@ -270,10 +270,23 @@ test('(b) the invited user opens the emailed link, sets a password and manages t
   expect(await page.locator('#key-team_id').getAttribute('aria-invalid')).toBe('true');
   await checkPage(page, 'home-no-team');
 
+  // A lifetime the form does not offer (a tampered post) is refused next to its field.
+  await page.getByLabel('Team').selectOption({ label: TEAM });
+  await page.locator('#key-duration').evaluate((el) => {
+    const select = el as HTMLSelectElement;
+    select.add(new Option('forever', 'forever'));
+    select.value = 'forever';
+  });
+  await page.getByRole('button', { name: 'Create key' }).click();
+  expect(await page.locator('#key-duration-error').textContent()).toContain('Choose one of the listed lifetimes.');
+  expect(await s.deps.keys.ofUser((await s.deps.users.byEmail(USER_EMAIL))!.user_id)).toEqual([]);
+
   // 4e. In the team: created, shown once.
   await page.getByLabel('Team').selectOption({ label: TEAM });
   await page.getByLabel('Key name').fill('my-exploration-key');
   await page.getByLabel('Max budget (USD)').fill('10');
+  await page.getByLabel('Expires after').selectOption({ label: '30 days' });
+  const createdAt = Date.now();
   await page.getByRole('button', { name: 'Create key' }).click();
   const secret = await page.locator('#new-key').inputValue();
   expect(secret).toMatch(/^sk-[A-Za-z0-9_-]{43}$/);
@@ -289,6 +302,10 @@ test('(b) the invited user opens the emailed link, sets a password and manages t
   await checkPage(page, 'home-new-key');
   const [stored] = await s.deps.keys.ofUser((await s.deps.users.byEmail(USER_EMAIL))!.user_id);
   expect(stored).toMatchObject({ key_alias: 'my-exploration-key', team_id: state.teamId, max_budget: 10 });
+  const lifetimeMs = Date.parse(stored!.expires!) - createdAt;
+  expect(lifetimeMs).toBeGreaterThan(30 * 86_400_000 - 60_000);
+  expect(lifetimeMs).toBeLessThan(30 * 86_400_000 + 60_000);
+  expect(rowText).not.toContain('never');
 
   // Loaded again: the key is listed, its secret is gone for good.
   await page.goto('/ui');

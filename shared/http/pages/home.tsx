@@ -14,6 +14,7 @@ import {
   emptyForm,
   formatDate,
   formatUsd,
+  KEY_LIFETIMES,
   money,
   readForm,
   redirectWithFlash,
@@ -28,7 +29,7 @@ import {
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
 
-const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget'] as const;
+const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget', 'duration'] as const;
 
 type HomeData = {
   user: UserItem | undefined;
@@ -166,6 +167,7 @@ function CreateKeyForm(p: { c: PageContext; data: HomeData; form: FormState }) {
       <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
       <TextArea form={p.form} name="models" label="Models" rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
       <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty means the team's member budget applies." />
+      <Select form={p.form} name="duration" label="Expires after" options={KEY_LIFETIMES} hint="The key stops working then; you can create another." />
       <button type="submit">Create key</button>
     </form>
   );
@@ -228,7 +230,9 @@ export const homePages = new Hono<AppEnv>()
     const values = await readForm(c);
     const form = emptyForm('key', Object.fromEntries(KEY_FIELDS.map((f) => [f, str(values, f)])));
     const maxBudget = money(form, 'max_budget');
-    if (form.errors.max_budget) return homePage(c, form, { status: 400 });
+    const duration = str(values, 'duration');
+    if (!KEY_LIFETIMES.some(([v]) => v === duration)) form.errors.duration = 'Choose one of the listed lifetimes.';
+    if (form.errors.max_budget || form.errors.duration) return homePage(c, form, { status: 400 });
     const models = splitModels(str(values, 'models'));
     try {
       const created = await c.get('deps').keys.generate(actor, {
@@ -236,6 +240,7 @@ export const homePages = new Hono<AppEnv>()
         key_alias: str(values, 'key_alias') || null,
         ...(models.length ? { models } : {}),
         ...(maxBudget !== null ? { max_budget: maxBudget } : {}),
+        ...(duration ? { duration } : {}),
       });
       // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.
       return homePage(c, emptyForm('key'), { created });

@@ -157,6 +157,14 @@ export const RESET_PERIODS: Array<[string, string]> = [
   ['7d', 'Weekly (7d)'],
   ['1mo', 'Monthly (1mo)'],
 ];
+/** How long a new key lives (the API's `duration`); "$10 keys for AI exploration" usually expire. */
+export const KEY_LIFETIMES: Array<[string, string]> = [
+  ['', 'Never'],
+  ['1d', '1 day'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+  ['90d', '90 days'],
+];
 export const resetLabel = (d: string | null | undefined) => RESET_PERIODS.find(([v]) => v === (d ?? ''))?.[1] ?? d ?? 'Never';
 
 /** A redirect target after sign-in: only a page of this site. */

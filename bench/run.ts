@@ -660,60 +660,39 @@ async function main() {
   const seedStart = nowMs();
   await bareAll(RESET_IN_FLIGHT); // seeding (untimed for the figure; also warms the path)
   log(`seeded in ${f1((nowMs() - seedStart) / 1000)} s`);
-  const resetTimes: number[] = [];
-  const bareTimes: number[] = [];
-  const waveTimes: number[] = [];
-  const summaries: string[] = [];
-  const resetCalls: string[] = [];
-  const bareCalls: string[] = [];
-  const transactTimes: number[] = [];
-  const transactCalls: string[] = [];
-  const updateTimes: number[] = [];
-  const updateCalls: string[] = [];
-  const serverCpu: Record<'reset' | 'bare' | 'transact' | 'update', number[]> = { reset: [], bare: [], transact: [], update: [] };
-  const cpuNow = () => serverCpuSeconds(dynamo.process.pid);
-  const cpuSince = (phase: keyof typeof serverCpu, start: number | null) => {
-    const end = cpuNow();
-    if (start !== null && end !== null) serverCpu[phase].push(end - start);
-  };
-  for (let rep = 0; rep < RESET_REPS; rep++) {
+  /** One timed phase of the comparison: wall times, DynamoDB calls and server CPU, one entry per rep. */
+  type Phase = { times: number[]; calls: string[]; cpu: number[] };
+  const newPhase = (): Phase => ({ times: [], calls: [], cpu: [] });
+  const phases = { reset: newPhase(), bare: newPhase(), transact: newPhase(), wave: newPhase(), update: newPhase() };
+  const timed = async <T>(phase: Phase, run: () => Promise<T>): Promise<T> => {
     counter.durations = [];
-    let cpu = cpuNow();
-    let t = nowMs();
-    const summary = await deps.budgetReset.run();
-    resetTimes.push(nowMs() - t);
-    cpuSince('reset', cpu);
-    resetCalls.push(timeBreakdown(counter.durations));
+    const cpuStart = serverCpuSeconds(dynamo.process.pid);
+    const t = nowMs();
+    const result = await run();
+    phase.times.push(nowMs() - t);
+    const cpuEnd = serverCpuSeconds(dynamo.process.pid);
+    if (cpuStart !== null && cpuEnd !== null) phase.cpu.push(cpuEnd - cpuStart);
+    phase.calls.push(timeBreakdown(counter.durations));
+    return result;
+  };
+  const { times: resetTimes, calls: resetCalls } = phases.reset;
+  const { times: bareTimes, calls: bareCalls } = phases.bare;
+  const { times: transactTimes, calls: transactCalls } = phases.transact;
+  const { times: updateTimes, calls: updateCalls } = phases.update;
+  const waveTimes = phases.wave.times;
+  const summaries: string[] = [];
+  for (let rep = 0; rep < RESET_REPS; rep++) {
+    const summary = await timed(phases.reset, () => deps.budgetReset.run());
     summaries.push(`${summary.reset.key} keys reset in ${summary.pages} pages (skipped ${summary.skipped}, failed ${summary.failed})`);
     if (summary.reset.key !== RESET_ITEMS) throw new Error(`the reset reset ${summary.reset.key} of ${RESET_ITEMS} due budgets`);
     // The bare writes put the items back as they were (due again), ready for the next rep.
-    counter.durations = [];
-    cpu = cpuNow();
-    t = nowMs();
-    await bareAll(RESET_IN_FLIGHT);
-    bareTimes.push(nowMs() - t);
-    cpuSince('bare', cpu);
-    bareCalls.push(timeBreakdown(counter.durations));
+    await timed(phases.bare, () => bareAll(RESET_IN_FLIGHT));
     // Items are due again: the reset's updates as bare transactions (reference), then the
     // wave-shaped bare BatchWrite, which puts them back due for the next rep.
-    counter.durations = [];
-    cpu = cpuNow();
-    t = nowMs();
-    await bareTransacts();
-    transactTimes.push(nowMs() - t);
-    cpuSince('transact', cpu);
-    transactCalls.push(timeBreakdown(counter.durations));
-    t = nowMs();
-    await bareWaves();
-    waveTimes.push(nowMs() - t);
+    await timed(phases.transact, () => bareTransacts());
+    await timed(phases.wave, () => bareWaves());
     // Due again: the same updates as single conditional UpdateItem calls (reference), then put back due (untimed).
-    counter.durations = [];
-    cpu = cpuNow();
-    t = nowMs();
-    await bareUpdates();
-    updateTimes.push(nowMs() - t);
-    cpuSince('update', cpu);
-    updateCalls.push(timeBreakdown(counter.durations));
+    await timed(phases.update, () => bareUpdates());
     log(
       `rep ${rep + 1}: reset ${f1(resetTimes[rep]! / 1000)} s, bare BatchWrite (10 in flight) ${f1(bareTimes[rep]! / 1000)} s, ` +
         `bare TransactWrite of the reset's updates ${f1(transactTimes[rep]! / 1000)} s, bare BatchWrite (waves of 40) ${f1(waveTimes[rep]! / 1000)} s, ` +
@@ -771,8 +750,8 @@ async function main() {
   p(`| (alt.) bare BatchWriteItem in waves of 1000 items (40 calls in flight) | ${f2(waveMs / 1000)} s → reset / bare ${f2(resetMs / waveMs)} | — | |`);
   p(`| (reference) bare TransactWriteItems of the reset's own updates (100 per call, 10 in flight, no index reads) | ${f2(transactMs / 1000)} s → reset / this ${f2(resetMs / transactMs)}; this / bare BatchWrite ${f2(transactMs / bareMs)} | — | |`);
   p(`| (reference) the same conditional updates as single UpdateItem calls (${UPDATE_IN_FLIGHT} in flight, no index reads) | ${f2(updateMs / 1000)} s → this / bare BatchWrite ${f2(updateMs / bareMs)} | — | |`);
-  if (serverCpu.bare.length && serverCpu.transact.length) {
-    const [resetCpu, bareCpu, transactCpu, updateCpu] = (['reset', 'bare', 'transact', 'update'] as const).map((k) => median(serverCpu[k]));
+  if (phases.bare.cpu.length && phases.transact.cpu.length) {
+    const [resetCpu, bareCpu, transactCpu, updateCpu] = (['reset', 'bare', 'transact', 'update'] as const).map((k) => median(phases[k].cpu));
     p(`| (reference) DynamoDB Local CPU: reset / bare TransactWrite / bare UpdateItem / bare BatchWrite | ${f2(resetCpu!)} / ${f2(transactCpu!)} / ${f2(updateCpu!)} / ${f2(bareCpu!)} s → a conditional update costs the server ${f2(transactCpu! / bareCpu!)}× a batched put | — | |`);
   }
   p(`| **API bundle** (functions/api, minified, @aws-sdk/* external) | **${apiBundle.kb === null ? 'n/a' : `${f1(apiBundle.kb)} KB`}**${apiBundle.mapKb ? ` (+ ${f1(apiBundle.mapKb)} KB source map)` : ''} | ≤ 400 KB | ${verdict(apiBundle.kb === null ? null : apiBundle.kb <= 400)} |`);

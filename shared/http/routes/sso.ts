@@ -28,7 +28,7 @@ const redirectUri = (c: Context<AppEnv>) => `${publicBaseUrl(c)}${CALLBACK_PATH}
 /** A browser gets a page it can read; scripts get LiteLLM's envelope. */
 async function failure(c: Context<AppEnv>, err: unknown): Promise<Response> {
   const error = err instanceof Error ? err : new Error(String(err));
-  if ((c.req.header('accept') ?? '').includes('text/html')) return errorPage(error, c);
+  if ((c.req.header('accept') ?? '').includes('text/html')) return errorPage(error, c, { href: '/ui/login', text: 'Back to sign in' });
   if (error instanceof IdpUnavailableError) return errorResponse(c, error.message, 'upstream_error', 502);
   throw error;
 }

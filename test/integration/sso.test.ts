@@ -7,6 +7,7 @@
  */
 import { expectError, MASTER_KEY, testStack, type Reply, type TestStack } from '../support/stack';
 import { signInAtIdp, startIdp, type TestIdp } from '../support/oidc-idp';
+import { freePort } from '../../local/ports';
 
 jest.setTimeout(60_000);
 
@@ -253,6 +254,19 @@ describe('refused callbacks', () => {
     expectError(await callback(s, back, flow), 401, 'auth_error');
   });
 
+  test('an attempt older than 10 minutes is refused', async () => {
+    let now = Date.now();
+    const timed = await testStack({ env: idp.env(), clock: () => new Date(now) });
+    const email = uniqueEmail('slow');
+    await idp.account(email);
+    const { location, flow } = await start(timed);
+    const back = await signInAtIdp(location, email);
+    now += 10 * 60_000 + 1000;
+    const r = await callback(timed, back, flow);
+    expect(expectError(r, 401, 'auth_error').message).toContain('expired');
+    expect(setCookie(r, 'token')).toBeUndefined();
+  });
+
   test('an error from the IdP (the user said no) is a 401 naming it', async () => {
     const { flow } = await start(s);
     const r = await s.call('GET', '/sso/callback?error=access_denied&error_description=End-User%20aborted%20interaction', {
@@ -267,6 +281,26 @@ describe('refused callbacks', () => {
     expect(r.status).toBe(401);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
     expect(r.body).toContain('expired or was started in another browser');
+  });
+});
+
+describe('an IdP that cannot be reached', () => {
+  test('starting SSO is a 502 naming the issuer; nothing is cached, so it works once the IdP answers', async () => {
+    const port = await freePort();
+    const down = `http://127.0.0.1:${port}`;
+    const stack = await testStack({ env: idp.env({ ONRAMP_SSO_ISSUER: down }) });
+    const r = await stack.call('GET', '/sso/key/generate', { token: null });
+    expect(expectError(r, 502, 'upstream_error').message).toContain(`The identity provider ${down} could not be reached`);
+    expect(setCookie(r, 'onramp_sso')).toBeUndefined();
+    // The IdP comes up: the same app discovers it on the next try.
+    const late = await startIdp(['http://onramp.test/sso/callback'], port);
+    try {
+      const again = await stack.call('GET', '/sso/key/generate', { token: null });
+      expect(again.status).toBe(303);
+      expect(again.headers.get('location')).toMatch(new RegExp(`^${down}/`));
+    } finally {
+      await late.stop();
+    }
   });
 });
 

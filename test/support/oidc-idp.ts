@@ -19,9 +19,9 @@ export type TestIdp = {
  * Starts the real OpenID Connect provider of ./oidc-provider-server.mjs in its own process on
  * 127.0.0.1, with one confidential client allowed to redirect to `redirectUris`.
  */
-export async function startIdp(redirectUris: string[]): Promise<TestIdp> {
+export async function startIdp(redirectUris: string[], port = 0): Promise<TestIdp> {
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'oidc-provider-server.mjs')], {
-    env: { ...process.env, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_REDIRECT_URIS: redirectUris.join(','), DEBUG: '' },
+    env: { ...process.env, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_REDIRECT_URIS: redirectUris.join(','), IDP_PORT: String(port), DEBUG: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

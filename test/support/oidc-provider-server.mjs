@@ -2,7 +2,8 @@
  * A real OpenID Connect provider (the `oidc-provider` package) for the SSO tests,
  * run as its own process on 127.0.0.1 (oidc-provider is ESM-only, jest loads CommonJS).
  *
- * Environment: IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_REDIRECT_URIS (comma-separated).
+ * Environment: IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_REDIRECT_URIS (comma-separated),
+ * IDP_PORT (optional; any free port by default).
  * Prints `listening <issuer>` once it accepts connections.
  *
  * Sign-in uses oidc-provider's development interactions: any login (the email) and
@@ -30,7 +31,7 @@ const signing = await generateKeyPair('RS256', { extractable: true });
 const jwk = { ...(await exportJWK(signing.privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
 
 const server = createServer();
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+await new Promise((resolve) => server.listen(Number(process.env.IDP_PORT ?? 0), '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {

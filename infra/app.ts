@@ -12,6 +12,26 @@ export interface OnrampSettings {
   readonly proxyLogoutUrl?: string;
   /** Who is emailed when a budget reset fails. Context `alarmEmail`, env `ONRAMP_ALARM_EMAIL`. */
   readonly alarmEmail?: string;
+  /** SSO (OpenID Connect), on when set; its client secret goes in the `SsoClientSecret` secret. */
+  readonly sso?: SsoSettings;
+}
+
+/** The SSO settings the API function gets (see shared/config.ts); never the client secret itself. */
+export interface SsoSettings {
+  /** Context `ssoIssuer`, env `ONRAMP_SSO_ISSUER`. */
+  readonly issuer: string;
+  /** Context `ssoClientId`, env `GENERIC_CLIENT_ID`. */
+  readonly clientId: string;
+  /** Context `ssoScope`, env `GENERIC_SCOPE`. @default 'openid email profile' (in the app) */
+  readonly scope?: string;
+  /** Context `ssoEmailClaim`, env `GENERIC_USER_EMAIL_ATTRIBUTE`. @default 'email' (in the app) */
+  readonly emailClaim?: string;
+  /** Context `ssoTeamsClaim`, env `ONRAMP_SSO_TEAMS_CLAIM`. */
+  readonly teamsClaim?: string;
+  /** Context `ssoTeamMap`, env `ONRAMP_SSO_TEAM_MAP` (JSON). */
+  readonly teamMap?: string;
+  /** Context `disablePasswordLogin`, env `ONRAMP_DISABLE_PASSWORD_LOGIN`: `true` turns password sign-in off. */
+  readonly disablePasswordLogin?: boolean;
 }
 
 export const DEFAULT_SENDER_EMAIL = 'onramp@example.com';
@@ -41,6 +61,31 @@ export function readSettings(app: App, env: Record<string, string | undefined> =
     proxyBaseUrl: url('proxyBaseUrl', pick('proxyBaseUrl', 'PROXY_BASE_URL')),
     proxyLogoutUrl: url('proxyLogoutUrl', pick('proxyLogoutUrl', 'PROXY_LOGOUT_URL')),
     alarmEmail: email('alarmEmail', pick('alarmEmail', 'ONRAMP_ALARM_EMAIL')),
+    sso: readSsoSettings(pick),
+  };
+}
+
+function readSsoSettings(pick: (contextKey: string, envKey: string) => string | undefined): SsoSettings | undefined {
+  const issuer = pick('ssoIssuer', 'ONRAMP_SSO_ISSUER');
+  const clientId = pick('ssoClientId', 'GENERIC_CLIENT_ID');
+  const disable = pick('disablePasswordLogin', 'ONRAMP_DISABLE_PASSWORD_LOGIN');
+  if (disable !== undefined && disable !== 'true' && disable !== 'false') throw new Error(`disablePasswordLogin must be true or false, got "${disable}"`);
+  if (!issuer) {
+    if (clientId) throw new Error('ssoClientId is set but ssoIssuer is not: SSO needs the issuer URL');
+    if (disable === 'true') throw new Error('disablePasswordLogin=true needs SSO (ssoIssuer and ssoClientId), or nobody but admin could sign in');
+    return undefined;
+  }
+  // The API function only ever talks to a deployed IdP: no plain HTTP here.
+  if (!/^https:\/\/[^\s]+$/.test(issuer)) throw new Error(`ssoIssuer must be an https URL, got "${issuer}"`);
+  if (!clientId) throw new Error('ssoIssuer is set but ssoClientId is not');
+  return {
+    issuer,
+    clientId,
+    scope: pick('ssoScope', 'GENERIC_SCOPE'),
+    emailClaim: pick('ssoEmailClaim', 'GENERIC_USER_EMAIL_ATTRIBUTE'),
+    teamsClaim: pick('ssoTeamsClaim', 'ONRAMP_SSO_TEAMS_CLAIM'),
+    teamMap: pick('ssoTeamMap', 'ONRAMP_SSO_TEAM_MAP'),
+    disablePasswordLogin: disable === 'true',
   };
 }
 
@@ -52,6 +97,7 @@ export function buildApp(app: App, settings: OnrampSettings = readSettings(app))
     env,
     description: 'onramp: table, secrets, SES identity (retained on delete)',
     senderEmail: settings.senderEmail,
+    sso: settings.sso !== undefined,
   });
   const stateless = new OnrampStatelessStack(app, 'OnrampStateless', {
     env,
@@ -64,6 +110,7 @@ export function buildApp(app: App, settings: OnrampSettings = readSettings(app))
     proxyBaseUrl: settings.proxyBaseUrl,
     proxyLogoutUrl: settings.proxyLogoutUrl,
     alarmEmail: settings.alarmEmail,
+    sso: settings.sso && stateful.ssoClientSecret ? { ...settings.sso, clientSecret: stateful.ssoClientSecret } : undefined,
   });
   return { stateful, stateless };
 }

@@ -8,6 +8,8 @@ import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../shared/db/keys';
 export interface OnrampStatefulStackProps extends StackProps {
   /** Address invitation emails are sent from; SES must verify it before sending. */
   readonly senderEmail: string;
+  /** Whether SSO is configured: then a secret for the IdP client secret is made. */
+  readonly sso?: boolean;
 }
 
 /**
@@ -24,6 +26,11 @@ export class OnrampStatefulStack extends Stack {
   readonly masterKeySecret: Secret;
   readonly emailIdentity: EmailIdentity;
   readonly senderEmail: string;
+  /**
+   * The SSO client secret (`GENERIC_CLIENT_SECRET`), when SSO is configured. Created
+   * with a random placeholder: put the value your IdP gave you in it after the first deploy.
+   */
+  readonly ssoClientSecret?: Secret;
 
   constructor(scope: Construct, id: string, props: OnrampStatefulStackProps) {
     super(scope, id, props);
@@ -58,6 +65,13 @@ export class OnrampStatefulStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    if (props.sso) {
+      this.ssoClientSecret = new Secret(this, 'SsoClientSecret', {
+        description: 'onramp: OpenID Connect client secret from your identity provider (GENERIC_CLIENT_SECRET); replace the generated placeholder',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
 
     this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', {
       identity: Identity.email(props.senderEmail),

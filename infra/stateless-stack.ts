@@ -13,6 +13,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { IndexName } from '../shared/db/keys';
+import type { SsoSettings } from './app';
 import { OnrampFunction } from './onramp-function';
 
 /** The sparse index the reset reads due budgets (and expired reservations) from. */
@@ -35,6 +36,8 @@ export interface OnrampStatelessStackProps extends StackProps {
   readonly proxyLogoutUrl?: string;
   /** Subscribed by email to the alarm topic, when set. */
   readonly alarmEmail?: string;
+  /** SSO settings and the secret holding the client secret; the function reads the secret at cold start. */
+  readonly sso?: SsoSettings & { readonly clientSecret: ISecret };
 }
 
 /**
@@ -64,6 +67,7 @@ export class OnrampStatelessStack extends Stack {
       ...(props.proxyBaseUrl ? { PROXY_BASE_URL: props.proxyBaseUrl } : {}),
       ...(props.proxyLogoutUrl ? { PROXY_LOGOUT_URL: props.proxyLogoutUrl } : {}),
     };
+    const apiEnvironment = { ...this.commonEnvironment, ...(props.sso ? ssoEnvironment(props.sso) : {}) };
 
     // ---- API -------------------------------------------------------------
     this.apiFunction = new OnrampFunction(this, 'ApiFunction', {
@@ -71,12 +75,13 @@ export class OnrampStatelessStack extends Stack {
       description: 'onramp API (Hono): users, teams, keys, invitations, login, spend, web pages',
       // HTTP API gives up after 30 s, so a longer Lambda timeout would only waste money.
       timeout: Duration.seconds(29),
-      environment: this.commonEnvironment,
+      environment: apiEnvironment,
     });
     props.table.grantReadWriteData(this.apiFunction);
     props.jwtSecret.grantRead(this.apiFunction);
     props.masterKeySecret.grantRead(this.apiFunction);
     props.emailIdentity.grantSendEmail(this.apiFunction);
+    props.sso?.clientSecret.grantRead(this.apiFunction);
 
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -102,6 +107,16 @@ export class OnrampStatelessStack extends Stack {
       description: 'Secrets Manager secret holding the proxy admin master key',
       value: props.masterKeySecret.secretName,
     });
+    if (props.sso) {
+      new CfnOutput(this, 'SsoClientSecretName', {
+        description: "Secrets Manager secret for the SSO client secret: put your identity provider's value in it",
+        value: props.sso.clientSecret.secretName,
+      });
+      new CfnOutput(this, 'SsoRedirectUri', {
+        description: 'Register this redirect URI with your identity provider',
+        value: `${props.proxyBaseUrl ?? this.httpApi.apiEndpoint}/sso/callback`,
+      });
+    }
   }
 
   /**
@@ -176,4 +191,21 @@ export class OnrampStatelessStack extends Stack {
       value: this.alarmTopic.topicArn,
     });
   }
+}
+
+/** The API function's SSO variables (shared/config.ts); the client secret travels as a secret ARN only. */
+function ssoEnvironment(sso: SsoSettings & { readonly clientSecret: ISecret }): Record<string, string> {
+  const optional: Array<[string, string | undefined]> = [
+    ['GENERIC_SCOPE', sso.scope],
+    ['GENERIC_USER_EMAIL_ATTRIBUTE', sso.emailClaim],
+    ['ONRAMP_SSO_TEAMS_CLAIM', sso.teamsClaim],
+    ['ONRAMP_SSO_TEAM_MAP', sso.teamMap],
+  ];
+  return {
+    ONRAMP_SSO_ISSUER: sso.issuer,
+    GENERIC_CLIENT_ID: sso.clientId,
+    GENERIC_CLIENT_SECRET_ARN: sso.clientSecret.secretArn,
+    ...Object.fromEntries(optional.filter((e): e is [string, string] => e[1] !== undefined)),
+    ...(sso.disablePasswordLogin ? { ONRAMP_DISABLE_PASSWORD_LOGIN: 'true' } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import { Logins } from './auth/logins';
 import { SessionSigner } from './auth/session';
+import { SsoSignIn } from './auth/sso';
 import type { Config } from './config';
 import { createDocumentClient, Table } from './db/table';
 import { SesMailer, type Mailer } from './email/mailer';
@@ -21,6 +22,8 @@ export type Deps = {
   keys: Keys;
   settings: Settings;
   logins: Logins;
+  /** OpenID Connect sign-in; undefined unless `ONRAMP_SSO_ISSUER` is set. */
+  sso: SsoSignIn | undefined;
   gateway: Gateway;
   budgetReset: BudgetReset;
   /** Sends the invitation emails (SES). */
@@ -34,6 +37,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const users = new Users(table, clock);
   const teams = new Teams(table, users, clock);
+  const settings = new Settings(table, teams, clock);
   return {
     config,
     table,
@@ -42,8 +46,9 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     users,
     teams,
     keys: new Keys(table, users, teams, clock),
-    settings: new Settings(table, teams, clock),
-    logins: new Logins(table, users, config.masterKey, clock),
+    settings,
+    logins: new Logins(table, users, config.masterKey, clock, config.passwordLogin),
+    sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
     gateway: new Gateway(table, clock),
     budgetReset: new BudgetReset(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
-import { rateLimited, unauthenticated } from '../errors';
+import { forbidden, rateLimited, unauthenticated } from '../errors';
 import type { Users } from '../users/service';
 import { MASTER_KEY_USER_ID } from './roles';
 import { verifyPassword } from './passwords';
@@ -12,6 +12,7 @@ export const LOCK_MINUTES = 15;
 /** LiteLLM's username for signing in to the UI with the master key. */
 export const ADMIN_USERNAME = 'admin';
 export const INVALID_CREDENTIALS = 'Invalid credentials used to access UI.';
+export const PASSWORD_LOGIN_OFF = 'Password sign-in is turned off: sign in with SSO (GET /sso/key/generate).';
 
 type FailureItem = { count: number; ttl: number };
 
@@ -22,6 +23,8 @@ export class Logins {
     private readonly users: Users,
     private readonly masterKey: string,
     private readonly clock: () => Date,
+    /** False when password sign-in is turned off (SSO only); the master key still signs in as `admin`. */
+    private readonly passwordLogin = true,
   ) {}
 
   /** Returns the id of the user the credentials belong to. */
@@ -34,6 +37,7 @@ export class Logins {
       if (constantTimeEqual(password, this.masterKey)) return MASTER_KEY_USER_ID;
       throw unauthenticated(INVALID_CREDENTIALS);
     }
+    if (!this.passwordLogin) throw forbidden(PASSWORD_LOGIN_OFF);
     const nowSec = Math.floor(this.clock().getTime() / 1000);
     const failures = await this.table.get<FailureItem>(keys.loginFailures(email));
     const live = failures && failures.ttl > nowSec ? failures : undefined;

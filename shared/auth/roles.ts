@@ -9,7 +9,7 @@ export const MASTER_KEY_USER_ID = 'default_user_id';
 export type Principal = {
   userId: string;
   role: UserRole;
-  via: 'master_key' | 'session' | 'virtual_key';
+  via: 'master_key' | 'session' | 'virtual_key' | 'sso';
   /** SHA-256 of the virtual key used, when `via` is `virtual_key`. */
   keyHash?: string;
 };

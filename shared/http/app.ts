@@ -13,6 +13,7 @@ import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
 import { spendRoutes } from './routes/spend';
+import { ssoRoutes } from './routes/sso';
 import { teamRoutes } from './routes/teams';
 import { userRoutes } from './routes/users';
 
@@ -46,6 +47,7 @@ export function createApp(deps: Deps) {
 
   app.route('/', healthRoutes);
   app.route('/', loginRoutes);
+  app.route('/', ssoRoutes);
   app.route('/', invitationRoutes);
   app.route('/', onboardingRoutes);
   app.route('/', userRoutes);

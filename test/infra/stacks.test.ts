@@ -338,3 +338,64 @@ describe('settings', () => {
     expect(() => readSettings(newApp(), { ONRAMP_ALARM_EMAIL: 'oncall' })).toThrow(/alarmEmail/);
   });
 });
+
+describe('SSO', () => {
+  const sso = { issuer: 'https://login.corp.example/realms/corp', clientId: 'onramp', teamsClaim: 'groups', teamMap: '{"eng":"team-eng"}', disablePasswordLogin: true };
+  const { stateful, stateless } = templates({ senderEmail: 'onramp@corp.example', proxyBaseUrl: 'https://ai.corp.example', sso });
+
+  test('the API function gets the SSO settings, and the client secret only as a secret ARN', () => {
+    const { fn } = functionNamed(stateless, 'ApiFunction');
+    const vars = fn.Properties.Environment.Variables;
+    expect(vars).toMatchObject({
+      ONRAMP_SSO_ISSUER: 'https://login.corp.example/realms/corp',
+      GENERIC_CLIENT_ID: 'onramp',
+      GENERIC_CLIENT_SECRET_ARN: { 'Fn::ImportValue': expect.stringMatching(/SsoClientSecret/) },
+      ONRAMP_SSO_TEAMS_CLAIM: 'groups',
+      ONRAMP_SSO_TEAM_MAP: '{"eng":"team-eng"}',
+      ONRAMP_DISABLE_PASSWORD_LOGIN: 'true',
+    });
+    expect(vars.GENERIC_CLIENT_SECRET).toBeUndefined();
+    // Unset settings are left to the app's defaults.
+    expect(vars.GENERIC_SCOPE).toBeUndefined();
+    // The budget reset has nothing to do with sign-in.
+    const reset = functionNamed(stateless, 'BudgetResetFunction').fn.Properties.Environment.Variables;
+    expect(Object.keys(reset).filter((k) => /SSO|GENERIC/.test(k))).toEqual([]);
+  });
+
+  test('a retained secret holds the client secret; the API function may read it, and only it besides the other two', () => {
+    stateful.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { Description: Match.stringLikeRegexp('OpenID Connect client secret') },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    const resources = apiFunctionStatements(stateless)
+      .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+      .flatMap(resourcesOf);
+    expect(resources).toHaveLength(3);
+    expect(JSON.stringify(resources)).toMatch(/SsoClientSecret/);
+  });
+
+  test('outputs the secret to fill in and the redirect URI to register', () => {
+    stateless.hasOutput('SsoClientSecretName', {});
+    stateless.hasOutput('SsoRedirectUri', { Value: 'https://ai.corp.example/sso/callback' });
+  });
+
+  test('without SSO there is no such secret, variable or output', () => {
+    const plain = templates();
+    expect(Object.values(plain.stateful.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
+    const vars = functionNamed(plain.stateless, 'ApiFunction').fn.Properties.Environment.Variables;
+    expect(Object.keys(vars).filter((k) => /SSO|GENERIC|PASSWORD/.test(k))).toEqual([]);
+    expect(Object.keys(plain.stateless.findOutputs('SsoClientSecretName'))).toEqual([]);
+  });
+
+  test('settings come from context or the environment and are checked at synth time', () => {
+    expect(
+      readSettings(newApp({ ssoIssuer: 'https://idp.example', ssoClientId: 'ctx-client' }), { GENERIC_CLIENT_ID: 'env-client', ONRAMP_SSO_TEAMS_CLAIM: 'groups' }).sso,
+    ).toEqual({ issuer: 'https://idp.example', clientId: 'ctx-client', teamsClaim: 'groups', disablePasswordLogin: false });
+    expect(() => readSettings(newApp({ ssoIssuer: 'http://idp.example', ssoClientId: 'c' }), {})).toThrow(/ssoIssuer must be an https URL/);
+    expect(() => readSettings(newApp({ ssoIssuer: 'https://idp.example' }), {})).toThrow(/ssoClientId/);
+    expect(() => readSettings(newApp({ ssoClientId: 'c' }), {})).toThrow(/ssoIssuer/);
+    expect(() => readSettings(newApp({ disablePasswordLogin: 'true' }), {})).toThrow(/needs SSO/);
+    expect(() => readSettings(newApp({ ssoIssuer: 'https://idp.example', ssoClientId: 'c', disablePasswordLogin: 'yes' }), {})).toThrow(/true or false/);
+  });
+});

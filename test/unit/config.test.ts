@@ -33,7 +33,30 @@ describe('loadConfig', () => {
         sesEndpoint: undefined,
         sessionHours: 12,
         region: 'us-east-1',
+        sso: undefined,
+        passwordLogin: true,
       });
+    });
+
+    test('SSO: issuer, client and the LiteLLM-named settings, with defaults', () => {
+      const sso = { ONRAMP_SSO_ISSUER: 'https://login.example.com/realms/corp/', GENERIC_CLIENT_ID: 'onramp', GENERIC_CLIENT_SECRET: 'shh' };
+      expect(loadConfig({ ...VALID, ...sso })).toMatchObject({
+        sso: { issuer: 'https://login.example.com/realms/corp', clientId: 'onramp', clientSecret: 'shh', scope: 'openid email profile', emailClaim: 'email', teamsClaim: undefined, teamMap: undefined },
+        passwordLogin: true,
+      });
+      const full = loadConfig({
+        ...VALID,
+        ...sso,
+        GENERIC_SCOPE: 'openid email groups',
+        GENERIC_USER_EMAIL_ATTRIBUTE: 'upn',
+        ONRAMP_SSO_TEAMS_CLAIM: 'groups',
+        ONRAMP_SSO_TEAM_MAP: '{"eng": "team-1", "all": ["team-1", "team-2"]}',
+        ONRAMP_DISABLE_PASSWORD_LOGIN: 'true',
+      });
+      expect(full.sso).toMatchObject({ scope: 'openid email groups', emailClaim: 'upn', teamsClaim: 'groups', teamMap: { eng: ['team-1'], all: ['team-1', 'team-2'] } });
+      expect(full.passwordLogin).toBe(false);
+      // A provider on this machine may use plain HTTP (the tests' does).
+      expect(loadConfig({ ...VALID, ...sso, ONRAMP_SSO_ISSUER: 'http://127.0.0.1:9000' }).sso?.issuer).toBe('http://127.0.0.1:9000');
     });
 
     test('optional variables are read and typed', () => {
@@ -77,6 +100,29 @@ describe('loadConfig', () => {
       ['a missing table name', { ...VALID, ONRAMP_TABLE_NAME: undefined }, 'ONRAMP_TABLE_NAME'],
       ['a table name with spaces', { ...VALID, ONRAMP_TABLE_NAME: 'my table' }, 'ONRAMP_TABLE_NAME'],
       ['session hours out of range', { ...VALID, ONRAMP_SESSION_HOURS: '0' }, 'ONRAMP_SESSION_HOURS'],
+      ['an SSO issuer without a client id', { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_SECRET: 's' }, 'GENERIC_CLIENT_ID'],
+      ['an SSO issuer without a client secret', { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_ID: 'c' }, 'GENERIC_CLIENT_SECRET'],
+      ['an SSO issuer over plain HTTP elsewhere', { ...VALID, ONRAMP_SSO_ISSUER: 'http://idp.example', GENERIC_CLIENT_ID: 'c', GENERIC_CLIENT_SECRET: 's' }, 'ONRAMP_SSO_ISSUER'],
+      ['a client id without an issuer', { ...VALID, GENERIC_CLIENT_ID: 'c', GENERIC_CLIENT_SECRET: 's' }, 'ONRAMP_SSO_ISSUER'],
+      ["LiteLLM's manual endpoints without an issuer", { ...VALID, GENERIC_AUTHORIZATION_ENDPOINT: 'https://idp.example/auth' }, 'ONRAMP_SSO_ISSUER'],
+      ['a scope without openid', { ...VALID, GENERIC_SCOPE: 'email profile' }, 'GENERIC_SCOPE'],
+      ['passwords off without SSO', { ...VALID, ONRAMP_DISABLE_PASSWORD_LOGIN: 'true' }, 'ONRAMP_DISABLE_PASSWORD_LOGIN'],
+      ['passwords off spelled oddly', { ...VALID, ONRAMP_DISABLE_PASSWORD_LOGIN: 'yes' }, 'ONRAMP_DISABLE_PASSWORD_LOGIN'],
+      [
+        'a team map that is not JSON',
+        { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_ID: 'c', GENERIC_CLIENT_SECRET: 's', ONRAMP_SSO_TEAMS_CLAIM: 'groups', ONRAMP_SSO_TEAM_MAP: 'eng=team-1' },
+        'ONRAMP_SSO_TEAM_MAP',
+      ],
+      [
+        'a team map with a non-string team',
+        { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_ID: 'c', GENERIC_CLIENT_SECRET: 's', ONRAMP_SSO_TEAMS_CLAIM: 'groups', ONRAMP_SSO_TEAM_MAP: '{"eng": 7}' },
+        'ONRAMP_SSO_TEAM_MAP',
+      ],
+      [
+        'a team map without the claim it maps',
+        { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_ID: 'c', GENERIC_CLIENT_SECRET: 's', ONRAMP_SSO_TEAM_MAP: '{"eng": "team-1"}' },
+        'ONRAMP_SSO_TEAMS_CLAIM',
+      ],
     ];
 
     test.each(cases)('%s', (_label, env, variable) => {
@@ -96,6 +142,8 @@ describe('loadConfig', () => {
     test('the message never echoes a secret value', () => {
       const secret = 'short-secret-value';
       expect(configError({ ...VALID, ONRAMP_JWT_SECRET: secret }).message).not.toContain(secret);
+      const clientSecret = 'the-client-secret-value';
+      expect(configError({ ...VALID, GENERIC_CLIENT_SECRET: clientSecret, GENERIC_CLIENT_ID: 'c' }).message).not.toContain(clientSecret);
     });
   });
 });

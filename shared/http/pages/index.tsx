@@ -42,12 +42,16 @@ function contentSecurityPolicy(logoutUrl: string | undefined): string {
 /** Under /ui, failures are pages, not JSON (a stale CSRF token is refused before any page route runs). */
 export const isPagePath = (path: string) => path === '/ui' || path.startsWith('/ui/');
 
+/** Where a failure page sends the reader back to. */
+export type BackLink = { href: string; text: string };
+const BACK_TO_KEYS: BackLink = { href: '/ui', text: 'Back to your keys' };
+
 /** A failure as a page, with the pages' headers (also for errors raised before the pages' own middleware). */
-export async function errorPage(err: Error, c: PageContext) {
+export async function errorPage(err: Error, c: PageContext, back: BackLink = BACK_TO_KEYS) {
   c.header('Content-Security-Policy', contentSecurityPolicy(c.get('deps').config.proxyLogoutUrl));
   if (err instanceof DomainError) {
     const status = statusOf(err);
-    const title = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
+    const title = status === 401 ? 'Not signed in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
@@ -55,7 +59,7 @@ export async function errorPage(err: Error, c: PageContext) {
           {err.message}
         </div>
         <p>
-          <a href="/ui">Back to your keys</a>
+          <a href={back.href}>{back.text}</a>
         </p>
       </Layout>,
       status,

@@ -24,8 +24,9 @@ main{max-width:72rem;margin:0 auto;padding:1rem 1rem 3rem}
 main:focus{outline:none}
 h1{font-size:1.6rem;margin:.5rem 0 1rem}
 h2{font-size:1.25rem;margin:2rem 0 .75rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
-section.card,form.card{border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin:1rem 0;background:#fff}
+section.card,form.card,details.card{border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin:1rem 0;background:#fff}
 .card>h2:first-child,.card>h3:first-child{margin-top:0}
+summary{cursor:pointer;font-weight:600}
 .field{margin:.75rem 0;display:flex;flex-direction:column;gap:.25rem;max-width:36rem}
 label,legend{font-weight:600}
 .optional{font-weight:400;color:var(--muted)}

@@ -19,22 +19,60 @@ import {
   type PageContext,
 } from './ui';
 
-/** /ui/login: email (or "admin") and password; the master key signs in as "admin". */
+/**
+ * /ui/login: email (or "admin") and password; the master key signs in as "admin".
+ * With SSO configured, "Sign in with SSO" first; with password sign-in turned off,
+ * only SSO, and the master key sign-in folded away for the admin.
+ */
 async function loginPage(c: PageContext, form: FormState, next: string, status: 200 | 400 | 401 | 403 | 429 = 200) {
   const formToken = issueFormToken(c);
+  const { config, sso } = c.get('deps');
+  const ssoHref = `/sso/key/generate${next === '/ui' ? '' : `?next=${encodeURIComponent(next)}`}`;
+  const hidden = (
+    <>
+      <Csrf token={c.get('session')?.csrf} />
+      <input type="hidden" name={FORM_FIELD} value={formToken} />
+      <input type="hidden" name="next" value={next} />
+    </>
+  );
   return render(
     c,
     <Layout title="Sign in" {...await chrome(c)} principal={null}>
-      <form method="post" action="/ui/login" class="card" novalidate>
-        <FormAlert form={form} />
-        <Csrf token={c.get('session')?.csrf} />
-        <input type="hidden" name={FORM_FIELD} value={formToken} />
-        <input type="hidden" name="next" value={next} />
-        <Input form={form} name="username" label="Email" hint='Admins: "admin", with the master key as password.' required autocomplete="username" />
-        <Input form={form} name="password" label="Password" type="password" required autocomplete="current-password" secret />
-        <button type="submit">Sign in</button>
-      </form>
-      <p class="muted">New here? Open the invitation link from your email to set your password.</p>
+      {sso ? (
+        <section class="card" aria-labelledby="sso-heading">
+          <h2 id="sso-heading">Your company account</h2>
+          <p>
+            <a class="button" href={ssoHref}>
+              Sign in with SSO
+            </a>
+          </p>
+          <p class="hint">First time here? Signing in with SSO creates your onramp account.</p>
+        </section>
+      ) : null}
+      {config.passwordLogin ? (
+        <form method="post" action="/ui/login" class="card" novalidate>
+          {sso ? <h2>Or with a password</h2> : null}
+          <FormAlert form={form} />
+          {hidden}
+          <Input form={form} name="username" label="Email" hint='Admins: "admin", with the master key as password.' required autocomplete="username" />
+          <Input form={form} name="password" label="Password" type="password" required autocomplete="current-password" secret />
+          <button type="submit">Sign in</button>
+        </form>
+      ) : (
+        <>
+          {form.general ? <FormAlert form={form} /> : null}
+          <details class="card" open={form.general || form.errors.password ? true : undefined}>
+            <summary>Administrator: sign in with the master key</summary>
+            <form method="post" action="/ui/login" novalidate>
+              {hidden}
+              <input type="hidden" name="username" value="admin" />
+              <Input form={form} name="password" label="Master key" type="password" required autocomplete="current-password" secret />
+              <button type="submit">Sign in as admin</button>
+            </form>
+          </details>
+        </>
+      )}
+      {config.passwordLogin ? <p class="muted">New here? Open the invitation link from your email to set your password.</p> : null}
     </Layout>,
     status,
   );
@@ -57,7 +95,7 @@ export const loginPages = new Hono<AppEnv>()
     const username = str(values, 'username');
     const password = typeof values.password === 'string' ? values.password : '';
     if (!username) form.errors.username = 'Enter your email (or "admin").';
-    if (!password) form.errors.password = 'Enter your password.';
+    if (!password) form.errors.password = c.get('deps').config.passwordLogin ? 'Enter your password.' : 'Enter the master key.';
     if (form.errors.username || form.errors.password) return loginPage(c, form, next, 400);
     try {
       const userId = await c.get('deps').logins.verify(username, password);

@@ -1,0 +1,125 @@
+/**
+ * onramp driven the way LiteLLM's management clients drive a LiteLLM proxy (its
+ * Python client and CLI, declarative tools, its UI): request bodies with `null`
+ * for every unset field, the v2 and list routes they call first, keys named by
+ * alias, a repeated member_add treated as done, onboarding with the `key` claim of
+ * the get_token JWT, and the session cookie read as a JWT. Written from LiteLLM's
+ * documented request and response shapes; every case reads the data back.
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
+
+const uid = () => randomUUID().slice(0, 8);
+const PASSWORD = 'correct horse battery staple';
+
+let s: TestStack;
+beforeAll(async () => {
+  s = await testStack();
+});
+
+function ok(r: Reply, what: string) {
+  if (r.status !== 200) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+const newTeam = async (body: Record<string, unknown> = {}) =>
+  ok(await s.call('POST', '/team/new', { body: { team_alias: `lc-${uid()}`, ...body } }), 'team/new') as Record<string, any>;
+const newUser = async (body: Record<string, unknown> = {}) =>
+  ok(await s.call('POST', '/user/new', { body: { user_email: `lc-${uid()}@example.com`, user_role: 'internal_user', auto_create_key: false, ...body } }), 'user/new') as Record<string, any>;
+const newKey = async (body: Record<string, unknown> = {}) => ok(await s.call('POST', '/key/generate', { body }), 'key/generate') as Record<string, any>;
+const keyInfo = (ref: string) => s.call('GET', `/key/info?key=${encodeURIComponent(ref)}`);
+
+describe('null means "not given" on optional fields', () => {
+  test('/key/delete with {"keys": [...], "key_aliases": null} (what LiteLLM\'s client sends) deletes the key', async () => {
+    const k = await newKey({ key_alias: `del-${uid()}` });
+    const r = await s.call('POST', '/key/delete', { body: { keys: [k.key], key_aliases: null } });
+    expect(ok(r, 'key/delete')).toEqual({ deleted_keys: [k.token] });
+    expectError(await keyInfo(k.token), 404, 'not_found_error');
+  });
+
+  test('/key/delete with {"keys": null, "key_aliases": [...]} deletes by alias', async () => {
+    const alias = `del-${uid()}`;
+    const k = await newKey({ key_alias: alias });
+    expect(ok(await s.call('POST', '/key/delete', { body: { keys: null, key_aliases: [alias] } }), 'key/delete')).toEqual({ deleted_keys: [k.token] });
+    expectError(await keyInfo(k.token), 404, 'not_found_error');
+  });
+
+  test('/key/delete with both null is still refused, and deletes nothing', async () => {
+    const k = await newKey();
+    const err = expectError(await s.call('POST', '/key/delete', { body: { keys: null, key_aliases: null } }), 400, 'bad_request_error');
+    expect(err.message).toMatch(/give keys or key_aliases/);
+    expect((await keyInfo(k.token)).status).toBe(200);
+  });
+
+  test('/key/generate with team_id, models, metadata, user_id and key_alias all null makes a plain personal key', async () => {
+    const r = await s.call('POST', '/key/generate', {
+      body: { team_id: null, user_id: null, models: null, metadata: null, key_alias: null, duration: null, max_budget: null, budget_duration: null, tpm_limit: null, rpm_limit: null, blocked: null, key: null },
+    });
+    const k = ok(r, 'key/generate');
+    expect(k).toMatchObject({ team_id: null, models: [], metadata: {}, key_alias: null, expires: null, max_budget: null, blocked: false });
+    expect((await keyInfo(k.token)).body.info).toMatchObject({ models: [], metadata: {} });
+  });
+
+  test('/team/new with models, metadata, team_member_permissions, members_with_roles null gets the defaults', async () => {
+    const r = await s.call('POST', '/team/new', {
+      body: { team_alias: `lc-${uid()}`, team_id: null, models: null, metadata: null, team_member_permissions: null, members_with_roles: null, max_budget: null, blocked: null },
+    });
+    const team = ok(r, 'team/new');
+    expect(team).toMatchObject({ models: [], metadata: {}, team_member_permissions: ['/key/info', '/key/health'], blocked: false, max_budget: null });
+    expect(typeof team.team_id).toBe('string');
+  });
+
+  test('/team/update with null on fields it does not change leaves them as they were', async () => {
+    const team = await newTeam({ models: ['gpt-4o'], metadata: { cost_center: 'r&d' }, team_member_permissions: ['/key/generate'] });
+    const r = await s.call('POST', '/team/update', {
+      body: { team_id: team.team_id, models: null, metadata: null, team_member_permissions: null, blocked: null, max_budget: 50 },
+    });
+    expect(ok(r, 'team/update').data).toMatchObject({ team_alias: team.team_alias, models: ['gpt-4o'], metadata: { cost_center: 'r&d' }, team_member_permissions: ['/key/generate'], max_budget: 50 });
+  });
+
+  test('/user/new with teams, models, metadata, user_role null (a full LiteLLM NewUserRequest) creates the user with defaults', async () => {
+    const email = `lc-${uid()}@example.com`;
+    const r = await s.call('POST', '/user/new', {
+      body: { user_email: email, user_id: null, user_alias: null, teams: null, models: null, metadata: null, user_role: null, max_budget: null, budget_duration: null, key_alias: null, duration: null, send_invite_email: null, auto_create_key: null, password: null },
+    });
+    const user = ok(r, 'user/new');
+    expect(user).toMatchObject({ user_email: email, user_role: 'internal_user', metadata: {} });
+    expect(user.key).toMatch(/^sk-/);
+  });
+
+  test('/user/update with user_email, models, user_role, metadata null changes only what is given', async () => {
+    const u = await newUser({ models: ['gpt-4o'], metadata: { team: 'a' } });
+    const r = await s.call('POST', '/user/update', {
+      body: { user_id: u.user_id, user_email: null, user_role: null, models: null, metadata: null, password: null, user_alias: 'Ada' },
+    });
+    expect(ok(r, 'user/update').data).toMatchObject({ user_email: u.user_email, user_role: 'internal_user', models: ['gpt-4o'], metadata: { team: 'a' }, user_alias: 'Ada' });
+  });
+
+  test('/team/member_add with member {user_id, user_email: null, role: null} adds a plain member', async () => {
+    const team = await newTeam();
+    const u = await newUser();
+    const r = await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_id: u.user_id, user_email: null, role: null }, max_budget_in_team: null } });
+    ok(r, 'member_add');
+    const info = ok(await s.call('GET', `/team/info?team_id=${team.team_id}`), 'team/info');
+    expect(info.team_info.members_with_roles).toEqual([expect.objectContaining({ user_id: u.user_id, role: 'user' })]);
+  });
+
+  test('PATCH /update/internal_user_settings with teams and models null keeps both', async () => {
+    const team = await newTeam();
+    ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [team.team_id], models: ['no-default-models'] } }), 'settings');
+    const r = await s.call('PATCH', '/update/internal_user_settings', { body: { teams: null, models: null, user_role: null, max_budget: 7 } });
+    expect(ok(r, 'settings').settings).toMatchObject({ models: ['no-default-models'], max_budget: 7, teams: [expect.objectContaining({ team_id: team.team_id })] });
+    ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [], models: [], max_budget: null } }), 'settings reset');
+  });
+
+  test('null where the field gives null a meaning still means it: max_budget null lifts a key budget', async () => {
+    const k = await newKey({ max_budget: 5 });
+    ok(await s.call('POST', '/key/update', { body: { key: k.key, max_budget: null } }), 'key/update');
+    expect((await keyInfo(k.token)).body.info.max_budget).toBeNull();
+  });
+
+  test('null on a required field is still refused, naming it', async () => {
+    const err = expectError(await s.call('POST', '/team/update', { body: { team_id: null, max_budget: 1 } }), 400, 'bad_request_error');
+    expect(err.param).toBe('team_id');
+  });
+});

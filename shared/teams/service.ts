@@ -5,7 +5,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import type { UserItem } from '../users/model';
 import { normalizeEmail, type Users } from '../users/service';
@@ -161,9 +161,7 @@ export class Teams {
     const ops: TransactOp[] = [
       {
         put: membership,
-        condition: mustNotExist(
-          () => conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${team.team_id}.`, 'member'),
-        ),
+        condition: mustNotExist(() => alreadyInTeam(user.user_id, team.team_id)),
       },
       {
         update: keys.user(user.user_id),
@@ -312,9 +310,7 @@ export class Teams {
       const id = user?.user_id ?? `email:${normalizeEmail(ref.user_email!)}`;
       if (seen.has(id)) throw badRequest(`${ref.user_id ?? ref.user_email} is listed more than once.`, 'member');
       seen.add(id);
-      if (user && team.members?.[user.user_id]) {
-        throw conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${teamId}.`, 'member');
-      }
+      if (user && team.members?.[user.user_id]) throw alreadyInTeam(user.user_id, teamId);
       wanted.push({ user, email: ref.user_email ?? undefined, role: ref.role ?? 'user' });
     }
     const added: MembershipItem[] = [];
@@ -323,7 +319,9 @@ export class Teams {
       await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
       added.push((await this.membership(teamId, user.user_id))!);
     }
-    return { team: await this.require(teamId), added };
+    // Read back after joining, so each user's `teams` includes this one (LiteLLM's `updated_users`).
+    const users = await Promise.all(added.map((m) => this.users.require(m.user_id)));
+    return { team: await this.require(teamId), added, users };
   }
 
   async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {

@@ -123,3 +123,31 @@ describe('null means "not given" on optional fields', () => {
     expect(err.param).toBe('team_id');
   });
 });
+
+describe('/team/member_add as clients use it', () => {
+  test('the success answer lists the added users (updated_users) with the team among their teams', async () => {
+    const team = await newTeam();
+    const u = await newUser();
+    const email = `lc-new-${uid()}@example.com`;
+    const r = ok(await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: [{ user_id: u.user_id, role: 'user' }, { user_email: email, role: 'admin' }] } }), 'member_add');
+    expect(r.team_id).toBe(team.team_id);
+    expect(r.updated_users.map((x: any) => x.user_email).sort()).toEqual([u.user_email, email].sort());
+    for (const x of r.updated_users) {
+      expect(x.teams).toContain(team.team_id);
+      expect(x).not.toHaveProperty('password_hash');
+    }
+    expect(r.updated_team_memberships.map((m: any) => m.user_id).sort()).toEqual(r.updated_users.map((x: any) => x.user_id).sort());
+  });
+
+  test('adding someone already in the team again → 400 team_member_already_in_team, and the membership is unchanged', async () => {
+    const team = await newTeam();
+    const u = await newUser();
+    ok(await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_id: u.user_id, role: 'admin' } } }), 'first add');
+    const again = await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_id: u.user_id, role: 'user' } } });
+    const err = expectError(again, 400, 'team_member_already_in_team');
+    expect(err.message).toMatch(/already in team/);
+    expect(err.message).toContain(u.user_id);
+    const info = ok(await s.call('GET', `/team/info?team_id=${team.team_id}`), 'team/info');
+    expect(info.team_info.members_with_roles).toEqual([expect.objectContaining({ user_id: u.user_id, role: 'admin' })]);
+  });
+});

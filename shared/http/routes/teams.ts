@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
+import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
@@ -115,7 +116,7 @@ export const teamRoutes = newRouter()
       ...json,
       path: '/team/member_add',
       tags: ['teams'],
-      summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins',
+      summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins. Someone already in the team: 400 team_member_already_in_team, nothing added',
       security,
       request: {
         body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).check(z.minLength(1), z.maxLength(100))]), max_budget_in_team: z.optional(z.nullable(Money)) })),
@@ -125,8 +126,11 @@ export const teamRoutes = newRouter()
     async (c) => {
       const body = c.req.valid('json');
       const refs = Array.isArray(body.member) ? body.member : [body.member];
-      const { team, added } = await c.get('deps').teams.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
-      return c.json({ ...publicTeam(team), updated_team_memberships: added.map((m) => publicMembership(m, team)) }, 200);
+      const { team, added, users } = await c.get('deps').teams.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
+      return c.json(
+        { ...publicTeam(team), updated_users: users.map(publicUser), updated_team_memberships: added.map((m) => publicMembership(m, team)) },
+        200,
+      );
     },
   )
   .openapi(

@@ -151,3 +151,37 @@ describe('/team/member_add as clients use it', () => {
     expect(info.team_info.members_with_roles).toEqual([expect.objectContaining({ user_id: u.user_id, role: 'admin' })]);
   });
 });
+
+describe('/key/update names the key by key_alias alone', () => {
+  test('{"key_alias": ..., fields} updates that key and keeps its alias', async () => {
+    const alias = `upd-${uid()}`;
+    const k = await newKey({ key_alias: alias, max_budget: 5 });
+    const r = ok(await s.call('POST', '/key/update', { body: { key_alias: alias, max_budget: 9, metadata: { owner: 'ops' } } }), 'key/update');
+    expect(r).toMatchObject({ token: k.token, key_alias: alias, max_budget: 9, metadata: { owner: 'ops' } });
+    expect((await keyInfo(k.token)).body.info).toMatchObject({ key_alias: alias, max_budget: 9 });
+  });
+
+  test('with key too, key_alias still renames the key', async () => {
+    const k = await newKey({ key_alias: `old-${uid()}` });
+    const renamed = `new-${uid()}`;
+    ok(await s.call('POST', '/key/update', { body: { key: k.token, key_alias: renamed } }), 'key/update');
+    expect((await keyInfo(k.token)).body.info.key_alias).toBe(renamed);
+  });
+
+  test('an alias that names no key → 404 naming key_alias; neither key nor key_alias → 400', async () => {
+    const err = expectError(await s.call('POST', '/key/update', { body: { key_alias: `ghost-${uid()}`, max_budget: 1 } }), 404, 'not_found_error');
+    expect(err.param).toBe('key_alias');
+    expect(expectError(await s.call('POST', '/key/update', { body: { key: null, key_alias: null, max_budget: 1 } }), 400, 'bad_request_error').param).toBe('key');
+  });
+
+  test("a member naming another member's key by alias is refused like by key", async () => {
+    const team = await newTeam({ team_member_permissions: ['/key/generate', '/key/update'] });
+    const a = await s.userWithSession('internal_user');
+    const b = await s.userWithSession('internal_user');
+    for (const u of [a, b]) ok(await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_id: u.userId } } }), 'member_add');
+    const alias = `b-${uid()}`;
+    const k = ok(await s.call('POST', '/key/generate', { token: b.token, body: { team_id: team.team_id, key_alias: alias } }), 'b key');
+    expectError(await s.call('POST', '/key/update', { token: a.token, body: { key_alias: alias, metadata: { taken: true } } }), 403, 'auth_error');
+    expect((await keyInfo(k.token)).body.info.metadata).toEqual({});
+  });
+});

@@ -27,8 +27,16 @@ const Generate = z
   })
   .check(z.meta({ id: 'GenerateKeyRequest' }));
 const Update = z
-  .object({ key: KeyRef, team_id: z.optional(z.nullable(Id)), user_id: z.optional(z.nullable(Id)), ...keyFields })
-  .check(z.meta({ id: 'UpdateKeyRequest' }));
+  .object({
+    key: z.optional(KeyRef).check(z.meta({ description: 'the key to change; without it, key_alias names the key' })),
+    team_id: z.optional(z.nullable(Id)),
+    user_id: z.optional(z.nullable(Id)),
+    ...keyFields,
+  })
+  .check(
+    z.refine((b) => b.key !== undefined || !!b.key_alias, { message: 'give key, or key_alias to name the key', path: ['key'] }),
+    z.meta({ id: 'UpdateKeyRequest' }),
+  );
 
 /** A key as returned by generate/regenerate: the only time the secret is shown. */
 const withSecret = (secret: string, item: KeyItem) => ({ ...publicKey(item), key: secret });
@@ -100,7 +108,7 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/key/update', tags: ['keys'], summary: 'Change a key; only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
     async (c) => {
       const item = await c.get('deps').keys.update(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicKey(item), 200);

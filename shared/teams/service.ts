@@ -34,6 +34,17 @@ export type TeamInput = {
   team_member_key_duration?: string | null;
 };
 
+export type TeamPageQuery = {
+  page: number;
+  page_size: number;
+  user_id?: string;
+  team_id?: string;
+  team_alias?: string;
+  organization_id?: string;
+  sort_by?: 'team_id' | 'team_alias' | 'created_at';
+  sort_order: 'asc' | 'desc';
+};
+
 export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
 
 const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
@@ -212,6 +223,31 @@ export class Teams {
       return teams.sort((a, b) => a.created_at.localeCompare(b.created_at));
     }
     return this.table.queryAll<TeamItem>({ index: 'GSI1', pk: 'TEAMS' });
+  }
+
+  /**
+   * LiteLLM's `/v2/team/list`: `list` filtered (exact `team_id`, `team_alias` contains,
+   * any case), sorted (`created_at` newest first unless `sort_by` is given) and paged.
+   * onramp has no organizations, so an `organization_id` filter matches no team.
+   */
+  async listPage(actor: Principal, q: TeamPageQuery) {
+    const needle = q.team_alias?.toLowerCase();
+    const teams = q.organization_id
+      ? []
+      : (await this.list(actor, q.user_id)).filter(
+          (t) => (!q.team_id || t.team_id === q.team_id) && (!needle || (t.team_alias ?? '').toLowerCase().includes(needle)),
+        );
+    const by = q.sort_by ?? 'created_at';
+    const dir = (q.sort_by ? q.sort_order : 'desc') === 'desc' ? -1 : 1;
+    teams.sort((a, b) => dir * (a[by] ?? '').localeCompare(b[by] ?? '') || a.team_id.localeCompare(b.team_id));
+    const start = (q.page - 1) * q.page_size;
+    return {
+      teams: teams.slice(start, start + q.page_size),
+      total: teams.length,
+      page: q.page,
+      page_size: q.page_size,
+      total_pages: Math.ceil(teams.length / q.page_size),
+    };
   }
 
   async update(actor: Principal, teamId: string, input: TeamInput): Promise<TeamItem> {

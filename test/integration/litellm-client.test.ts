@@ -185,3 +185,80 @@ describe('/key/update names the key by key_alias alone', () => {
     expect((await keyInfo(k.token)).body.info.metadata).toEqual({});
   });
 });
+
+describe('routes LiteLLM clients call first', () => {
+  test('GET /v2/team/list pages as LiteLLM: {teams, total, page, page_size, total_pages}, following page after page', async () => {
+    const tag = `v2-${uid()}`;
+    const made: Record<string, any>[] = [];
+    for (let i = 0; i < 3; i++) made.push(await newTeam({ team_alias: `${tag}-${i}` }));
+    const q = (extra: string) => s.call('GET', `/v2/team/list?team_alias=${tag.toUpperCase()}${extra}`);
+    const first = ok(await q('&page_size=2'), 'page 1');
+    expect(first).toMatchObject({ total: 3, page: 1, page_size: 2, total_pages: 2 });
+    const second = ok(await q('&page_size=2&page=2'), 'page 2');
+    expect(second).toMatchObject({ total: 3, page: 2, total_pages: 2 });
+    const seen = [...first.teams, ...second.teams].map((t: any) => t.team_id);
+    expect(seen.sort()).toEqual(made.map((t) => t.team_id).sort());
+    // Newest first by default; sort_by/sort_order as asked.
+    expect(first.teams[0].team_id).toBe(made[2]!.team_id);
+    const byAlias = ok(await q('&page_size=3&sort_by=team_alias&sort_order=asc'), 'sorted');
+    expect(byAlias.teams.map((t: any) => t.team_alias)).toEqual([`${tag}-0`, `${tag}-1`, `${tag}-2`]);
+    expect(byAlias.teams[0]).toHaveProperty('members_with_roles');
+    expect(ok(await s.call('GET', `/v2/team/list?team_id=${made[1]!.team_id}`), 'by id').teams.map((t: any) => t.team_id)).toEqual([made[1]!.team_id]);
+  });
+
+  test('GET /v2/team/list for a member shows only their teams; asking for another user is refused', async () => {
+    const mine = await newTeam();
+    await newTeam();
+    const u = await s.userWithSession('internal_user');
+    ok(await s.call('POST', '/team/member_add', { body: { team_id: mine.team_id, member: { user_id: u.userId } } }), 'member_add');
+    const r = ok(await s.call('GET', '/v2/team/list', { token: u.token }), 'own teams');
+    expect(r).toMatchObject({ total: 1, page: 1, page_size: 10, total_pages: 1 });
+    expect(r.teams.map((t: any) => t.team_id)).toEqual([mine.team_id]);
+    const other = await s.userWithSession('internal_user');
+    expectError(await s.call('GET', `/v2/team/list?user_id=${other.userId}`, { token: u.token }), 403, 'auth_error');
+    expectError(await s.call('GET', '/v2/team/list?page_size=101'), 400, 'bad_request_error');
+  });
+
+  test('GET /v2/user/info answers the user record alone, teams as ids; yours by default', async () => {
+    const team = await newTeam();
+    const u = await s.userWithSession('internal_user', { max_budget: 12 });
+    ok(await s.call('POST', '/team/member_add', { body: { team_id: team.team_id, member: { user_id: u.userId } } }), 'member_add');
+    const own = ok(await s.call('GET', '/v2/user/info', { token: u.token }), 'own');
+    expect(own).toMatchObject({ user_id: u.userId, user_email: u.email, user_role: 'internal_user', max_budget: 12, spend: 0, teams: [team.team_id] });
+    expect(own).not.toHaveProperty('keys');
+    expect(own).not.toHaveProperty('password_hash');
+    expect(ok(await s.call('GET', `/v2/user/info?user_id=${u.userId}`), 'as admin').user_id).toBe(u.userId);
+    expect(ok(await s.call('GET', '/v2/user/info'), 'master key')).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin' });
+    const other = await s.userWithSession('internal_user');
+    expectError(await s.call('GET', `/v2/user/info?user_id=${u.userId}`, { token: other.token }), 403, 'auth_error');
+    expectError(await s.call('GET', '/v2/user/info?user_id=nobody-here'), 404, 'not_found_error');
+  });
+
+  test('GET /team/available answers a list (empty: onramp has no self-join teams)', async () => {
+    const u = await s.userWithSession('internal_user');
+    expect(ok(await s.call('GET', '/team/available', { token: u.token }), 'available')).toEqual([]);
+    expectError(await s.call('GET', '/team/available', { token: null }), 401, 'auth_error');
+  });
+
+  test.each([
+    ['/budget/list', []],
+    ['/credentials', { credentials: [] }],
+    ['/organization/list', []],
+    ['/guardrails/list', { guardrails: [] }],
+    ['/v2/guardrails/list', { guardrails: [] }],
+    ['/policies/list', { policies: [], total_count: 0 }],
+  ])('GET %s answers LiteLLM\'s shape, empty, to a signed-in caller', async (path, shape) => {
+    const u = await s.userWithSession('internal_user');
+    expect(ok(await s.call('GET', path), `${path} as admin`)).toEqual(shape);
+    expect(ok(await s.call('GET', path, { token: u.token }), `${path} as user`)).toEqual(shape);
+    expectError(await s.call('GET', path, { token: null }), 401, 'auth_error');
+  });
+
+  test('GET /health/readiness reports the server version as litellm_version (what `litellm-proxy version` reads)', async () => {
+    const { version } = require('../../package.json') as { version: string };
+    const r = ok(await s.call('GET', '/health/readiness', { token: null }), 'readiness');
+    expect(r).toMatchObject({ status: 'healthy', db: 'connected', litellm_version: version, onramp_version: version });
+    const doc = ok(await s.call('GET', '/openapi.json', { token: null }), 'openapi');
+    expect(doc.info.version).toBe(version);
+  });
+});

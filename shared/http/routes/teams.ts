@@ -112,6 +112,46 @@ export const teamRoutes = newRouter()
   )
   .openapi(
     createRoute({
+      method: 'get',
+      path: '/v2/team/list',
+      tags: ['teams'],
+      summary: "LiteLLM's paginated team list: all for admins and viewers, your own otherwise; team_alias matches part of the alias",
+      security,
+      request: {
+        query: z.object({
+          user_id: z.optional(Id),
+          team_id: z.optional(Id),
+          team_alias: z.optional(z.string().check(z.maxLength(256))),
+          organization_id: z.optional(z.string().check(z.maxLength(256))).check(z.meta({ description: 'onramp has no organizations: matches no team' })),
+          page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+          page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+          sort_by: z.optional(z.enum(['team_id', 'team_alias', 'created_at'])),
+          sort_order: z._default(z.enum(['asc', 'desc']), 'asc'),
+        }),
+      },
+      responses: okJson('A page of teams', 'TeamPageResponse', { teams: z.array(z.looseObject({})), total: z.number(), page: z.number(), page_size: z.number(), total_pages: z.number() }),
+    }),
+    async (c) => {
+      const page = await c.get('deps').teams.listPage(requirePrincipal(c), c.req.valid('query'));
+      return c.json({ ...page, teams: page.teams.map(publicTeam) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/team/available',
+      tags: ['teams'],
+      summary: "Teams you may join yourself (LiteLLM's available_teams). onramp has none: admins add members, and default teams are joined on creation",
+      security,
+      responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.array(z.looseObject({})) } } } },
+    }),
+    (c) => {
+      requirePrincipal(c);
+      return c.json([], 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: 'post',
       ...json,
       path: '/team/member_add',

@@ -5,6 +5,7 @@ import { MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
 import { SESSION_COOKIE } from '../auth/session';
 import { forbidden, unauthenticated } from '../errors';
 import { namesKey, type KeyItem } from '../keys/model';
+import { assertKeyMayCall } from '../keys/routes';
 import type { AppEnv } from './env';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -33,6 +34,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
     const caller = await principalForBearer(deps, bearer, (key) => isSelfKeyInfo(c.req, key));
+    if (caller.key) assertKeyMayCall(caller.key, c.req.path);
     c.set('principal', caller.principal);
     c.set('callerKey', caller.key);
     return next();

@@ -31,6 +31,8 @@ export type KeyFields = {
   tpm_limit?: number | null;
   rpm_limit?: number | null;
   blocked?: boolean;
+  /** See ./routes.ts; `[]` lifts the restriction. */
+  allowed_routes?: string[];
 };
 
 export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: string | null; key?: string };
@@ -129,6 +131,7 @@ export class Keys {
       metadata: input.metadata ?? {},
       tpm_limit: input.tpm_limit ?? null,
       rpm_limit: input.rpm_limit ?? null,
+      allowed_routes: input.allowed_routes ?? [],
       created_at: iso,
       updated_at: iso,
       created_by: actor.userId,
@@ -210,7 +213,7 @@ export class Keys {
     const key = keys.key(item.token);
     const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
     const remove: string[] = [];
-    for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked'] as const) {
+    for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes'] as const) {
       if (input[f] !== undefined) set[f] = input[f];
     }
     if (input.budget_duration !== undefined) {

@@ -262,3 +262,87 @@ describe('routes LiteLLM clients call first', () => {
     expect(doc.info.version).toBe(version);
   });
 });
+
+describe('LiteLLM fields onramp does not enforce are refused, never stored and ignored', () => {
+  const countKeys = async () => ok(await s.call('GET', '/key/list?size=100'), 'key/list').total_count as number;
+
+  test.each([
+    ['aliases', { 'gpt-4': 'gpt-4o' }],
+    ['config', { temperature: 0 }],
+    ['permissions', { get_spend_routes: true }],
+    ['max_parallel_requests', 2],
+    ['model_max_budget', { 'gpt-4o': { budget_limit: 1 } }],
+    ['guardrails', ['pii']],
+    ['tags', ['prod']],
+    ['spend', 3],
+  ])('/key/generate with %s → 400 naming it, and no key is made', async (field, value) => {
+    const before = await countKeys();
+    const err = expectError(await s.call('POST', '/key/generate', { body: { key_alias: `x-${uid()}`, [field]: value } }), 400, 'bad_request_error');
+    expect(err.param).toBe(field);
+    expect(err.message).toContain(field);
+    expect(await countKeys()).toBe(before);
+  });
+
+  test("LiteLLM client defaults ({} / [] / null / 0) ask for nothing and pass, like the Python client's generate()", async () => {
+    const k = ok(await s.call('POST', '/key/generate', { body: { api_key: 'ignored', aliases: {}, config: {}, permissions: null, guardrails: [], spend: 0, budget_id: null } }), 'generate');
+    expect(k.key).toMatch(/^sk-/);
+  });
+
+  test('/key/update, /key/regenerate, /team/new, /team/update, /user/new, /user/update refuse theirs and change nothing', async () => {
+    const team = await newTeam({ models: ['gpt-4o'] });
+    const k = await newKey({ metadata: { a: 1 } });
+    const u = await newUser();
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['/key/update', { key: k.key, metadata: { a: 2 }, aliases: { x: 'y' } }, 'aliases'],
+      ['/key/regenerate', { key: k.key, enforced_params: ['user'] }, 'enforced_params'],
+      ['/key/regenerate', { key: k.key, metadata: { a: 3 } }, 'metadata'],
+      ['/team/new', { team_alias: `lc-${uid()}`, model_aliases: { a: 'b' } }, 'model_aliases'],
+      ['/team/update', { team_id: team.team_id, models: ['gpt-4o-mini'], organization_id: 'org-1' }, 'organization_id'],
+      ['/user/new', { user_email: `lc-${uid()}@example.com`, config: { a: 1 } }, 'config'],
+      ['/user/update', { user_id: u.user_id, user_alias: 'x', model_rpm_limit: { 'gpt-4o': 1 } }, 'model_rpm_limit'],
+    ];
+    for (const [path, body, field] of cases) {
+      const err = expectError(await s.call('POST', path, { body }), 400, 'bad_request_error');
+      expect({ path, param: err.param }).toEqual({ path, param: field });
+    }
+    expect((await keyInfo(k.token)).body.info.metadata).toEqual({ a: 1 });
+    expect(ok(await s.call('GET', `/team/info?team_id=${team.team_id}`), 'team').team_info.models).toEqual(['gpt-4o']);
+    expect(ok(await s.call('GET', `/user/info?user_id=${u.user_id}`), 'user').user_info.user_alias).toBeNull();
+  });
+});
+
+describe('allowed_routes on a key', () => {
+  test('a key limited to routes calls those and is refused (403) everywhere else', async () => {
+    const u = await s.userWithSession('internal_user');
+    const k = ok(await s.call('POST', '/key/generate', { token: u.token, body: { allowed_routes: ['/key/info', '/user'] } }), 'generate');
+    expect(k.allowed_routes).toEqual(['/key/info', '/user']);
+    expect((await s.call('GET', '/key/info', { token: k.key })).status).toBe(200);
+    expect(ok(await s.call('GET', '/user/info', { token: k.key }), 'below /user').user_id).toBe(u.userId);
+    const err = expectError(await s.call('GET', '/key/list', { token: k.key }), 403, 'auth_error');
+    expect(err.message).toContain('Tried to call route: /key/list');
+    expectError(await s.call('POST', '/key/generate', { token: k.key, body: {} }), 403, 'auth_error');
+    expectError(await s.call('GET', '/users/anything', { token: k.key }), 403, 'auth_error');
+    // The same user's unrestricted session still works.
+    expect((await s.call('GET', '/key/list', { token: u.token })).status).toBe(200);
+  });
+
+  test('a trailing * allows every route with that prefix; [] lifts the restriction; it survives regenerate', async () => {
+    const k = await newKey({ allowed_routes: ['/key/*'] });
+    const u = await s.userWithSession('internal_user');
+    const owned = ok(await s.call('POST', '/key/generate', { body: { user_id: u.userId, allowed_routes: ['/key/*'] } }), 'owned');
+    expect((await s.call('GET', '/key/list', { token: owned.key })).status).toBe(200);
+    expectError(await s.call('GET', '/team/list', { token: owned.key }), 403, 'auth_error');
+    const regenerated = ok(await s.call('POST', '/key/regenerate', { body: { key: owned.key } }), 'regenerate');
+    expect(regenerated.allowed_routes).toEqual(['/key/*']);
+    expectError(await s.call('GET', '/team/list', { token: regenerated.key }), 403, 'auth_error');
+    ok(await s.call('POST', '/key/update', { body: { key: regenerated.token, allowed_routes: [] } }), 'lift');
+    expect((await s.call('GET', '/team/list', { token: regenerated.key })).status).toBe(200);
+    expect((await keyInfo(k.token)).body.info.allowed_routes).toEqual(['/key/*']);
+  });
+
+  test('LiteLLM route group names are refused with a 400 naming allowed_routes', async () => {
+    const err = expectError(await s.call('POST', '/key/generate', { body: { allowed_routes: ['llm_api_routes'] } }), 400, 'bad_request_error');
+    expect(err.param).toBe('allowed_routes.0');
+    expect(err.message).toMatch(/route paths/);
+  });
+});

@@ -5,9 +5,12 @@ import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } fro
 import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
+import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../unsupported-fields';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
 const json = { middleware: requireJsonBody };
+/** The body may not set a LiteLLM team field onramp does not enforce. */
+const teamBody = { middleware: [requireJsonBody, refuseFields(UNENFORCED_TEAM_FIELDS)] as const };
 
 const Permission = z.enum(TEAM_MEMBER_PERMISSIONS);
 const TeamRole = z.enum(TEAM_ROLES);
@@ -40,7 +43,7 @@ const MemberTarget = z
 
 export const teamRoutes = newRouter()
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
     async (c) => {
       const team = await c.get('deps').teams.create(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicTeam(team), 200);
@@ -70,7 +73,7 @@ export const teamRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
     async (c) => {
       const { team_id, ...fields } = c.req.valid('json');
       const team = await c.get('deps').teams.update(requirePrincipal(c), team_id, fields);

@@ -9,6 +9,7 @@ import { sendInviteForNewUser } from '../../invitations/service';
 import { publicBaseUrl } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
+import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const userFields = {
@@ -64,7 +65,7 @@ export const userRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/user/new',
-      middleware: [requireJsonBody] as const,
+      middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
       security,
@@ -146,7 +147,7 @@ export const userRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/user/update',
-      middleware: [requireJsonBody] as const,
+      middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
       security,

@@ -15,6 +15,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
 /** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form). */
 const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token']);
+/** Its Bearer is the onboarding token's `key` (as LiteLLM's UI sends it), which the route checks itself: no caller. */
+const ONBOARDING_CLAIM_PATH = '/onboarding/claim_token';
 
 /**
  * Resolves the caller once per request: the master key, a virtual key, or a
@@ -31,6 +33,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('callerKey', null);
   c.set('session', null);
   if (GATEWAY_PATHS.has(c.req.path)) return next();
+  if (c.req.path === ONBOARDING_CLAIM_PATH) return next();
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
     const caller = await principalForBearer(deps, bearer, (key) => isSelfKeyInfo(c.req, key));

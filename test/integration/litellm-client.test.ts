@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
+import { expectError, MASTER_KEY, testStack, type Reply, type TestStack } from '../support/stack';
 
 const uid = () => randomUUID().slice(0, 8);
 const PASSWORD = 'correct horse battery staple';
@@ -344,5 +344,82 @@ describe('allowed_routes on a key', () => {
     const err = expectError(await s.call('POST', '/key/generate', { body: { allowed_routes: ['llm_api_routes'] } }), 400, 'bad_request_error');
     expect(err.param).toBe('allowed_routes.0');
     expect(err.message).toMatch(/route paths/);
+  });
+});
+
+describe("onboarding and sessions in LiteLLM's shape", () => {
+  async function invited() {
+    const u = await newUser();
+    const inv = ok(await s.call('POST', '/invitation/new', { body: { user_id: u.user_id, send_email: false } }), 'invitation/new');
+    return { user: u, link: inv.id as string };
+  }
+  const getToken = (link: string) => s.call('GET', `/onboarding/get_token?invite_link=${encodeURIComponent(link)}`, { token: null });
+  /** What LiteLLM's UI does: decode get_token's JWT, send its `key` as Bearer with {invitation_link, user_id, password}. */
+  const claimWithKey = (key: string, link: string, userId: string, password = PASSWORD) =>
+    s.call('POST', '/onboarding/claim_token', { token: key, body: { invitation_link: link, user_id: userId, password } });
+  const cookieOf = (r: Reply) => /(?:^|,\s*)token=([^;]+)/.exec(r.headers.get('set-cookie') ?? '')?.[1];
+
+  test('the get_token JWT carries user_id, user_email, user_role and a key; claim_token accepts the key as Bearer', async () => {
+    const { user, link } = await invited();
+    const t = ok(await getToken(link), 'get_token');
+    const claims = decodeJwt(t.token);
+    expect(claims).toMatchObject({ user_id: user.user_id, user_email: user.user_email, user_role: 'internal_user' });
+    expect(typeof claims.key).toBe('string');
+    const r = await claimWithKey(claims.key as string, link, user.user_id);
+    expect(ok(r, 'claim_token')).toMatchObject({ user_id: user.user_id, user_email: user.user_email });
+    expect(ok(await s.call('GET', `/invitation/info?invitation_id=${link}`), 'invitation').is_accepted).toBe(true);
+    // The password now signs in.
+    const login = await s.call('POST', '/v2/login', { token: null, body: { username: user.user_email, password: PASSWORD } });
+    expect(login.status).toBe(200);
+  });
+
+  test('the body token still works, and a used link is refused whichever way the token comes', async () => {
+    const { user, link } = await invited();
+    const t = ok(await getToken(link), 'get_token');
+    ok(await s.call('POST', '/onboarding/claim_token', { token: null, body: { invitation_link: link, user_id: user.user_id, password: PASSWORD, token: t.token } }), 'claim with body token');
+    const again = await claimWithKey(decodeJwt(t.token).key as string, link, user.user_id, 'another password 123');
+    expectError(again, 401, 'auth_error');
+    expectError(await getToken(link), 401, 'auth_error');
+  });
+
+  test("a key from another invitation, a tampered key or a session as Bearer is refused; the invitation stays open", async () => {
+    const a = await invited();
+    const b = await invited();
+    const keyB = decodeJwt(ok(await getToken(b.link), 'get_token b').token).key as string;
+    expectError(await claimWithKey(keyB, a.link, a.user.user_id), 401, 'auth_error');
+    const keyA = decodeJwt(ok(await getToken(a.link), 'get_token a').token).key as string;
+    expectError(await claimWithKey(`${keyA}x`, a.link, a.user.user_id), 401, 'auth_error');
+    const { token: session } = await s.deps.sessions.issue(a.user.user_id);
+    expectError(await claimWithKey(session, a.link, a.user.user_id), 401, 'auth_error');
+    expectError(await claimWithKey('sk-not-an-onboarding-key-0000000000', a.link, a.user.user_id), 401, 'auth_error');
+    expectError(await claimWithKey(MASTER_KEY, a.link, a.user.user_id), 401, 'auth_error');
+    expect(ok(await s.call('GET', `/invitation/info?invitation_id=${a.link}`), 'invitation').is_accepted).toBe(false);
+    // The onboarding key is no session either.
+    expectError(await s.call('GET', '/user/info', { token: keyA }), 401, 'auth_error');
+  });
+
+  test('the session cookie is a JWT with user_id, user_email, user_role and a key that works as Bearer', async () => {
+    const { user, link } = await invited();
+    const t = ok(await getToken(link), 'get_token');
+    const claimed = await claimWithKey(decodeJwt(t.token).key as string, link, user.user_id);
+    const fromClaim = cookieOf(claimed);
+    expect(fromClaim).toBeDefined();
+    const login = await s.call('POST', '/login', { token: null, form: { username: user.user_email, password: PASSWORD } });
+    expect(login.status).toBe(303);
+    for (const cookie of [fromClaim!, cookieOf(login)!]) {
+      const claims = decodeJwt(cookie);
+      expect(claims).toMatchObject({ user_id: user.user_id, user_email: user.user_email, user_role: 'internal_user', sub: user.user_id });
+      const me = ok(await s.call('GET', '/user/info', { token: claims.key as string }), 'key as Bearer');
+      expect(me.user_id).toBe(user.user_id);
+      const k = ok(await s.call('POST', '/key/generate', { token: claims.key as string, body: {} }), 'write with key as Bearer');
+      expect(k.user_id).toBe(user.user_id);
+    }
+  });
+
+  test("the master key's session says proxy_admin", async () => {
+    const r = await s.call('POST', '/v2/login', { token: null, body: { username: 'admin', password: MASTER_KEY } });
+    const claims = decodeJwt(ok(r, 'admin login').token);
+    expect(claims).toMatchObject({ user_id: 'default_user_id', user_role: 'proxy_admin', user_email: null });
+    expect(ok(await s.call('GET', '/user/list', { token: claims.key as string }), 'admin key as Bearer').users).toBeInstanceOf(Array);
   });
 });

@@ -31,7 +31,7 @@ export const UNENFORCED_TEAM_FIELDS = [
   'allowed_passthrough_routes', 'router_settings', 'tags', 'secret_manager_settings', 'access_group_ids',
 ] as const;
 
-const NOT_ENFORCED = "is a LiteLLM field onramp does not enforce, so it is refused rather than stored and ignored. Leave it out (or send null).";
+const NOT_ENFORCED = 'is a LiteLLM field onramp does not support here, so it is refused rather than stored and ignored. Leave it out (or send null).';
 
 /**
  * Refuses a JSON body that sets any of these fields (see above). Runs before the

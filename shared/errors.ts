@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'team_member_permission'
   | 'not_found'
   | 'conflict'
+  | 'team_member_already_in_team'
   | 'budget_exceeded'
   | 'rate_limited';
 
@@ -30,3 +31,6 @@ export const forbidden = (message: string) => new DomainError('forbidden', messa
 export const notFound = (message: string, param: string | null = null) => new DomainError('not_found', message, param);
 export const conflict = (message: string, param: string | null = null) => new DomainError('conflict', message, param);
 export const rateLimited = (message: string) => new DomainError('rate_limited', message);
+/** LiteLLM's answer to adding someone already in the team; clients test for this type to treat it as done. */
+export const alreadyInTeam = (userId: string, teamId: string) =>
+  new DomainError('team_member_already_in_team', `User already in team: user_id=${userId} is already a member of team_id=${teamId}.`, 'member');

@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { randomToken } from '../ids';
 
 /**
@@ -13,6 +13,24 @@ const AUDIENCE = 'onramp-session';
 
 export type Session = { userId: string; csrf: string; expiresAt: Date };
 
+/**
+ * What LiteLLM's UI and tools read from a session or onboarding JWT besides who it
+ * is for: `user_email` and `user_role` (display only: the role that applies is read
+ * from the table on every request).
+ */
+export type TokenProfile = { user_email: string | null; user_role: string };
+
+/**
+ * LiteLLM's session and onboarding JWTs carry a `key` claim that clients send back
+ * as `Authorization: Bearer <key>`. Here that key is a second token of the same
+ * kind, signed with the same claims minus the profile and the key itself (a token
+ * cannot hold itself), so both verify alike and either one works wherever the other does.
+ */
+async function signWithKey(sign: (claims: JWTPayload) => Promise<string>, base: JWTPayload, subject: string, profile?: TokenProfile) {
+  const key = await sign(base);
+  return sign({ ...base, user_id: subject, ...(profile ?? {}), key });
+}
+
 export class SessionSigner {
   private readonly key: Uint8Array;
 
@@ -23,18 +41,25 @@ export class SessionSigner {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(userId: string, now = new Date()): Promise<{ token: string; session: Session }> {
+  /**
+   * A session token (the `token` cookie, and /v2/login's `token`): claims `sub`,
+   * `csrf`, and as LiteLLM's `user_id`, `user_email`, `user_role` and `key` (a Bearer
+   * credential for the same session).
+   */
+  async issue(userId: string, now = new Date(), profile?: TokenProfile): Promise<{ token: string; session: Session }> {
     const csrf = randomToken(16);
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + this.hours * 3600;
-    const token = await new SignJWT({ csrf })
-      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(this.key);
+    const sign = (claims: JWTPayload) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(this.key);
+    const token = await signWithKey(sign, { csrf }, userId, profile);
     return { token, session: { userId, csrf, expiresAt: new Date(exp * 1000) } };
   }
 
@@ -69,17 +94,20 @@ export class OnboardingSigner {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(userId: string, invitationHash: string, now = new Date()): Promise<{ token: string; grant: OnboardingGrant }> {
+  /** The token, with LiteLLM's `user_id`, `user_email`, `user_role` and `key` claims (`key` is what claim_token takes as Bearer). */
+  async issue(userId: string, invitationHash: string, now = new Date(), profile?: TokenProfile): Promise<{ token: string; grant: OnboardingGrant }> {
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + ONBOARDING_TOKEN_MINUTES * 60;
-    const token = await new SignJWT({ inv: invitationHash })
-      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer(ISSUER)
-      .setAudience(ONBOARDING_AUDIENCE)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(this.key);
+    const sign = (claims: JWTPayload) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setAudience(ONBOARDING_AUDIENCE)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(this.key);
+    const token = await signWithKey(sign, { inv: invitationHash }, userId, profile);
     return { token, grant: { userId, invitationHash, expiresAt: new Date(exp * 1000) } };
   }
 

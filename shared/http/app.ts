@@ -1,6 +1,7 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../services';
+import { ONRAMP_VERSION } from '../version';
 import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
 import { openApiDocument, type DocumentSettings, type OpenApiDocument } from './openapi';
@@ -11,13 +12,14 @@ import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
+import { litellmListRoutes } from './routes/litellm-lists';
 import { settingsRoutes } from './routes/settings';
 import { spendRoutes } from './routes/spend';
 import { ssoRoutes } from './routes/sso';
 import { teamRoutes } from './routes/teams';
 import { userRoutes } from './routes/users';
 
-export const API_VERSION = '0.1.0';
+export const API_VERSION = ONRAMP_VERSION;
 
 const DOCUMENT_SETTINGS: DocumentSettings = {
   info: {
@@ -56,6 +58,7 @@ export function createApp(deps: Deps) {
   app.route('/', settingsRoutes);
   app.route('/', pageRoutes);
   app.route('/', spendRoutes);
+  app.route('/', litellmListRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

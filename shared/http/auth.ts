@@ -5,6 +5,7 @@ import { MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
 import { SESSION_COOKIE } from '../auth/session';
 import { forbidden, unauthenticated } from '../errors';
 import { namesKey, type KeyItem } from '../keys/model';
+import { assertKeyMayCall } from '../keys/routes';
 import type { AppEnv } from './env';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -14,6 +15,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
 /** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form). */
 const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token']);
+/** Its Bearer is the onboarding token's `key` (as LiteLLM's UI sends it), which the route checks itself: no caller. */
+const ONBOARDING_CLAIM_PATH = '/onboarding/claim_token';
 
 /**
  * Resolves the caller once per request: the master key, a virtual key, or a
@@ -30,9 +33,11 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('callerKey', null);
   c.set('session', null);
   if (GATEWAY_PATHS.has(c.req.path)) return next();
+  if (c.req.path === ONBOARDING_CLAIM_PATH) return next();
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
     const caller = await principalForBearer(deps, bearer, (key) => isSelfKeyInfo(c.req, key));
+    if (caller.key) assertKeyMayCall(caller.key, c.req.path);
     c.set('principal', caller.principal);
     c.set('callerKey', caller.key);
     return next();

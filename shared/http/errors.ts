@@ -15,6 +15,7 @@ const STATUS: Record<ErrorKind, [ContentfulStatusCode, string]> = {
   team_member_permission: [401, 'team_member_permission_error'],
   not_found: [404, 'not_found_error'],
   conflict: [409, 'bad_request_error'],
+  team_member_already_in_team: [400, 'team_member_already_in_team'],
   budget_exceeded: [400, 'budget_exceeded'],
   rate_limited: [429, 'rate_limit_error'],
 };

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import '../zod-english';
 import type { AppEnv } from './env';
 import { errorResponse } from './errors';
+import { dropMeaninglessNulls } from './null-fields';
 import { FORM_TYPE, JSON_TYPE, type RouteDefinition, type Schema } from './route-definition';
 
 /**
@@ -42,10 +43,14 @@ export function invalidRequest(c: Context, issues: readonly z.core.$ZodIssue[]) 
 
 type Target = 'json' | 'form' | 'query' | 'param';
 
-/** Hono's validator for one target, parsing with zod; `c.req.valid(target)` then holds the parsed value. */
+/**
+ * Hono's validator for one target, parsing with zod; `c.req.valid(target)` then holds
+ * the parsed value. A JSON body's `null`s on optional fields count as not given first.
+ */
 function validate(target: Target, schema: Schema): MiddlewareHandler<AppEnv> {
   return validator(target, async (value, c) => {
-    const result = await z.safeParseAsync(schema, value);
+    const input = target === 'json' ? dropMeaninglessNulls(schema, value) : value;
+    const result = await z.safeParseAsync(schema, input);
     return result.success ? result.data : invalidRequest(c, result.error.issues);
   });
 }

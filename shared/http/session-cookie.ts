@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { SESSION_COOKIE } from '../auth/session';
+import { MASTER_KEY_USER_ID } from '../auth/roles';
+import { SESSION_COOKIE, type TokenProfile } from '../auth/session';
 import type { AppEnv } from './env';
 
 /**
@@ -10,7 +11,7 @@ import type { AppEnv } from './env';
  */
 export async function setSessionCookie(c: Context<AppEnv>, userId: string) {
   const deps = c.get('deps');
-  const { token, session } = await deps.sessions.issue(userId, deps.clock());
+  const { token, session } = await deps.sessions.issue(userId, deps.clock(), await profileOf(deps, userId));
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Lax',
@@ -19,6 +20,13 @@ export async function setSessionCookie(c: Context<AppEnv>, userId: string) {
     expires: session.expiresAt,
   });
   return { token, session };
+}
+
+/** The `user_email` and `user_role` claims of the session token (LiteLLM's UI shows them). */
+async function profileOf(deps: AppEnv['Variables']['deps'], userId: string): Promise<TokenProfile | undefined> {
+  if (userId === MASTER_KEY_USER_ID) return { user_email: null, user_role: 'proxy_admin' };
+  const user = await deps.users.get(userId);
+  return user ? { user_email: user.user_email, user_role: user.user_role } : undefined;
 }
 
 /** The public origin for links the app hands out: `PROXY_BASE_URL` when set, else the request's own origin. */

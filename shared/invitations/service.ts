@@ -131,7 +131,7 @@ export async function onboardingToken(deps: InvitationDeps, id: string, baseUrl:
   const item = claimable(await findInvitation(deps, id), now);
   const user = await deps.users.get(item.user_id);
   if (!user) throw unauthenticated(LINK_UNKNOWN);
-  const { token } = await signer(deps).issue(user.user_id, item.id_hash, now);
+  const { token } = await signer(deps).issue(user.user_id, item.id_hash, now, { user_email: user.user_email, user_role: user.user_role });
   return { login_url: `${baseUrl.replace(/\/+$/, '')}/ui/login`, token, user_email: user.user_email, user_id: user.user_id };
 }
 

@@ -21,6 +21,8 @@ export type KeyItem = BudgetFields & {
   metadata: Record<string, unknown>;
   tpm_limit: number | null;
   rpm_limit: number | null;
+  /** Routes the key may call; empty (or absent, on keys made before the field) restricts nothing. */
+  allowed_routes?: string[];
   created_at: string;
   updated_at: string;
   created_by: string;
@@ -49,6 +51,7 @@ export function publicKey(item: KeyItem) {
   const view = withoutStorage(item) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
   return {
     ...view,
+    allowed_routes: item.allowed_routes ?? [],
     remaining_budget: remainingBudget(item),
   };
 }

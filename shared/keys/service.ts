@@ -31,10 +31,13 @@ export type KeyFields = {
   tpm_limit?: number | null;
   rpm_limit?: number | null;
   blocked?: boolean;
+  /** See ./routes.ts; `[]` lifts the restriction. */
+  allowed_routes?: string[];
 };
 
 export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: string | null; key?: string };
-export type UpdateInput = KeyFields & { key: string; team_id?: string | null; user_id?: string | null };
+/** Names the key by `key` (secret or hash), or by `key_alias` alone (then the alias is not a rename). */
+export type UpdateInput = KeyFields & { key?: string; team_id?: string | null; user_id?: string | null };
 
 export type KeyListQuery = { page: number; size: number; user_id?: string; team_id?: string; key_alias?: string };
 
@@ -128,6 +131,7 @@ export class Keys {
       metadata: input.metadata ?? {},
       tpm_limit: input.tpm_limit ?? null,
       rpm_limit: input.rpm_limit ?? null,
+      allowed_routes: input.allowed_routes ?? [],
       created_at: iso,
       updated_at: iso,
       created_by: actor.userId,
@@ -184,8 +188,12 @@ export class Keys {
     return item;
   }
 
-  async update(actor: Principal, input: UpdateInput): Promise<KeyItem> {
-    const item = await this.require(input.key);
+  async update(actor: Principal, request: UpdateInput): Promise<KeyItem> {
+    // As current LiteLLM: "either key or key_alias" names the key to update.
+    const byAlias = request.key === undefined;
+    if (byAlias && !request.key_alias) throw badRequest('Give key (the key or its token hash) or key_alias to name the key to update.', 'key');
+    const item = byAlias ? await this.byAlias(request.key_alias!, 'key_alias') : await this.require(request.key!);
+    const input = byAlias ? { ...request, key_alias: undefined } : request;
     const currentTeam = await this.check(actor, 'update', item);
     const movesUser = input.user_id !== undefined && input.user_id !== item.user_id;
     const movesTeam = input.team_id !== undefined && input.team_id !== item.team_id;
@@ -205,7 +213,7 @@ export class Keys {
     const key = keys.key(item.token);
     const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
     const remove: string[] = [];
-    for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked'] as const) {
+    for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes'] as const) {
       if (input[f] !== undefined) set[f] = input[f];
     }
     if (input.budget_duration !== undefined) {
@@ -246,10 +254,10 @@ export class Keys {
     return items.map((i) => i.token);
   }
 
-  async byAlias(alias: string): Promise<KeyItem> {
+  async byAlias(alias: string, param = 'key_aliases'): Promise<KeyItem> {
     const guard = await this.table.get<{ owner_pk: string }>(keys.keyAlias(alias));
     const item = guard ? await this.get(guard.owner_pk.slice('KEY#'.length)) : undefined;
-    if (!item) throw notFound(`Key with alias "${alias}" not found.`, 'key_aliases');
+    if (!item) throw notFound(`Key with alias "${alias}" not found.`, param);
     return item;
   }
 

@@ -5,7 +5,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import type { UserItem } from '../users/model';
 import { normalizeEmail, type Users } from '../users/service';
@@ -32,6 +32,17 @@ export type TeamInput = {
   team_member_budget?: number | null;
   team_member_budget_duration?: string | null;
   team_member_key_duration?: string | null;
+};
+
+export type TeamPageQuery = {
+  page: number;
+  page_size: number;
+  user_id?: string;
+  team_id?: string;
+  team_alias?: string;
+  organization_id?: string;
+  sort_by?: 'team_id' | 'team_alias' | 'created_at';
+  sort_order: 'asc' | 'desc';
 };
 
 export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
@@ -161,9 +172,7 @@ export class Teams {
     const ops: TransactOp[] = [
       {
         put: membership,
-        condition: mustNotExist(
-          () => conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${team.team_id}.`, 'member'),
-        ),
+        condition: mustNotExist(() => alreadyInTeam(user.user_id, team.team_id)),
       },
       {
         update: keys.user(user.user_id),
@@ -214,6 +223,31 @@ export class Teams {
       return teams.sort((a, b) => a.created_at.localeCompare(b.created_at));
     }
     return this.table.queryAll<TeamItem>({ index: 'GSI1', pk: 'TEAMS' });
+  }
+
+  /**
+   * LiteLLM's `/v2/team/list`: `list` filtered (exact `team_id`, `team_alias` contains,
+   * any case), sorted (`created_at` newest first unless `sort_by` is given) and paged.
+   * onramp has no organizations, so an `organization_id` filter matches no team.
+   */
+  async listPage(actor: Principal, q: TeamPageQuery) {
+    const needle = q.team_alias?.toLowerCase();
+    const teams = q.organization_id
+      ? []
+      : (await this.list(actor, q.user_id)).filter(
+          (t) => (!q.team_id || t.team_id === q.team_id) && (!needle || (t.team_alias ?? '').toLowerCase().includes(needle)),
+        );
+    const by = q.sort_by ?? 'created_at';
+    const dir = (q.sort_by ? q.sort_order : 'desc') === 'desc' ? -1 : 1;
+    teams.sort((a, b) => dir * (a[by] ?? '').localeCompare(b[by] ?? '') || a.team_id.localeCompare(b.team_id));
+    const start = (q.page - 1) * q.page_size;
+    return {
+      teams: teams.slice(start, start + q.page_size),
+      total: teams.length,
+      page: q.page,
+      page_size: q.page_size,
+      total_pages: Math.ceil(teams.length / q.page_size),
+    };
   }
 
   async update(actor: Principal, teamId: string, input: TeamInput): Promise<TeamItem> {
@@ -312,9 +346,7 @@ export class Teams {
       const id = user?.user_id ?? `email:${normalizeEmail(ref.user_email!)}`;
       if (seen.has(id)) throw badRequest(`${ref.user_id ?? ref.user_email} is listed more than once.`, 'member');
       seen.add(id);
-      if (user && team.members?.[user.user_id]) {
-        throw conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${teamId}.`, 'member');
-      }
+      if (user && team.members?.[user.user_id]) throw alreadyInTeam(user.user_id, teamId);
       wanted.push({ user, email: ref.user_email ?? undefined, role: ref.role ?? 'user' });
     }
     const added: MembershipItem[] = [];
@@ -323,7 +355,9 @@ export class Teams {
       await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
       added.push((await this.membership(teamId, user.user_id))!);
     }
-    return { team: await this.require(teamId), added };
+    // Read back after joining, so each user's `teams` includes this one (LiteLLM's `updated_users`).
+    const users = await Promise.all(added.map((m) => this.users.require(m.user_id)));
+    return { team: await this.require(teamId), added, users };
   }
 
   async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {

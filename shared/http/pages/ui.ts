@@ -33,6 +33,7 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   team_member_permission: 403,
   not_found: 404,
   conflict: 409,
+  team_member_already_in_team: 409,
   budget_exceeded: 400,
   rate_limited: 429,
 };

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createRoute, newRouter } from '../router';
 import { errorResponse } from '../errors';
+import { ONRAMP_VERSION } from '../../version';
 
 export const healthRoutes = newRouter()
   .openapi(
@@ -19,11 +20,11 @@ export const healthRoutes = newRouter()
       method: 'get',
       path: '/health/readiness',
       tags: ['health'],
-      summary: 'The table is reachable',
+      summary: "The table is reachable; litellm_version is the server's version, where LiteLLM's clients read it",
       responses: {
         200: {
           description: 'ready',
-          content: { 'application/json': { schema: z.object({ status: z.string(), db: z.string(), table: z.string() }) } },
+          content: { 'application/json': { schema: z.object({ status: z.string(), db: z.string(), table: z.string(), litellm_version: z.string(), onramp_version: z.string() }) } },
         },
         503: { description: 'the table is not reachable' },
       },
@@ -32,7 +33,8 @@ export const healthRoutes = newRouter()
       const { table } = c.get('deps');
       try {
         const out = await table.doc.send(new DescribeTableCommand({ TableName: table.name }));
-        return c.json({ status: 'healthy', db: 'connected', table: out.Table?.TableStatus ?? 'UNKNOWN' }, 200);
+        const table_status = out.Table?.TableStatus ?? 'UNKNOWN';
+        return c.json({ status: 'healthy', db: 'connected', table: table_status, litellm_version: ONRAMP_VERSION, onramp_version: ONRAMP_VERSION }, 200);
       } catch (err) {
         return errorResponse(c, `Table ${table.name} is not reachable: ${(err as Error).name}`, 'service_unavailable', 503);
       }

@@ -3,8 +3,16 @@ import { badRequest } from '../../errors';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { isSelfKeyInfo, requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
+import { refuseFields, UNENFORCED_KEY_FIELDS } from '../unsupported-fields';
 import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
+/** A route path in `allowed_routes`; LiteLLM's route group names (llm_api_routes, …) are not supported. */
+const RoutePath = z
+  .string()
+  .check(
+    z.maxLength(256),
+    z.regex(/^\/[^\s]*$/, { message: 'give route paths such as /key/info or /v1/* (LiteLLM route group names are not supported)' }),
+  );
 const KeyRef = z.string().check(z.minLength(1), z.maxLength(512), z.meta({ description: 'the key (sk-…) or its token hash' }));
 const keyFields = {
   models: z.optional(ModelList),
@@ -17,6 +25,9 @@ const keyFields = {
   tpm_limit: z.optional(z.nullable(Limit)),
   rpm_limit: z.optional(z.nullable(Limit)),
   blocked: z.optional(z.boolean()),
+  allowed_routes: z.optional(z.array(RoutePath).check(z.maxLength(100))).check(
+    z.meta({ description: 'routes the key may call (exact, a route and those below it, or a prefix ending in *); [] = any' }),
+  ),
 };
 const Generate = z
   .object({
@@ -27,19 +38,33 @@ const Generate = z
   })
   .check(z.meta({ id: 'GenerateKeyRequest' }));
 const Update = z
-  .object({ key: KeyRef, team_id: z.optional(z.nullable(Id)), user_id: z.optional(z.nullable(Id)), ...keyFields })
-  .check(z.meta({ id: 'UpdateKeyRequest' }));
+  .object({
+    key: z.optional(KeyRef).check(z.meta({ description: 'the key to change; without it, key_alias names the key' })),
+    team_id: z.optional(z.nullable(Id)),
+    user_id: z.optional(z.nullable(Id)),
+    ...keyFields,
+  })
+  .check(
+    z.refine((b) => b.key !== undefined || !!b.key_alias, { message: 'give key, or key_alias to name the key', path: ['key'] }),
+    z.meta({ id: 'UpdateKeyRequest' }),
+  );
+
+/** Fields /key/update changes that /key/regenerate does not (LiteLLM takes them on both). */
+const NOT_REGENERATED = ['key_alias', 'team_id', 'user_id', 'metadata', 'soft_budget', 'budget_duration', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes', 'new_key'];
+const REGENERATE_CHANGES_ONLY = 'is not changed by /key/regenerate in onramp (only models, max_budget and duration are): change it with /key/update.';
 
 /** A key as returned by generate/regenerate: the only time the secret is shown. */
 const withSecret = (secret: string, item: KeyItem) => ({ ...publicKey(item), key: secret });
 
 const json = { middleware: requireJsonBody };
+/** The body may not set a LiteLLM key field onramp does not enforce. */
+const keyBody = { middleware: [requireJsonBody, refuseFields(UNENFORCED_KEY_FIELDS)] as const };
 
 export const keyRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
-      ...json,
+      ...keyBody,
       path: '/key/generate',
       tags: ['keys'],
       summary: "Create a key; the secret is in this response only. Inside a team, models and budget stay within the team's",
@@ -100,7 +125,7 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/key/update', tags: ['keys'], summary: 'Change a key; only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
+    createRoute({ method: 'post', ...keyBody, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
     async (c) => {
       const item = await c.get('deps').keys.update(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicKey(item), 200);
@@ -134,7 +159,7 @@ export const keyRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
-      ...json,
+      middleware: [requireJsonBody, refuseFields(UNENFORCED_KEY_FIELDS), refuseFields(NOT_REGENERATED, REGENERATE_CHANGES_ONLY)] as const,
       path: '/key/regenerate',
       tags: ['keys'],
       summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working',

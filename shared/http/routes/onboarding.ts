@@ -47,7 +47,8 @@ export const onboardingRoutes = newRouter()
       tags: ['onboarding'],
       summary:
         'Set the password through an invitation link (single use) and sign in (sets the session cookie). Send the token ' +
-        'from /onboarding/get_token in the body field "token", as JSON or as a form (a Bearer header is taken as a sign-in credential)',
+        'from /onboarding/get_token in the body field "token" (JSON or form), or, as LiteLLM\'s UI does, its "key" claim as ' +
+        '"Authorization: Bearer <key>" with a body of invitation_link, user_id and password',
       request: {
         body: {
           required: false,
@@ -63,8 +64,9 @@ export const onboardingRoutes = newRouter()
       const type = c.req.header('content-type') ?? '';
       const body = JSON_TYPE.test(type) ? c.req.valid('json') : FORM_TYPE.test(type) ? c.req.valid('form') : undefined;
       if (!body) throw badRequest('Send invitation_link, user_id, password and token as JSON or as a form.');
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
       const deps = c.get('deps');
-      const claimed = await claimInvitation(deps, body);
+      const claimed = await claimInvitation(deps, { ...body, token: body.token ?? bearer });
       const join_errors = await joinDefaultTeamsAfterClaim(deps, claimed.user_id);
       await setSessionCookie(c, claimed.user_id);
       return c.json({ ...publicUser(await deps.users.require(claimed.user_id)), join_errors }, 200);

@@ -2,11 +2,15 @@ import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
+import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
+import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../unsupported-fields';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
 
 const json = { middleware: requireJsonBody };
+/** The body may not set a LiteLLM team field onramp does not enforce. */
+const teamBody = { middleware: [requireJsonBody, refuseFields(UNENFORCED_TEAM_FIELDS)] as const };
 
 const Permission = z.enum(TEAM_MEMBER_PERMISSIONS);
 const TeamRole = z.enum(TEAM_ROLES);
@@ -39,7 +43,7 @@ const MemberTarget = z
 
 export const teamRoutes = newRouter()
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
     async (c) => {
       const team = await c.get('deps').teams.create(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicTeam(team), 200);
@@ -69,7 +73,7 @@ export const teamRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
     async (c) => {
       const { team_id, ...fields } = c.req.valid('json');
       const team = await c.get('deps').teams.update(requirePrincipal(c), team_id, fields);
@@ -111,11 +115,51 @@ export const teamRoutes = newRouter()
   )
   .openapi(
     createRoute({
+      method: 'get',
+      path: '/v2/team/list',
+      tags: ['teams'],
+      summary: "LiteLLM's paginated team list: all for admins and viewers, your own otherwise; team_alias matches part of the alias",
+      security,
+      request: {
+        query: z.object({
+          user_id: z.optional(Id),
+          team_id: z.optional(Id),
+          team_alias: z.optional(z.string().check(z.maxLength(256))),
+          organization_id: z.optional(z.string().check(z.maxLength(256))).check(z.meta({ description: 'onramp has no organizations: matches no team' })),
+          page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+          page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+          sort_by: z.optional(z.enum(['team_id', 'team_alias', 'created_at'])),
+          sort_order: z._default(z.enum(['asc', 'desc']), 'asc'),
+        }),
+      },
+      responses: okJson('A page of teams', 'TeamPageResponse', { teams: z.array(z.looseObject({})), total: z.number(), page: z.number(), page_size: z.number(), total_pages: z.number() }),
+    }),
+    async (c) => {
+      const page = await c.get('deps').teams.listPage(requirePrincipal(c), c.req.valid('query'));
+      return c.json({ ...page, teams: page.teams.map(publicTeam) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/team/available',
+      tags: ['teams'],
+      summary: "Teams you may join yourself (LiteLLM's available_teams). onramp has none: admins add members, and default teams are joined on creation",
+      security,
+      responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.array(z.looseObject({})) } } } },
+    }),
+    (c) => {
+      requirePrincipal(c);
+      return c.json([], 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: 'post',
       ...json,
       path: '/team/member_add',
       tags: ['teams'],
-      summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins',
+      summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins. Someone already in the team: 400 team_member_already_in_team, nothing added',
       security,
       request: {
         body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).check(z.minLength(1), z.maxLength(100))]), max_budget_in_team: z.optional(z.nullable(Money)) })),
@@ -125,8 +169,11 @@ export const teamRoutes = newRouter()
     async (c) => {
       const body = c.req.valid('json');
       const refs = Array.isArray(body.member) ? body.member : [body.member];
-      const { team, added } = await c.get('deps').teams.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
-      return c.json({ ...publicTeam(team), updated_team_memberships: added.map((m) => publicMembership(m, team)) }, 200);
+      const { team, added, users } = await c.get('deps').teams.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
+      return c.json(
+        { ...publicTeam(team), updated_users: users.map(publicUser), updated_team_memberships: added.map((m) => publicMembership(m, team)) },
+        200,
+      );
     },
   )
   .openapi(

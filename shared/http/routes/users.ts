@@ -9,6 +9,7 @@ import { sendInviteForNewUser } from '../../invitations/service';
 import { publicBaseUrl } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
+import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
 import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
 
 const userFields = {
@@ -56,12 +57,15 @@ const ListQuery = z.object({
   sort_order: z._default(z.enum(['asc', 'desc']), 'asc'),
 });
 
+/** The master key as a user: no stored record, just its id and role. */
+const MASTER_KEY_USER = { user_id: MASTER_KEY_USER_ID, user_role: 'proxy_admin', user_email: null, teams: [], models: [] };
+
 export const userRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'post',
       path: '/user/new',
-      middleware: [requireJsonBody] as const,
+      middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
       security,
@@ -115,7 +119,7 @@ export const userRoutes = newRouter()
       const deps = c.get('deps');
       if (userId === MASTER_KEY_USER_ID && actor.userId === MASTER_KEY_USER_ID) {
         // The master key is no stored user; like LiteLLM, it gets its role and no keys of its own.
-        return c.json({ user_id: userId, user_info: { user_id: userId, user_role: 'proxy_admin', user_email: null, teams: [], models: [] }, keys: [], teams: [] }, 200);
+        return c.json({ user_id: userId, user_info: MASTER_KEY_USER, keys: [], teams: [] }, 200);
       }
       const user = await deps.users.info(actor, userId);
       const [keys, teams] = await Promise.all([deps.keys.ofUser(user.user_id), deps.teams.list(actor, user.user_id)]);
@@ -124,9 +128,26 @@ export const userRoutes = newRouter()
   )
   .openapi(
     createRoute({
+      method: 'get',
+      path: '/v2/user/info',
+      tags: ['users'],
+      summary: "LiteLLM's lightweight user info: the user record alone, teams as ids (yours unless you are an admin)",
+      security,
+      request: { query: z.object({ user_id: z.optional(Id) }) },
+      responses: okJson('The user', 'UserInfoLightResponse', { user_id: z.string(), user_role: z.string(), teams: z.array(z.string()) }),
+    }),
+    async (c) => {
+      const actor = requirePrincipal(c);
+      const userId = c.req.valid('query').user_id ?? actor.userId;
+      if (userId === MASTER_KEY_USER_ID && actor.userId === MASTER_KEY_USER_ID) return c.json(MASTER_KEY_USER, 200);
+      return c.json(publicUser(await c.get('deps').users.info(actor, userId)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: 'post',
       path: '/user/update',
-      middleware: [requireJsonBody] as const,
+      middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
       security,

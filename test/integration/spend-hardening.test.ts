@@ -105,6 +105,23 @@ describe('2. in-flight requests settle whatever happens to their key', () => {
     expect(item.reserved_spend).toBeCloseTo(0, 9);
   });
 
+  test('a reservation left open by a regenerated key is released from the new key when it expires', async () => {
+    let now = new Date('2027-05-10T10:00:00Z');
+    const s = await testStack({ clock: () => now });
+    const k = await teamKey(s);
+    expect((await authorize(s, k.secret, { estimated_cost: 3, request_id: 'abandoned' })).status).toBe(200);
+    const regenerated = await s.call('POST', '/key/regenerate', { body: { key: k.secret } });
+    expect(regenerated.status).toBe(200);
+    expect((await get(s, keys.key(regenerated.body.token)))!.reserved_spend).toBeCloseTo(3, 9);
+
+    now = new Date('2027-05-10T10:30:00Z');
+    expect(await s.deps.gateway.releaseExpired()).toBe(1);
+    for (const scope of [keys.key(regenerated.body.token), keys.team(k.teamId), keys.member(k.teamId, k.userId), keys.user(k.userId)]) {
+      const item = (await get(s, scope))!;
+      expect({ scope: scope.PK, reserved: item.reserved_spend, used: item.used }).toEqual({ scope: scope.PK, reserved: 0, used: 0 });
+    }
+  });
+
   test('regenerate during a burst of authorize+record keeps every counter', async () => {
     const s = await testStack();
     const k = await teamKey(s);

@@ -3,20 +3,33 @@ import { badRequest } from '../errors';
 /**
  * LiteLLM's duration grammar, `(\d+)(s|m|h|d|w|mo)`: `30s`, `30m`, `30h`, `30d`, `2w`, `1mo`.
  * Used for budget periods (`budget_duration`) and key lifetimes (`duration`).
+ * Exactly that: no spaces around it (a stored `"1mo "` is not a period anything
+ * else reads), and at most 100 years, so every reset and expiry computed from it
+ * stays an ISO date with a four-digit year, which sorts and compares as text.
  */
 const DURATION = /^(\d{1,5})(s|m|h|d|w|mo)$/;
 
 export type Duration = { count: number; unit: 's' | 'm' | 'h' | 'd' | 'w' | 'mo' };
 
-export function parseDuration(value: string, param: string): Duration {
-  const match = DURATION.exec(value.trim());
-  if (!match || Number(match[1]) === 0) {
-    throw badRequest(`${param} must look like 30s, 30m, 30h, 30d, 2w or 1mo; got "${value}".`, param);
-  }
-  return { count: Number(match[1]), unit: match[2] as Duration['unit'] };
+/** 100 years in each unit (`s`, `m` and `h` are already shorter at five digits). */
+const MAX_COUNT: Record<Duration['unit'], number> = { s: 99_999, m: 99_999, h: 99_999, d: 36_525, w: 5_218, mo: 1_200 };
+
+export const DURATION_RULE = 'must look like 30s, 30m, 30h, 30d, 2w or 1mo (no spaces), at most 100 years';
+
+function match(value: string): Duration | undefined {
+  const m = DURATION.exec(value);
+  if (!m) return undefined;
+  const duration = { count: Number(m[1]), unit: m[2] as Duration['unit'] };
+  return duration.count > 0 && duration.count <= MAX_COUNT[duration.unit] ? duration : undefined;
 }
 
-export const isDuration = (value: string): boolean => DURATION.test(value.trim()) && !/^0+\D/.test(value.trim());
+export function parseDuration(value: string, param: string): Duration {
+  const duration = match(value);
+  if (!duration) throw badRequest(`${param} ${DURATION_RULE}; got ${JSON.stringify(value)}.`, param);
+  return duration;
+}
+
+export const isDuration = (value: string): boolean => match(value) !== undefined;
 
 const DAY_MS = 86_400_000;
 const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { indexKeys, keys, type ItemKey } from '../db/keys';
 import { mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
-import { DomainError, notFound, unauthenticated } from '../errors';
+import { conflict, DomainError, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
 import { ALL_MODELS } from '../keys/service';
 import { BudgetReset, type DueBudget } from './reset';
+import { COUNTER_VERSION_BUMP } from './state';
 
 /** Reservations not settled within this time are released by the reset job. */
 export const RESERVATION_MINUTES = 15;
@@ -13,11 +14,19 @@ const MAX_ATTEMPTS = 8;
 
 type Scope = { kind: 'key' | 'member' | 'team' | 'user'; key: ItemKey; label: string; checkModels?: boolean };
 
+/**
+ * An open reservation carries everything its settlement needs (who made it, the
+ * scopes it reserved on), so it settles even when its key was deleted, blocked or
+ * regenerated meanwhile.
+ */
 export type Reservation = {
   request_id: string;
   amount: number;
   model: string;
   token: string;
+  /** Absent on reservations made before they carried them: read from the key then. */
+  user_id?: string | null;
+  team_id?: string | null;
   scopes: ItemKey[];
   expires_at: string;
 };
@@ -41,6 +50,26 @@ class AlreadyRecorded extends DomainError {
     super('conflict', `request_id ${requestId} was already recorded.`, 'request_id');
   }
 }
+
+/** Raised inside a settlement when a scope vanished or moved (key regenerated) since it was read: resolve the scopes again. */
+class ScopeMoved extends DomainError {
+  constructor(scope: ItemKey) {
+    super('conflict', `${scope.PK} moved or was deleted during the settlement`);
+  }
+}
+
+/** The fields of a spend record the API shows: the same on the first answer and on a replay. */
+const RECORD_FIELDS = ['request_id', 'token', 'user_id', 'team_id', 'model', 'cost', 'charged', 'reserved', 'uncharged', 'prompt_tokens', 'completion_tokens', 'created_at'] as const;
+export const publicSpendRecord = (item: Record<string, unknown>) => Object.fromEntries(RECORD_FIELDS.map((f) => [f, item[f] ?? null]));
+
+/** How far a chain of regenerations is followed to find a key's current item. */
+const MAX_REGENERATIONS = 10;
+
+const unknownRequest = (requestId: string) =>
+  notFound(
+    `No open reservation for request_id ${requestId} made with this key: it was never authorized with it, or it expired after ${RESERVATION_MINUTES} minutes and was released.`,
+    'request_id',
+  );
 
 /** Raised inside a transaction when a scope is past its reset time: reset it, then try again. */
 class ResetDue extends DomainError {
@@ -105,12 +134,23 @@ export class Gateway {
     const reservation = await this.withRetries(async () => {
       const now = this.clock();
       const expiresAt = new Date(now.getTime() + RESERVATION_MINUTES * 60_000).toISOString();
-      const res: Reservation = { request_id: requestId, amount: input.estimated_cost, model: input.model, token: key.token, scopes: scopes.map((s) => s.key), expires_at: expiresAt };
+      const res: Reservation = {
+        request_id: requestId,
+        amount: input.estimated_cost,
+        model: input.model,
+        token: key.token,
+        user_id: key.user_id,
+        team_id: key.team_id,
+        scopes: scopes.map((s) => s.key),
+        expires_at: expiresAt,
+      };
       await this.table.transact([
         {
           put: { ...keys.reservation(requestId), ...indexKeys.reservationExpiry(expiresAt, requestId), type: 'reservation', ...res, ttl: Math.floor(Date.parse(expiresAt) / 1000) + 86_400 },
-          condition: mustNotExist(() => new DomainError('conflict', `request_id ${requestId} was already authorized.`, 'request_id')),
+          condition: mustNotExist(() => conflict(`request_id ${requestId} was already authorized.`, 'request_id')),
         },
+        // A recorded request id authorized again would then "record" as a free duplicate.
+        { check: keys.spendRecord(requestId), condition: mustNotExist(() => conflict(`request_id ${requestId} was already recorded: use a new request_id.`, 'request_id')) },
         ...scopes.map((scope) => this.reserveOp(scope, input.estimated_cost, input.model, now)),
       ]);
       return res;
@@ -119,9 +159,10 @@ export class Gateway {
   }
 
   private reserveOp(scope: Scope, cost: number, model: string, now: Date): TransactOp {
-    const conditions = ['attribute_exists(PK)', '#remaining >= :cost', '(attribute_not_exists(#reset_at) OR #reset_at = :null OR #reset_at > :now)'];
+    // `> :nothing` too: a zero estimate must not pass a budget with nothing left.
+    const conditions = ['attribute_exists(PK)', '#remaining >= :cost', '#remaining > :nothing', '(attribute_not_exists(#reset_at) OR #reset_at = :null OR #reset_at > :now)'];
     const names: Record<string, string> = { '#remaining': 'budget_remaining', '#reset_at': 'budget_reset_at', '#used': 'used', '#reserved': 'reserved_spend' };
-    const values: Record<string, unknown> = { ':cost': cost, ':null': null, ':now': now.toISOString() };
+    const values: Record<string, unknown> = { ':cost': cost, ':nothing': 0, ':null': null, ':now': now.toISOString() };
     if (scope.kind === 'key' || scope.kind === 'team') {
       conditions.push('(attribute_not_exists(#blocked) OR #blocked = :false)');
       names['#blocked'] = 'blocked';
@@ -139,9 +180,9 @@ export class Gateway {
     return {
       update: scope.key,
       change: {
-        expression: 'SET #remaining = #remaining - :cost, #used = #used + :cost, #reserved = #reserved + :cost',
-        names,
-        values,
+        expression: `SET #remaining = #remaining - :cost, #used = #used + :cost, #reserved = #reserved + :cost ${COUNTER_VERSION_BUMP.clause}`,
+        names: { ...names, ...COUNTER_VERSION_BUMP.names },
+        values: { ...values, ...COUNTER_VERSION_BUMP.values },
         condition,
       },
     };
@@ -174,6 +215,7 @@ export class Gateway {
           if (err instanceof TransactionConflictError) throw new DomainError('rate_limited', 'Too many concurrent requests on the same budget; retry shortly.');
           throw err;
         }
+        if (err instanceof ScopeMoved) continue;
         if (err instanceof ResetDue) {
           // Until the job runs, a budget past its reset time is treated as reset: reset it now.
           await this.resets.resetItem(err.item);
@@ -189,61 +231,98 @@ export class Gateway {
    * reservation. A record is kept per request id; sending it again changes nothing.
    * A cost above the reservation is charged only as far as every budget allows;
    * the rest is kept on the record as `uncharged`, never pushed over a cap.
+   * Only the key that authorized the request (or that key regenerated) may settle
+   * it or read its record; to any other key the request id does not exist.
    */
   async record(secret: string, input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null }) {
     // One read for the key, the reservation and an earlier record of this request.
     const hash = sha256Hex(secret);
     const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.reservation(input.request_id), keys.spendRecord(input.request_id)]);
     const pick = <T>(k: ItemKey) => found.find((i) => i.PK === k.PK && i.SK === k.SK) as T | undefined;
-    const key = pick<KeyItem>(keys.key(hash));
-    if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
+    const key = pick<KeyItem & { regenerated_from?: string[] }>(keys.key(hash));
     const reservation = pick<Reservation>(keys.reservation(input.request_id));
+    // The secret that authorized it (even if its key was deleted since), or the key it was regenerated into.
+    const madeBy = (token: string) => token === hash || (key?.regenerated_from ?? []).includes(token);
     // BatchGetItem reads each item on its own: a concurrent record of this request may
     // have settled between the two reads, so look for its record again before refusing.
     const existing =
       pick<SpendRecord>(keys.spendRecord(input.request_id)) ??
       (reservation ? undefined : await this.table.get<SpendRecord>(keys.spendRecord(input.request_id)));
-    if (existing) return { ...existing, duplicate: true };
-    if (!reservation) throw notFound(`No open reservation for request_id ${input.request_id}: it was never authorized, or it expired after ${RESERVATION_MINUTES} minutes and was released.`, 'request_id');
-    if (reservation.token !== key.token) throw unauthenticated('This request was authorized with another key.');
+    const owned = existing ? madeBy(existing.token) : reservation ? madeBy(reservation.token) : false;
+    if (!key && !owned) throw unauthenticated('Invalid API key: it does not match any key.');
+    if (!owned) throw unknownRequest(input.request_id);
+    if (existing) return { ...publicSpendRecord(existing), duplicate: true };
+    const open = reservation!;
 
     const settle = async (charged: number) => {
       const now = this.clock().toISOString();
       const record: SpendRecord = {
         request_id: input.request_id,
-        token: key.token,
-        user_id: key.user_id,
-        team_id: key.team_id,
-        model: input.model ?? reservation.model,
+        token: open.token,
+        user_id: open.user_id !== undefined ? open.user_id : (key?.user_id ?? null),
+        team_id: open.team_id !== undefined ? open.team_id : (key?.team_id ?? null),
+        model: input.model ?? open.model,
         cost: input.cost,
         charged,
-        reserved: reservation.amount,
+        reserved: open.amount,
         prompt_tokens: input.prompt_tokens ?? null,
         completion_tokens: input.completion_tokens ?? null,
         created_at: now,
       };
-      const delta = charged - reservation.amount;
+      const delta = charged - open.amount;
+      const scopes = await this.liveScopes(open.scopes);
+      const stored = { ...record, uncharged: money(input.cost - charged) };
       await this.table.transact([
         {
-          put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(key.token, now, input.request_id), type: 'spend_record', ...record, uncharged: money(input.cost - charged) },
+          put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(open.token, now, input.request_id), type: 'spend_record', ...stored },
           condition: mustNotExist(() => new AlreadyRecorded(input.request_id)),
         },
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },
-        ...reservation.scopes.map((scopeKey) => this.settleOp(scopeKey, charged, reservation.amount, delta)),
+        ...scopes.map((scopeKey) => this.settleOp(scopeKey, charged, open.amount, delta)),
       ]);
-      return { ...record, uncharged: money(input.cost - charged), duplicate: false };
+      return { ...publicSpendRecord(stored), duplicate: false };
     };
 
     return this.withRetries(async () => {
       try {
-        return await this.settleWithinBudgets(settle, input.cost, reservation.amount);
+        return await this.settleWithinBudgets(settle, input.cost, open.amount);
       } catch (err) {
         // A concurrent record of the same request won: answer with it.
         if (!(err instanceof AlreadyRecorded)) throw err;
         const record = await this.table.get<SpendRecord>(keys.spendRecord(input.request_id));
-        return { ...record!, duplicate: true };
+        return { ...publicSpendRecord(record!), duplicate: true };
       }
     });
+  }
+
+  /**
+   * The scopes a reservation was made on, as they are now: a regenerated key's
+   * budget is followed to its current item; a deleted key, membership, team or
+   * user is left out (its counters went with it).
+   */
+  private async liveScopes(scopes: ItemKey[]): Promise<ItemKey[]> {
+    const existing = await this.table.batchGet<ItemKey>(scopes);
+    const live: ItemKey[] = [];
+    for (const scope of scopes) {
+      if (existing.some((e) => e.PK === scope.PK && e.SK === scope.SK)) live.push(scope);
+      else if (scope.SK === 'KEY') {
+        const current = await this.successorOf(scope.PK.slice('KEY#'.length));
+        if (current) live.push(current);
+      }
+    }
+    return live;
+  }
+
+  /** The item a regenerated key lives in now, following its forwarding items; undefined once deleted. */
+  private async successorOf(token: string): Promise<ItemKey | undefined> {
+    let current = token;
+    for (let hop = 0; hop < MAX_REGENERATIONS; hop++) {
+      const forward = await this.table.get<{ token: string }>(keys.keyForward(current));
+      if (!forward) return undefined;
+      current = forward.token;
+      if (await this.table.get(keys.key(current))) return keys.key(current);
+    }
+    return undefined;
   }
 
   /** Charges the actual cost, or only the reservation when the excess does not fit every budget. */
@@ -261,12 +340,12 @@ export class Gateway {
     return {
       update: scopeKey,
       change: {
-        expression: 'SET #spend = #spend + :charged, #reserved = #reserved - :reserved, #used = #used + :delta, #remaining = #remaining - :delta',
-        names: { '#spend': 'spend', '#reserved': 'reserved_spend', '#used': 'used', '#remaining': 'budget_remaining' },
-        values: { ':charged': charged, ':reserved': reserved, ':delta': delta },
+        expression: `SET #spend = #spend + :charged, #reserved = #reserved - :reserved, #used = #used + :delta, #remaining = #remaining - :delta ${COUNTER_VERSION_BUMP.clause}`,
+        names: { '#spend': 'spend', '#reserved': 'reserved_spend', '#used': 'used', '#remaining': 'budget_remaining', ...COUNTER_VERSION_BUMP.names },
+        values: { ':charged': charged, ':reserved': reserved, ':delta': delta, ...COUNTER_VERSION_BUMP.values },
         condition: {
           expression: delta > 0 ? 'attribute_exists(PK) AND #remaining >= :delta' : 'attribute_exists(PK)',
-          onFail: (item) => (item ? new DomainError('budget_exceeded', 'over budget', null) : notFound(`${scopeKey.PK} no longer exists`, null)),
+          onFail: (item) => (item ? new DomainError('budget_exceeded', 'over budget', null) : new ScopeMoved(scopeKey)),
         },
       },
     };
@@ -285,8 +364,7 @@ export class Gateway {
       const page = await this.table.query<Reservation & ItemKey>({ index: 'GSI4', pk: 'RESERVATION', skAtMost: `${now}#\uffff`, limit: opts.pageSize ?? 500, cursor });
       cursor = page.cursor;
       for (const r of page.items.filter((i) => i.expires_at <= now)) {
-        const existing = await this.table.batchGet<ItemKey>(r.scopes);
-        const live = r.scopes.filter((s) => existing.some((e) => e.PK === s.PK && e.SK === s.SK));
+        const live = await this.liveScopes(r.scopes);
         try {
           await this.table.transact([
             { delete: keys.reservation(r.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound('already settled', null) } },

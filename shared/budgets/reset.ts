@@ -3,6 +3,7 @@ import { TransactionConflictError, type Table, type TransactOp } from '../db/tab
 import { DomainError } from '../errors';
 import { logger } from '../logger';
 import { nextResetAt } from './duration';
+import { COUNTER_VERSION_BUMP } from './state';
 
 /** A budget-bearing item as the reset index (GSI4, projected ALL) returns it. */
 export type DueBudget = {
@@ -48,9 +49,9 @@ export function resetOp(item: DueBudget, now: Date): TransactOp {
     update: { PK: item.PK, SK: item.SK },
     change: {
       expression:
-        'SET #remaining = #remaining + #spend, #used = #reserved, last_period_spend = #spend, #spend = :zero, last_reset_at = :now, #reset_at = :next, GSI4SK = :gsi',
-      names: { '#remaining': 'budget_remaining', '#spend': 'spend', '#used': 'used', '#reserved': 'reserved_spend', '#reset_at': 'budget_reset_at' },
-      values: { ':zero': 0, ':now': now.toISOString(), ':next': next, ':gsi': indexKeys.budgetReset(next, item.PK, item.SK).GSI4SK, ':old': item.budget_reset_at },
+        `SET #remaining = #remaining + #spend, #used = #reserved, last_period_spend = #spend, #spend = :zero, last_reset_at = :now, #reset_at = :next, GSI4SK = :gsi ${COUNTER_VERSION_BUMP.clause}`,
+      names: { '#remaining': 'budget_remaining', '#spend': 'spend', '#used': 'used', '#reserved': 'reserved_spend', '#reset_at': 'budget_reset_at', ...COUNTER_VERSION_BUMP.names },
+      values: { ':zero': 0, ':now': now.toISOString(), ':next': next, ':gsi': indexKeys.budgetReset(next, item.PK, item.SK).GSI4SK, ':old': item.budget_reset_at, ...COUNTER_VERSION_BUMP.values },
       condition: { expression: '#reset_at = :old', onFail: () => new AlreadyMoved() },
     },
   };

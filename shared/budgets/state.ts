@@ -8,6 +8,10 @@
  *   used             spend + reserved_spend
  *   budget_remaining max_budget - used, or UNLIMITED - used when there is no limit
  *
+ *   counter_version  bumped by every write to these counters, so a writer that
+ *                    copies them (key regenerate) can require them unchanged
+ *                    without comparing decimals a JS number cannot hold exactly
+ *
  * A reservation is `budget_remaining >= :cost` as a condition and
  * `budget_remaining = budget_remaining - :cost` as an update: a hard cap whatever
  * the concurrency, because DynamoDB evaluates both atomically per item.
@@ -25,6 +29,9 @@ export type BudgetPeriodFields = Pick<BudgetFields, 'budget_duration' | 'budget_
 export function initialBudgetState(maxBudget: number | null): BudgetState {
   return { spend: 0, reserved_spend: 0, used: 0, budget_remaining: maxBudget ?? UNLIMITED };
 }
+
+/** Appended to every update of the counters above (see `counter_version`). */
+export const COUNTER_VERSION_BUMP = { clause: 'ADD #counter_version :one_version', names: { '#counter_version': 'counter_version' }, values: { ':one_version': 1 } };
 
 /** The SET clause that re-derives `budget_remaining` when a limit changes (DynamoDB allows one operator). */
 export function limitClause(maxBudget: number | null) {

@@ -19,6 +19,7 @@
  *   one membership ................. GetItem  PK=TEAM#<id>  SK=MEMBER#<user id>
  *   a user's memberships ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with TEAM#
  *   key by hash .................... GetItem  PK=KEY#<sha256>         SK=KEY
+ *   successor of a regenerated key . GetItem  PK=KEY#<old sha256>     SK=REGENERATED (expires by TTL)
  *   key hash by alias .............. GetItem  PK=KEYALIAS#<alias>     SK=KEYALIAS (uniqueness guard)
  *   all keys ....................... Query    GSI1 GSI1PK=KEYS
  *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#
@@ -53,6 +54,8 @@ export const keys = {
   invitation: (id: string): ItemKey => ({ PK: `INVITE#${id}`, SK: 'INVITE' }),
   internalUserSettings: (): ItemKey => ({ PK: 'SETTINGS', SK: 'INTERNAL_USER' }),
   loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
+  /** Left behind by /key/regenerate: points an old token at its successor, so open reservations still settle. */
+  keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
 };

@@ -1,5 +1,5 @@
 /** Storage-only attributes: table keys, index keys, the entity type, uniqueness guards, secrets and budget bookkeeping (see budgets/state.ts). */
-const STORAGE_ONLY = new Set(['PK', 'SK', 'type', 'unique_guards', 'password_hash', 'ttl', 'used', 'budget_remaining']);
+const STORAGE_ONLY = new Set(['PK', 'SK', 'type', 'unique_guards', 'password_hash', 'ttl', 'used', 'budget_remaining', 'counter_version']);
 
 /** An item as the API shows it: without its storage-only attributes; sets become sorted arrays. */
 export function withoutStorage(item: Record<string, unknown>, hide: readonly string[] = []): Record<string, unknown> {

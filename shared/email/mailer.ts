@@ -36,7 +36,16 @@ export type SesMailerOptions = {
   sender: string;
   /** Another SES endpoint, e.g. the local one; dummy credentials are used with it. */
   endpoint?: string;
+  /**
+   * The most one send may take, retries included; then it fails and the caller
+   * reports the email as not sent.
+   * @default 4000
+   */
+  timeoutMs?: number;
 };
+
+/** See {@link SesMailerOptions.timeoutMs}. */
+export const SEND_TIMEOUT_MS = 4_000;
 
 /** {@link Mailer} over SES's v1 `SendEmail` API. */
 export class SesMailer implements Mailer {
@@ -46,8 +55,9 @@ export class SesMailer implements Mailer {
     this.client = new SESClient({
       region: opts.region,
       // Fail in seconds, not minutes: the request that sends the mail is waiting for it.
+      // `requestTimeout` alone only logs a warning: `throwOnRequestTimeout` makes it fail.
       maxAttempts: 2,
-      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
       ...(opts.endpoint ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     });
   }
@@ -55,6 +65,10 @@ export class SesMailer implements Mailer {
   async send(email: OutgoingEmail): Promise<string> {
     if (!isDeliverableAddress(email.to)) throw new EmailError(`"${email.to}" is not a valid email address.`);
     const charset = 'UTF-8';
+    // A hard deadline over every attempt: a hanging endpoint never hangs the request.
+    const deadline = this.opts.timeoutMs ?? SEND_TIMEOUT_MS;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), deadline);
     try {
       const out = await this.client.send(
         new SendEmailCommand({
@@ -65,12 +79,16 @@ export class SesMailer implements Mailer {
             Body: { Text: { Data: email.text, Charset: charset }, Html: { Data: email.html, Charset: charset } },
           },
         }),
+        { abortSignal: abort.signal },
       );
       return out.MessageId ?? '';
     } catch (err) {
+      if (abort.signal.aborted) throw new EmailError(`SES did not answer within ${deadline / 1000} s; the email to ${email.to} was not sent.`, { cause: err });
       // Network failures arrive wrapped by the SDK; the wrapped message is the useful part.
       const reason = (err instanceof Error ? err.message || err.name : String(err)).replace(/^AWS SDK error wrapper for /, '');
       throw new EmailError(`SES did not accept the email to ${email.to}: ${reason}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

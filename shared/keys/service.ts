@@ -4,9 +4,9 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
-import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
+import { mustExist, mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, forbidden, notFound, unauthenticated } from '../errors';
+import { badRequest, conflict, DomainError, forbidden, notFound, rateLimited, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import { effectiveMemberBudget, type TeamItem } from '../teams/model';
 import type { Teams } from '../teams/service';
@@ -40,6 +40,40 @@ export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: str
 export type UpdateInput = KeyFields & { key?: string; team_id?: string | null; user_id?: string | null };
 
 export type KeyListQuery = { page: number; size: number; user_id?: string; team_id?: string; key_alias?: string };
+
+/** A regenerate that keeps meeting concurrent changes gives up after this many reads. */
+const REGENERATE_ATTEMPTS = 25;
+/** How long an old hash forwards to its regenerated key: far beyond any open reservation. */
+const FORWARD_TTL_SECONDS = 30 * 86_400;
+/** What a concurrent write may have changed on a key between reading and moving it. */
+const MOVED_FIELDS = ['counter_version', 'budget_reset_at', 'max_budget', 'blocked', 'expires', 'updated_at'] as const;
+
+/** The key changed after it was read (spend, reset, block, update): read it again. */
+class KeyChanged extends DomainError {
+  constructor() {
+    super('conflict', 'the key changed while it was being regenerated');
+  }
+}
+
+/** The key still exists and these fields still hold what was read. */
+function unchangedSince(old: KeyItem, gone: () => DomainError): Condition {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts = ['attribute_exists(PK)'];
+  MOVED_FIELDS.forEach((field, i) => {
+    const value = (old as Record<string, unknown>)[field];
+    names[`#m${i}`] = field;
+    if (value === undefined) parts.push(`attribute_not_exists(#m${i})`);
+    else if (value === null) {
+      parts.push(`attribute_type(#m${i}, :null_type)`);
+      values[':null_type'] = 'NULL';
+    } else {
+      parts.push(`#m${i} = :m${i}`);
+      values[`:m${i}`] = value;
+    }
+  });
+  return { expression: parts.join(' AND '), names, values, onFail: (item) => (item ? new KeyChanged() : gone()) };
+}
 
 const aliasTaken = (alias: string) => `Key with alias "${alias}" already exists. Key aliases are unique.`;
 const keyNotFound = (hash: string) => notFound(`Key not found: ${hash.slice(0, 12)}… does not exist.`, 'key');
@@ -264,16 +298,47 @@ export class Keys {
   /**
    * A new secret for the same key: its record (alias, budgets, spend, owner,
    * history) moves to the new hash in one transaction and the old secret stops working.
+   * The move is conditional on the key being unchanged since it was read, so spend
+   * settled or reserved meanwhile is never overwritten by a stale copy (it is read
+   * again and retried); the old hash keeps a forwarding item so reservations made
+   * with it still settle on the key.
    */
   async regenerate(actor: Principal, keyOrHash: string, changes: KeyFields = {}): Promise<{ secret: string; item: KeyItem }> {
-    const old = await this.require(keyOrHash);
-    await this.check(actor, 'regenerate', old);
-    const now = this.clock().toISOString();
+    const first = await this.require(keyOrHash);
+    await this.check(actor, 'regenerate', first);
+    const team = first.team_id ? ((await this.teams.get(first.team_id)) ?? null) : null;
+    const owner = first.user_id ? ((await this.users.get(first.user_id)) ?? null) : null;
     const secret = newKeySecret();
+    const hash = sha256Hex(secret);
+    let old = first;
+    for (let attempt = 1; ; attempt++) {
+      const item = this.regenerated(actor, old, secret, changes);
+      await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
+      try {
+        await this.table.transact([
+          { delete: keys.key(old.token), condition: unchangedSince(old, () => keyNotFound(old.token)) },
+          { put: item, condition: mustNotExist(() => conflict('The new key already exists; retry.', 'key')) },
+          { put: { ...keys.keyForward(old.token), type: 'key_forward', token: hash, ttl: Math.floor(this.clock().getTime() / 1000) + FORWARD_TTL_SECONDS } },
+          ...(old.key_alias ? [{ put: { ...keys.keyAlias(old.key_alias), type: 'key_alias', owner_pk: item.PK, owner_sk: item.SK } }] : []),
+        ]);
+        return { secret, item };
+      } catch (err) {
+        if (!(err instanceof KeyChanged || err instanceof TransactionConflictError) || attempt >= REGENERATE_ATTEMPTS) {
+          if (err instanceof KeyChanged || err instanceof TransactionConflictError) throw rateLimited('The key is in heavy use right now; retry /key/regenerate shortly.');
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
+        old = await this.require(first.token);
+      }
+    }
+  }
+
+  /** The key's item under its new hash, built from the item as read. */
+  private regenerated(actor: Principal, old: KeyItem, secret: string, changes: KeyFields): KeyItem & Guarded {
     const hash = sha256Hex(secret);
     const key = keys.key(hash);
     const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, GSI4PK: _g, GSI4SK: _h, ...rest } = old as KeyItem & Record<string, unknown>;
-    const item = {
+    return {
       ...rest,
       ...key,
       ...indexKeys.key(hash, old.created_at, old.user_id, old.team_id),
@@ -284,18 +349,9 @@ export class Keys {
       ...(changes.max_budget !== undefined ? { max_budget: changes.max_budget, budget_remaining: (changes.max_budget ?? UNLIMITED) - (old.used ?? 0) } : {}),
       ...(changes.duration !== undefined ? { expires: changes.duration ? expiresAt(changes.duration, this.clock()).toISOString() : null } : {}),
       regenerated_from: [...(((old as Record<string, unknown>).regenerated_from as string[]) ?? []), old.token].slice(-10),
-      updated_at: now,
+      updated_at: this.clock().toISOString(),
       updated_by: actor.userId,
     } as KeyItem & Guarded;
-    const team = old.team_id ? ((await this.teams.get(old.team_id)) ?? null) : null;
-    const owner = old.user_id ? ((await this.users.get(old.user_id)) ?? null) : null;
-    await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
-    await this.table.transact([
-      { delete: keys.key(old.token), condition: mustExist(() => keyNotFound(old.token)) },
-      { put: item },
-      ...(old.key_alias ? [{ put: { ...keys.keyAlias(old.key_alias), type: 'key_alias', owner_pk: key.PK, owner_sk: key.SK } }] : []),
-    ]);
-    return { secret, item };
   }
 
   async setBlocked(actor: Principal, keyOrHash: string, blocked: boolean): Promise<KeyItem> {

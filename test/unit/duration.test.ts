@@ -62,8 +62,17 @@ describe('nextResetAt', () => {
     expect(reset('2h', '2027-03-10T23:30:00.000Z')).toBe('2027-03-11T01:30:00.000Z');
   });
 
-  test('surrounding spaces are tolerated', () => {
-    expect(reset(' 1mo ', '2027-03-10T08:30:00.000Z')).toBe('2027-04-01T00:00:00.000Z');
+  // Issue 9: a stored "1mo " would be a period nothing else reads; the grammar is exact.
+  test('surrounding spaces are refused', () => {
+    for (const value of [' 1mo ', '1mo ', ' 1mo', '1mo\n']) {
+      expect(isDuration(value)).toBe(false);
+      expect(() => reset(value, '2027-03-10T08:30:00.000Z')).toThrow(DomainError);
+    }
+  });
+
+  test('at most 100 years, so the reset stays a four-digit-year date', () => {
+    expect(reset('1200mo', '2999-12-31T23:59:59.000Z')).toBe('3099-12-01T00:00:00.000Z');
+    for (const value of ['1201mo', '5219w', '36526d']) expect(isDuration(value)).toBe(false);
   });
 
   describe('invalid durations are a bad_request DomainError', () => {

@@ -33,8 +33,14 @@ const teamFields = {
   team_member_key_duration: z.optional(z.nullable(DurationString)),
 };
 
+/**
+ * A new team and all its members are written in one transaction (at most 100
+ * writes): the team, its alias, and two per member, the creator included.
+ */
+export const MAX_NEW_TEAM_MEMBERS = 48;
+
 const NewTeam = z
-  .object({ team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(100))), ...teamFields })
+  .object({ team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(MAX_NEW_TEAM_MEMBERS))), ...teamFields })
   .check(z.meta({ id: 'NewTeamRequest' }));
 const UpdateTeam = z.object({ team_id: Id, ...teamFields }).check(z.meta({ id: 'UpdateTeamRequest' }));
 const MemberTarget = z

@@ -77,6 +77,10 @@ export async function errorPage(err: Error, c: PageContext) {
   );
 }
 
+/** Any /ui path no page answers: a page that says so, not the API's JSON. */
+export const notFoundPage = (c: PageContext) =>
+  errorPage(new DomainError('not_found', `There is no page at ${c.req.path}. Check the address, or start again from your keys.`), c);
+
 const ui = new Hono<AppEnv>();
 ui.use('*', async (c, next) => {
   await next();
@@ -105,5 +109,5 @@ ui.route('/', userPages);
 ui.route('/', settingsPages);
 ui.onError(errorPage);
 
-/** Mounted by the app at the root: everything under /ui. */
-export const pageRoutes = new Hono<AppEnv>().route('/ui', ui);
+/** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */
+export const pageRoutes = new Hono<AppEnv>().get('/', (c) => c.redirect('/ui', 302)).route('/ui', ui);

@@ -7,6 +7,7 @@ import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
 import { onboardingPages } from './onboarding';
+import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
 import { teamPages } from './teams';
@@ -47,12 +48,16 @@ export async function errorPage(err: Error, c: PageContext) {
   c.header('Content-Security-Policy', contentSecurityPolicy(c.get('deps').config.proxyLogoutUrl));
   if (err instanceof DomainError) {
     const status = statusOf(err);
+    const principal = c.get('principal');
+    // Teams by name rather than id; if the teams cannot be read, the message as it is.
+    const teams = principal ? await c.get('deps').teams.list(principal).catch(() => []) : [];
+    const { message } = inPlainWords(err, teams, principal?.userId ?? '') as DomainError;
     const title = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
         <div class="alert" role="alert">
-          {err.message}
+          {message}
         </div>
         <p>
           <a href="/ui">Back to your keys</a>

@@ -116,14 +116,14 @@ describe('the key form and its refusals', () => {
     expect((await s.deps.keys.ofUser(u.userId)).filter((k) => k.team_id === closed.team_id)).toEqual([]);
   });
 
-  test('no team chosen by a user who can only have team keys: "Select a team", no ids', async () => {
+  test('no team chosen by a user who can only have team keys: told to select one, no ids', async () => {
     const open = await apiTeam(['/key/generate']);
     const u = await s.userWithSession('internal_user', { models: ['no-default-models'] });
     await addMember(open.team_id, u.userId);
 
     const r = await s.call('POST', '/ui/keys', { token: u.token, form: { team_id: '', key_alias: '', models: '', max_budget: '', duration: '' } });
     expect(r.status).toBe(400);
-    expect(r.body).toContain('Select a team: your account can only create keys inside a team.');
+    expect(r.body).toContain('No team selected. Your account can only create keys inside a team: select one of yours.');
     expect(r.body).not.toContain(`one of: ${open.team_id}`);
   });
 

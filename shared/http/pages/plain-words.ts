@@ -49,7 +49,7 @@ export function inPlainWords(err: unknown, teams: readonly NamedTeam[], actorId:
     const team = /team_id=(\S+?)\.$/.exec(message)![1]!;
     message = `This person is already a member of team ${name(team)}.`;
   } else if (message.startsWith('No team selected.')) {
-    message = 'Select a team: your account can only create keys inside a team.';
+    message = 'No team selected. Your account can only create keys inside a team: select one of yours.';
   } else {
     for (const t of teams) {
       if (!t.team_alias) continue;

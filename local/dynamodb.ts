@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE } from '../shared/db/keys';
 import { tableDefinition } from '../shared/db/schema';
+import { assertPortFree } from './ports';
 
 export type LocalDynamo = { endpoint: string; process: ChildProcess; stop: () => Promise<void> };
 
@@ -19,8 +20,11 @@ function bundledJar(): { dir: string; jar: string } {
 /**
  * Starts the official DynamoDB Local with the machine's Java, shared DB, telemetry
  * off, either in memory or keeping its data under `dataDir`. Resolves once it answers.
+ * Throws PortInUseError when the port is taken: another instance there would answer
+ * the readiness probe before ours failed, and we would use its data.
  */
 export async function startDynamoDb(opts: { port: number; dataDir?: string }): Promise<LocalDynamo> {
+  await assertPortFree(opts.port, 'DynamoDB Local');
   const { dir, jar } = bundledJar();
   const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', jar, '-port', String(opts.port), '-sharedDb', '-disableTelemetry'];
   if (opts.dataDir) {
@@ -41,6 +45,8 @@ export async function startDynamoDb(opts: { port: number; dataDir?: string }): P
   });
   const endpoint = `http://127.0.0.1:${opts.port}`;
   await Promise.race([waitUntilAnswering(endpoint), exited]);
+  // Someone took the port between the check and Java's bind: what answered is not ours.
+  if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (code ${child.exitCode}) right after start:\n${output}`);
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();

@@ -4,7 +4,8 @@
  * how many keys, users, teams and memberships were reset, and how many expired
  * reservations were released. Exits 1 when the run fails.
  *
- *   ONRAMP_DYNAMODB_ENDPOINT   default http://127.0.0.1:8000 (npm start's DynamoDB Local)
+ *   ONRAMP_DYNAMODB_ENDPOINT   default http://127.0.0.1:$ONRAMP_DYNAMODB_PORT (npm start's DynamoDB Local)
+ *   ONRAMP_DYNAMODB_PORT       default 8000, as for npm start
  *   ONRAMP_TABLE_NAME          default onramp
  *
  * On AWS the same job is the budget-reset function (invoke it), or POST /budget/reset
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
   try {
     const config = loadTableConfig({
       ...env,
-      ONRAMP_DYNAMODB_ENDPOINT: env.ONRAMP_DYNAMODB_ENDPOINT || 'http://127.0.0.1:8000',
+      ONRAMP_DYNAMODB_ENDPOINT: env.ONRAMP_DYNAMODB_ENDPOINT || `http://127.0.0.1:${env.ONRAMP_DYNAMODB_PORT || 8000}`,
       ONRAMP_TABLE_NAME: env.ONRAMP_TABLE_NAME || 'onramp',
     });
     const summary = await runResetJob(resetJobDeps(config));

@@ -1,13 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertPortFree } from './ports';
 
 export type LocalSes = { endpoint: string; stop: () => Promise<void> };
 
 /**
  * Starts aws-ses-v2-local in this process, on loopback only (its default host
- * listens on every interface). Sent mail is readable at `<endpoint>/store`.
+ * listens on every interface). Sent mail is readable at `<endpoint>/store`. Port 0
+ * picks a free one; a taken port throws PortInUseError (the package itself would
+ * crash the process with an unhandled 'error' event).
  */
 export async function startSes(opts: { port: number }): Promise<LocalSes> {
+  if (opts.port !== 0) await assertPortFree(opts.port, 'local SES');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('aws-ses-v2-local') as { default?: (c: { host: string; port: number }) => Promise<Server> };
   const start = (mod.default ?? mod) as unknown as (c: { host: string; port: number }) => Promise<Server>;

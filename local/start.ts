@@ -12,10 +12,29 @@ import { createApp } from '../shared/http/app';
 import { randomToken } from '../shared/ids';
 import { buildDeps } from '../shared/services';
 import { ensureTable, localClient, startDynamoDb } from './dynamodb';
+import { assertPortFree, PortInUseError } from './ports';
 import { startSes } from './ses';
 
 const env = process.env;
-const port = Number(env.PORT ?? 4000);
+
+/** A port from the environment; anything but a whole number 1–65535 stops the start, naming the variable. */
+function portFrom(name: string, fallback: number): number {
+  const text = env[name] || String(fallback);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535) throw new ConfigError([`${name} must be a port number (1-65535), got "${text}".`]);
+  return value;
+}
+
+/** Which variable moves each server of the local stack elsewhere, for the "port in use" message. */
+const PORT_VARIABLE: Record<string, string> = { 'DynamoDB Local': 'ONRAMP_DYNAMODB_PORT', 'local SES': 'ONRAMP_SES_PORT', API: 'PORT' };
+
+function portInUseMessage(err: PortInUseError): string {
+  return [
+    `onramp did not start: port ${err.port} (${err.what}) is already in use, probably by another \`npm start\`.`,
+    `Stop that process, or choose another port: ${PORT_VARIABLE[err.what] ?? 'PORT'}=<free port> npm start`,
+  ].join('\n');
+}
+
 const dataDir = resolve(env.ONRAMP_DATA_DIR ?? '.onramp-data');
 /** How often the local budget reset runs (EventBridge's job on AWS); a minute unless ONRAMP_RESET_INTERVAL_SECONDS says otherwise. */
 const resetEverySeconds = Number(env.ONRAMP_RESET_INTERVAL_SECONDS) > 0 ? Number(env.ONRAMP_RESET_INTERVAL_SECONDS) : 60;
@@ -46,15 +65,24 @@ async function main() {
   }
 
   try {
+    const port = portFrom('PORT', 4000);
+    const host = env.HOST ?? '127.0.0.1';
+    const dynamoPort = portFrom('ONRAMP_DYNAMODB_PORT', 8000);
+    const sesPort = portFrom('ONRAMP_SES_PORT', 8005);
+    // Every port is checked before anything starts, so a refusal leaves nothing behind.
+    await assertPortFree(port, 'API', host);
+    if (!env.ONRAMP_DYNAMODB_ENDPOINT) await assertPortFree(dynamoPort, 'DynamoDB Local');
+    if (!env.ONRAMP_SES_ENDPOINT) await assertPortFree(sesPort, 'local SES');
+
     let dynamoEndpoint = env.ONRAMP_DYNAMODB_ENDPOINT;
     if (!dynamoEndpoint) {
-      const dynamo = await startDynamoDb({ port: Number(env.ONRAMP_DYNAMODB_PORT ?? 8000), dataDir: join(dataDir, 'dynamodb') });
+      const dynamo = await startDynamoDb({ port: dynamoPort, dataDir: join(dataDir, 'dynamodb') });
       stops.push(dynamo.stop);
       dynamoEndpoint = dynamo.endpoint;
     }
     let sesEndpoint = env.ONRAMP_SES_ENDPOINT;
     if (!sesEndpoint) {
-      const ses = await startSes({ port: Number(env.ONRAMP_SES_PORT ?? 8005) });
+      const ses = await startSes({ port: sesPort });
       stops.push(ses.stop);
       sesEndpoint = ses.endpoint;
     }
@@ -72,12 +100,12 @@ async function main() {
     const created = await ensureTable(localClient(dynamoEndpoint), config.tableName);
     const deps = buildDeps(config);
     const app = createApp(deps);
-    const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '127.0.0.1' });
-    stops.push(() => new Promise<void>((done) => server.close(() => done())));
+    const server = serve({ fetch: app.fetch, port, hostname: host });
     await new Promise<void>((done, fail) => {
       server.once('listening', done);
-      server.once('error', fail);
+      server.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? new PortInUseError(port, 'API') : err));
     });
+    stops.push(() => new Promise<void>((done) => server.close(() => done())));
     stops.push(startResetTimer(deps, resetEverySeconds * 1000));
 
     console.log(`
@@ -92,7 +120,7 @@ onramp is running
   budget reset   every ${resetEverySeconds} s   (now: npm run reset-budgets, or POST /budget/reset)
 Ctrl-C stops everything.`);
   } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError ? err.message : err instanceof PortInUseError ? portInUseMessage(err) : err);
     await stopAll();
     process.exit(1);
   }

@@ -24,7 +24,7 @@
  *   all keys ....................... Query    GSI1 GSI1PK=KEYS
  *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#
  *   a team's keys .................. Query    GSI3 GSI3PK=TEAM#<id> GSI3SK begins_with KEY#
- *   invitation by id ............... GetItem  PK=INVITE#<id>          SK=INVITE
+ *   invitation by id ............... GetItem  PK=INVITE#<id>          SK=INVITE   (after a resend: its replaced marker)
  *   a user's invitations ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with INVITE#
  *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
  *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
@@ -101,5 +101,6 @@ export type EntityType =
   | 'key'
   | 'key_alias'
   | 'invitation'
+  | 'invitation_replaced'
   | 'settings'
   | 'login_failures';

@@ -6,7 +6,7 @@ import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
 import { openApiDocument, type DocumentSettings, type OpenApiDocument } from './openapi';
 import { newRouter } from './router';
-import { errorPage, isPagePath, pageRoutes } from './pages';
+import { errorPage, isPagePath, notFoundPage, pageRoutes } from './pages';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
@@ -64,7 +64,9 @@ export function createApp(deps: Deps) {
   let document: OpenApiDocument | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app.definitions, DOCUMENT_SETTINGS))));
 
-  app.notFound((c) => errorResponse(c, `Route not found: ${c.req.method} ${c.req.path}`, 'not_found_error', 404));
+  app.notFound((c) =>
+    isPagePath(c.req.path) ? notFoundPage(c) : errorResponse(c, `Route not found: ${c.req.method} ${c.req.path}`, 'not_found_error', 404),
+  );
   app.onError((err, c) => (isPagePath(c.req.path) ? errorPage(err, c) : handleError(err, c)));
   return app;
 }

@@ -28,6 +28,22 @@ export type InvitationItem = {
   ttl: number;
 };
 
+/**
+ * What a resent invitation leaves at its old link's key (`/invitation/resend` rotates
+ * the link): nothing but when it was replaced, so that link can say so in plain words
+ * instead of "does not exist". Gone by TTL when the old link would have expired.
+ */
+export type ReplacedInvitationItem = {
+  PK: string;
+  SK: string;
+  type: 'invitation_replaced';
+  replaced_at: string;
+  ttl: number;
+};
+
+export const isReplaced = (item: InvitationItem | ReplacedInvitationItem | undefined): item is ReplacedInvitationItem =>
+  item?.type === 'invitation_replaced';
+
 /** LiteLLM's invitation row: the stored fields, with the raw id in place of its hash. */
 export type PublicInvitation = { id: string } & Pick<
   InvitationItem,

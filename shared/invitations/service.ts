@@ -10,7 +10,17 @@ import { randomToken } from '../ids';
 import { logger } from '../logger';
 import type { Deps } from '../services';
 import type { UserItem } from '../users/model';
-import { INVITATION_VALID_MS, invitationHash, invitationLink, isExpired, publicInvitation, type InvitationItem, type PublicInvitation } from './model';
+import {
+  INVITATION_VALID_MS,
+  invitationHash,
+  invitationLink,
+  isExpired,
+  isReplaced,
+  publicInvitation,
+  type InvitationItem,
+  type PublicInvitation,
+  type ReplacedInvitationItem,
+} from './model';
 
 /**
  * Invitations and onboarding: an admin invites an existing user, the user gets
@@ -23,7 +33,11 @@ export type InvitationDeps = Pick<Deps, 'config' | 'table' | 'clock' | 'users' |
 export const LINK_UNKNOWN = 'Invitation link does not exist in db.';
 export const LINK_EXPIRED = 'Invitation link has expired.';
 export const LINK_USED = 'Invitation link has already been used.';
+/** An old link after `/invitation/resend`: the person should look for the newer email, not ask for a new link. */
+export const LINK_REPLACED =
+  'This invitation link was replaced by a newer one when the invitation was sent again. Open the link in the most recent invitation email.';
 const UNKNOWN_INVITATION = 'Invitation id does not exist in the database.';
+const REPLACED_INVITATION = 'This invitation was replaced when it was sent again (/invitation/resend): use the id of the newer invitation.';
 
 /** Whether the onboarding email went out, and if not, why. */
 export type EmailStatus = { email_sent: boolean; email_error: string | null };
@@ -101,8 +115,8 @@ export async function deleteInvitation(deps: InvitationDeps, actor: Principal, i
 /**
  * Sends an open invitation again (proxy admins). The link's id is not stored,
  * so the same link cannot be sent twice: the invitation is rotated instead (a new
- * id valid for a fresh 7 days replaces the old one, which stops working) in one
- * transaction, and the new link is emailed.
+ * id valid for a fresh 7 days replaces the old one, which stops working and says it
+ * was replaced) in one transaction, and the new link is emailed.
  */
 export async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
@@ -110,9 +124,11 @@ export async function resendInvitation(deps: InvitationDeps, actor: Principal, i
   if (old.is_accepted) throw badRequest('This invitation has already been accepted: the user has set a password.', 'invitation_id');
   const user = await deps.users.get(old.user_id);
   if (!user) throw unknownUser(old.user_id);
-  const { id: newId, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
+  const now = deps.clock();
+  const { id: newId, item } = mintInvitation(user.user_id, actor.userId, now);
+  const replaced: ReplacedInvitationItem = { ...keys.invitation(old.id_hash), type: 'invitation_replaced', replaced_at: now.toISOString(), ttl: old.ttl };
   await deps.table.transact([
-    { delete: keys.invitation(old.id_hash), condition: stillOpen(openFailure) },
+    { put: replaced, condition: stillOpen(openFailure) },
     insertOp(item),
     userExistsOp(user.user_id),
   ]);
@@ -170,7 +186,7 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
           expression: 'attribute_exists(PK) AND #accepted = :false AND #expires > :now AND #user = :uid',
           names: { '#accepted': 'is_accepted', '#expires': 'expires_at', '#user': 'user_id' },
           values: { ':false': false },
-          onFail: (existing) => refusal(existing as InvitationItem | undefined, now),
+          onFail: (existing) => refusal(existing as InvitationItem | ReplacedInvitationItem | undefined, now),
         },
       },
     },
@@ -238,8 +254,11 @@ function stillOpen(onFail: Condition['onFail']): Condition {
 }
 
 /** Why an admin's write to an invitation that was open a moment ago failed. */
-const openFailure = (existing: Record<string, unknown> | undefined): DomainError =>
-  existing ? badRequest('The invitation was accepted in the meantime.', 'invitation_id') : badRequest(UNKNOWN_INVITATION, 'invitation_id');
+function openFailure(existing: Record<string, unknown> | undefined): DomainError {
+  if (!existing) return badRequest(UNKNOWN_INVITATION, 'invitation_id');
+  if (existing.type === 'invitation_replaced') return badRequest(REPLACED_INVITATION, 'invitation_id');
+  return badRequest('The invitation was accepted in the meantime.', 'invitation_id');
+}
 
 async function issued(deps: InvitationDeps, item: InvitationItem, id: string, user: UserItem, baseUrl: string, send: boolean): Promise<IssuedInvitation> {
   const link = invitationLink(baseUrl, id);
@@ -261,24 +280,26 @@ async function emailInvitation(deps: InvitationDeps, user: UserItem, link: strin
   }
 }
 
-function findInvitation(deps: InvitationDeps, id: string): Promise<InvitationItem | undefined> {
-  return deps.table.get<InvitationItem>(keys.invitation(invitationHash(id)));
+function findInvitation(deps: InvitationDeps, id: string): Promise<InvitationItem | ReplacedInvitationItem | undefined> {
+  return deps.table.get<InvitationItem | ReplacedInvitationItem>(keys.invitation(invitationHash(id)));
 }
 
 async function requireInvitation(deps: InvitationDeps, id: string): Promise<InvitationItem> {
   const item = await findInvitation(deps, id);
   if (!item) throw badRequest(UNKNOWN_INVITATION, 'invitation_id');
+  if (isReplaced(item)) throw badRequest(REPLACED_INVITATION, 'invitation_id');
   return item;
 }
 
 /** The invitation if its link may still be used, else the 401 that says why not. */
-function claimable(item: InvitationItem | undefined, now: Date): InvitationItem {
-  if (!item || item.is_accepted || isExpired(item, now)) throw refusal(item, now);
+function claimable(item: InvitationItem | ReplacedInvitationItem | undefined, now: Date): InvitationItem {
+  if (!item || isReplaced(item) || item.is_accepted || isExpired(item, now)) throw refusal(item, now);
   return item;
 }
 
-function refusal(item: InvitationItem | undefined, now: Date): DomainError {
+function refusal(item: InvitationItem | ReplacedInvitationItem | undefined, now: Date): DomainError {
   if (!item) return unauthenticated(LINK_UNKNOWN);
+  if (isReplaced(item)) return unauthenticated(LINK_REPLACED);
   if (item.is_accepted) return unauthenticated(LINK_USED);
   if (isExpired(item, now)) return unauthenticated(LINK_EXPIRED);
   // Only reachable when the link names another user than the token: treat as unknown.

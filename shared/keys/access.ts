@@ -37,3 +37,14 @@ export function assertKeyAccess(actor: Principal, action: KeyAction, ownerId: st
   }
   if (ownerId !== actor.userId) throw forbidden('You can only act on your own keys.');
 }
+
+/** Whether `actor` may create a key of their own in `team` (the same rule /key/generate applies). */
+export function mayCreateKeysIn(actor: Principal, team: TeamItem): boolean {
+  try {
+    assertKeyAccess(actor, 'generate', actor.userId, team);
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError) return false;
+    throw err;
+  }
+}

@@ -19,6 +19,11 @@ export const TEAM_MEMBER_PERMISSIONS = [
 export type TeamMemberPermission = (typeof TEAM_MEMBER_PERMISSIONS)[number];
 /** LiteLLM's default for new teams. */
 export const DEFAULT_TEAM_MEMBER_PERMISSIONS: TeamMemberPermission[] = ['/key/info', '/key/health'];
+/**
+ * What "members create their own keys" grants (the web pages' one-click choice):
+ * create, list, see and delete their own keys in the team.
+ */
+export const SELF_SERVE_KEY_PERMISSIONS: TeamMemberPermission[] = ['/key/generate', '/key/list', '/key/info', '/key/delete'];
 
 export type MemberSummary = { user_id: string; user_email: string | null; role: TeamRole };
 

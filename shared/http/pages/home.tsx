@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
 import { DomainError } from '../../errors';
+import { mayCreateKeysIn } from '../../keys/access';
 import type { KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { effectiveMemberBudget, type MembershipItem, type TeamItem } from '../../teams/model';
@@ -8,6 +9,7 @@ import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
+import { inPlainWords } from './plain-words';
 import {
   actorOf,
   applyError,
@@ -147,11 +149,14 @@ function KeysTable(p: { data: HomeData; actor: Principal; all: boolean }) {
 /** The "select a team" rule, said before the user tries (the API's refusal is shown if they do anyway). */
 const noDefaultModelsHint = 'You have no default models: keys can only be created inside a team. Select a team.';
 
-function CreateKeyForm(p: { c: PageContext; data: HomeData; form: FormState }) {
+function CreateKeyForm(p: { c: PageContext; actor: Principal; data: HomeData; form: FormState }) {
   const restricted = p.data.user?.models.includes(NO_DEFAULT_MODELS) ?? false;
+  // Only teams where the key would be allowed: a choice that can only be refused is a dead end.
+  const open = p.data.teams.filter((t) => mayCreateKeysIn(p.actor, t));
+  const closed = p.data.teams.filter((t) => !open.includes(t));
   const options: Array<[string, string]> = [
     ['', restricted ? 'Select a team' : 'No team (personal key)'],
-    ...p.data.teams.map((t): [string, string] => [t.team_id, t.team_alias ?? t.team_id]),
+    ...open.map((t): [string, string] => [t.team_id, t.team_alias ?? t.team_id]),
   ];
   return (
     <form method="post" action="/ui/keys" class="card" novalidate aria-labelledby="create-key-heading">
@@ -159,6 +164,13 @@ function CreateKeyForm(p: { c: PageContext; data: HomeData; form: FormState }) {
       {restricted ? (
         <p class="notice" id="no-default-models">
           {noDefaultModelsHint}
+        </p>
+      ) : null}
+      {closed.length ? (
+        <p class="notice" id="teams-closed-to-keys">
+          {open.length === 0 && restricted ? 'None of your teams lets its members create keys yet. ' : ''}
+          Not listed, because members may not create keys there: {closed.map((t) => t.team_alias ?? t.team_id).join(', ')}. Ask an admin of the team to
+          allow it.
         </p>
       ) : null}
       <FormAlert form={p.form} />
@@ -203,7 +215,7 @@ async function homePage(c: PageContext, form: FormState, opts: { created?: { sec
         ) : null}
       </p>
       {opts.created ? <NewKey {...opts.created} teams={data.teams} /> : null}
-      {canWriteKeys(actor) ? <CreateKeyForm c={c} data={data} form={form} /> : null}
+      {canWriteKeys(actor) ? <CreateKeyForm c={c} actor={actor} data={data} form={form} /> : null}
       <h2>{all ? 'All keys' : 'Your keys'}</h2>
       <KeysTable data={data} actor={actor} all={all} />
       <h2>{all ? 'All teams' : 'Your teams'}</h2>
@@ -245,7 +257,8 @@ export const homePages = new Hono<AppEnv>()
       // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.
       return homePage(c, emptyForm('key'), { created });
     } catch (err) {
-      const e = applyError(form, err, KEY_FIELDS, { key: 'key_alias', team_member_permissions: 'team_id' });
+      const teams = err instanceof DomainError ? await c.get('deps').teams.list(actor) : [];
+      const e = applyError(form, inPlainWords(err, teams, actor.userId), KEY_FIELDS, { key: 'key_alias', team_member_permissions: 'team_id' });
       return homePage(c, form, { status: statusOf(e) as 400 });
     }
   })

@@ -7,6 +7,7 @@ import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
 import { onboardingPages } from './onboarding';
+import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
 import { teamPages } from './teams';
@@ -51,12 +52,16 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
   c.header('Content-Security-Policy', contentSecurityPolicy(c.get('deps').config.proxyLogoutUrl));
   if (err instanceof DomainError) {
     const status = statusOf(err);
+    const principal = c.get('principal');
+    // Teams by name rather than id; if the teams cannot be read, the message as it is.
+    const teams = principal ? await c.get('deps').teams.list(principal).catch(() => []) : [];
+    const { message } = inPlainWords(err, teams, principal?.userId ?? '') as DomainError;
     const title = status === 401 ? 'Not signed in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
         <div class="alert" role="alert">
-          {err.message}
+          {message}
         </div>
         <p>
           <a href={back.href}>{back.text}</a>
@@ -80,6 +85,10 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
     500,
   );
 }
+
+/** Any /ui path no page answers: a page that says so, not the API's JSON. */
+export const notFoundPage = (c: PageContext) =>
+  errorPage(new DomainError('not_found', `There is no page at ${c.req.path}. Check the address, or start again from your keys.`), c);
 
 const ui = new Hono<AppEnv>();
 ui.use('*', async (c, next) => {
@@ -109,5 +118,5 @@ ui.route('/', userPages);
 ui.route('/', settingsPages);
 ui.onError(errorPage);
 
-/** Mounted by the app at the root: everything under /ui. */
-export const pageRoutes = new Hono<AppEnv>().route('/ui', ui);
+/** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */
+export const pageRoutes = new Hono<AppEnv>().get('/', (c) => c.redirect('/ui', 302)).route('/ui', ui);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
 import { DomainError } from '../../errors';
-import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_UNKNOWN, LINK_USED, onboardingToken } from '../../invitations/service';
+import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED, onboardingToken } from '../../invitations/service';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { Csrf, FormAlert, Input } from './forms';
@@ -29,7 +29,7 @@ const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters, and not your 
 
 /** The link cannot be used (used, expired, unknown), or the page was opened without one. */
 async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 404, retryId?: string) {
-  const linkIsDead = [LINK_USED, LINK_EXPIRED, LINK_UNKNOWN].includes(message);
+  const linkIsDead = [LINK_USED, LINK_EXPIRED, LINK_UNKNOWN, LINK_REPLACED].includes(message);
   return render(
     c,
     <Layout title="Invitation" {...await chrome(c)} principal={null}>
@@ -39,6 +39,10 @@ async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 
       {retryId && !linkIsDead ? (
         <p>
           <a href={`/ui/onboarding?id=${encodeURIComponent(retryId)}`}>Open the invitation again</a> to start over.
+        </p>
+      ) : message === LINK_REPLACED ? (
+        <p>
+          Look for the newest invitation email from onramp and use its link. If you have already set your password, <a href="/ui/login">sign in</a>.
         </p>
       ) : (
         <p>

@@ -52,10 +52,21 @@ async function settingsPage(c: PageContext, form: FormState | null, status: Stat
   const [settings, teams] = await Promise.all([deps.settings.read(actor), deps.teams.list(actor)]);
   const f = form ?? formFor(settings);
   const teamName = (id: string) => teams.find((t) => t.team_id === id)?.team_alias ?? id;
+  // A default team new users join as plain members without /key/generate leaves them with no way to get a key.
+  const closedDefaults = settings.teams.filter((d) => {
+    const team = teams.find((t) => t.team_id === d.team_id);
+    return team && d.user_role !== 'admin' && !team.team_member_permissions.includes('/key/generate');
+  });
   return render(
     c,
     <Layout title="Default user settings" {...await chrome(c, '/ui/settings')}>
       <p>Every new internal user (created here or by the API) gets these settings and joins the default teams.</p>
+      {closedDefaults.map((d) => (
+        <p class="notice" role="note">
+          Members of the default team <strong>{teamName(d.team_id)}</strong> cannot create keys: new users join it but will not be able to create a key
+          there. Allow it on <a href={`/ui/teams/${encodeURIComponent(d.team_id)}`}>the team's page</a> (Member permissions: /key/generate).
+        </p>
+      ))}
       {isProxyAdmin(actor) ? (
         <form method="post" action="/ui/settings" class="card" novalidate aria-label="Default user settings">
           <FormAlert form={f} />

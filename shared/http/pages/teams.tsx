@@ -1,10 +1,19 @@
 import { Hono } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
-import { effectiveMemberBudget, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES, type TeamMemberPermission, type TeamRole } from '../../teams/model';
+import {
+  DEFAULT_TEAM_MEMBER_PERMISSIONS,
+  effectiveMemberBudget,
+  SELF_SERVE_KEY_PERMISSIONS,
+  TEAM_MEMBER_PERMISSIONS,
+  TEAM_ROLES,
+  type TeamMemberPermission,
+  type TeamRole,
+} from '../../teams/model';
 import type { AppEnv } from '../env';
-import { Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
+import { inPlainWords } from './plain-words';
 import {
   actorOf,
   applyError,
@@ -44,6 +53,13 @@ function CreateTeamForm(p: { c: PageContext; form: FormState }) {
       <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="The whole team's spend never exceeds this." />
       <Select form={p.form} name="budget_duration" label="Reset budget" options={RESET_PERIODS} hint="Spend goes back to zero at the start of each period." />
       <Input form={p.form} name="team_member_budget" label="Team member max budget (USD)" type="number" step="0.01" min="0" hint="What each member may spend in this team." />
+      <Checkbox
+        form={p.form}
+        name="members_create_keys"
+        label="Members can create their own keys"
+        checked={str(p.form.values, 'members_create_keys') !== 'off'}
+        hint={`Lets every member create, list, see and delete their own keys in this team (${SELF_SERVE_KEY_PERMISSIONS.join(', ')}). Change it later under Member permissions.`}
+      />
       <button type="submit">Create team</button>
     </form>
   );
@@ -243,12 +259,21 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
   );
 }
 
+/** A refusal in plain words, naming the caller's teams by alias. */
+async function plain(c: PageContext, err: unknown): Promise<unknown> {
+  const actor = actorOf(c);
+  return inPlainWords(err, await c.get('deps').teams.list(actor), actor.userId);
+}
+
 export const teamPages = new Hono<AppEnv>()
   .get('/teams', (c) => teamsPage(c, emptyForm('team', { budget_duration: '' })))
   .post('/teams', async (c) => {
     const actor = actorOf(c);
     const values = await readForm(c);
     const form = emptyForm('team', Object.fromEntries(TEAM_FIELDS.map((f) => [f, str(values, f)])));
+    // An unchecked box is not posted at all.
+    const selfServe = str(values, 'members_create_keys') === 'on';
+    form.values.members_create_keys = selfServe ? 'on' : 'off';
     const alias = str(values, 'team_alias');
     if (!alias) form.errors.team_alias = 'Give the team a name.';
     const maxBudget = money(form, 'max_budget');
@@ -263,8 +288,13 @@ export const teamPages = new Hono<AppEnv>()
         max_budget: maxBudget,
         budget_duration: duration || null,
         team_member_budget: memberBudget,
+        team_member_permissions: selfServe ? [...new Set([...DEFAULT_TEAM_MEMBER_PERMISSIONS, ...SELF_SERVE_KEY_PERMISSIONS])] : [...DEFAULT_TEAM_MEMBER_PERMISSIONS],
       });
-      return redirectWithFlash(c, teamPath(team.team_id), `Team ${alias} created.`);
+      return redirectWithFlash(
+        c,
+        teamPath(team.team_id),
+        `Team ${alias} created.${selfServe ? ' Its members can create their own keys.' : ' Its members cannot create keys until you allow it under Member permissions.'}`,
+      );
     } catch (err) {
       const e = applyError(form, err, TEAM_FIELDS);
       return teamsPage(c, form, statusOf(e) as Status);
@@ -287,7 +317,7 @@ export const teamPages = new Hono<AppEnv>()
       await c.get('deps').teams.updatePermissions(actor, teamId, chosen as TeamMemberPermission[]);
       return redirectWithFlash(c, teamPath(teamId), 'Member permissions saved.');
     } catch (err) {
-      const e = applyError(forms.permissions, err, ['team_member_permissions']);
+      const e = applyError(forms.permissions, await plain(c, err), ['team_member_permissions']);
       return teamPage(c, teamId, forms, statusOf(e) as Status);
     }
   })
@@ -306,7 +336,7 @@ export const teamPages = new Hono<AppEnv>()
       await c.get('deps').teams.addMembers(actor, teamId, [{ user_email: email, role }], null);
       return redirectWithFlash(c, teamPath(teamId), `${email} added to the team as ${role}.`);
     } catch (err) {
-      const e = applyError(forms.member, err, ['user_email', 'role'], { member: 'user_email', 'member.user_id': 'user_email', user_id: 'user_email' });
+      const e = applyError(forms.member, await plain(c, err), ['user_email', 'role'], { member: 'user_email', 'member.user_id': 'user_email', user_id: 'user_email' });
       return teamPage(c, teamId, forms, statusOf(e) as Status);
     }
   })

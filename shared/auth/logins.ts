@@ -3,7 +3,7 @@ import { keys } from '../db/keys';
 import type { Table } from '../db/table';
 import { rateLimited, unauthenticated } from '../errors';
 import type { Users } from '../users/service';
-import { MASTER_KEY_USER_ID } from './roles';
+import { isReservedUserId, MASTER_KEY_USER_ID } from './roles';
 import { verifyPassword } from './passwords';
 
 /** After this many failed sign-ins for one email, the email is locked for LOCK_MINUTES (not `admin`: see verify). */
@@ -57,7 +57,9 @@ export class Logins {
 
   private async check(email: string, password: string): Promise<string | null> {
     const user = await this.users.byEmail(email);
-    return (await verifyPassword(password, user?.password_hash)) && user ? user.user_id : null;
+    // A stored user with the master key's id (older data) never signs in as it.
+    const hash = user && !isReservedUserId(user.user_id) ? user.password_hash : undefined;
+    return (await verifyPassword(password, hash)) && user ? user.user_id : null;
   }
 }
 

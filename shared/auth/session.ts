@@ -11,23 +11,27 @@ const ALG = 'HS256';
 const ISSUER = 'onramp';
 const AUDIENCE = 'onramp-session';
 
-export type Session = { userId: string; csrf: string; expiresAt: Date };
+/** `stamp`: the user's session stamp when it was issued; only the current one is accepted (revocation). */
+export type Session = { userId: string; csrf: string; expiresAt: Date; stamp: string | null };
 
 export class SessionSigner {
   private readonly key: Uint8Array;
 
+  /** @param stampOf the user's current session stamp, written into each new session. */
   constructor(
     secret: string,
     private readonly hours: number,
+    private readonly stampOf: (userId: string) => Promise<string | null> = async () => null,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   async issue(userId: string, now = new Date()): Promise<{ token: string; session: Session }> {
     const csrf = randomToken(16);
+    const stamp = await this.stampOf(userId);
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + this.hours * 3600;
-    const token = await new SignJWT({ csrf })
+    const token = await new SignJWT({ csrf, ...(stamp ? { stp: stamp } : {}) })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(ISSUER)
@@ -35,7 +39,7 @@ export class SessionSigner {
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(this.key);
-    return { token, session: { userId, csrf, expiresAt: new Date(exp * 1000) } };
+    return { token, session: { userId, csrf, expiresAt: new Date(exp * 1000), stamp } };
   }
 
   /** Returns the session, or null for any token that is not ours, valid and current. */
@@ -43,7 +47,7 @@ export class SessionSigner {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'csrf'] });
       if (typeof payload.sub !== 'string' || typeof payload.csrf !== 'string' || typeof payload.exp !== 'number') return null;
-      return { userId: payload.sub, csrf: payload.csrf, expiresAt: new Date(payload.exp * 1000) };
+      return { userId: payload.sub, csrf: payload.csrf, expiresAt: new Date(payload.exp * 1000), stamp: typeof payload.stp === 'string' ? payload.stp : null };
     } catch {
       return null;
     }

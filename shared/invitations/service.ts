@@ -10,6 +10,7 @@ import { randomToken } from '../ids';
 import { logger } from '../logger';
 import type { Deps } from '../services';
 import type { UserItem } from '../users/model';
+import { newSessionStamp } from '../users/service';
 import { INVITATION_VALID_MS, invitationHash, invitationLink, isExpired, publicInvitation, type InvitationItem, type PublicInvitation } from './model';
 
 /**
@@ -177,8 +178,9 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
     {
       update: keys.user(user.user_id),
       change: {
-        expression: 'SET password_hash = :hash, updated_at = :now, updated_by = :uid',
-        values: { ':hash': passwordHash, ':now': at, ':uid': user.user_id },
+        // A new password ends every earlier session (someone else's among them, perhaps).
+        expression: 'SET password_hash = :hash, session_stamp = :stamp, updated_at = :now, updated_by = :uid',
+        values: { ':hash': passwordHash, ':stamp': newSessionStamp(), ':now': at, ':uid': user.user_id },
         condition: mustExist(() => unauthenticated(LINK_UNKNOWN)),
       },
     },

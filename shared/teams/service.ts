@@ -1,4 +1,4 @@
-import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
@@ -15,9 +15,12 @@ import {
   memberBudgetDuration,
   type MembershipItem,
   type TeamItem,
+  teamNotFound,
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
+import type { Settings } from '../settings/service';
+import { createUser } from '../users/onboarding';
 
 export type TeamInput = {
   team_alias?: string | null;
@@ -37,13 +40,13 @@ export type TeamInput = {
 export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
 
 const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
-const teamNotFound = (teamId: string) => notFound(`Team not found, passed team_id=${teamId}`, 'team_id');
 
 /** Teams, their members and member permissions. */
 export class Teams {
   constructor(
     private readonly table: Table,
     private readonly users: Users,
+    private readonly settings: Settings,
     private readonly clock: () => Date,
   ) {}
 
@@ -312,6 +315,7 @@ export class Teams {
       const id = user?.user_id ?? `email:${normalizeEmail(ref.user_email!)}`;
       if (seen.has(id)) throw badRequest(`${ref.user_id ?? ref.user_email} is listed more than once.`, 'member');
       seen.add(id);
+      if (isReservedUserId(id)) throw badRequest(`${id} is not a user: LiteLLM gives that id to the master key.`, 'member.user_id');
       if (user && team.members?.[user.user_id]) {
         throw conflict(`User already in team: user_id=${user.user_id} is already a member of team_id=${teamId}.`, 'member');
       }
@@ -319,7 +323,13 @@ export class Teams {
     }
     const added: MembershipItem[] = [];
     for (const w of wanted) {
-      const user = w.user ?? (await this.users.createRecord(actor.userId, { user_email: w.email!, user_role: 'internal_user' }));
+      // A new email is a new user with the default user settings (its default teams
+      // joined, except this one, joined below with the role asked for); a user an
+      // interrupted creation left half set up is completed the same way.
+      const user =
+        w.user && !w.user.setup_pending
+          ? w.user
+          : (await createUser({ users: this.users, teams: this, settings: this.settings, clock: this.clock }, actor, { user_id: w.user?.user_id, user_email: w.email ?? w.user?.user_email }, { skipTeams: [teamId] })).user;
       await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
       added.push((await this.membership(teamId, user.user_id))!);
     }

@@ -18,8 +18,15 @@ async function startSession(c: Context<AppEnv>, username: string, password: stri
   return setSessionCookie(c, userId);
 }
 
-/** Where a signed-out browser goes: PROXY_LOGOUT_URL when set, else the sign-in page. */
-function logout(c: Context<AppEnv>) {
+/**
+ * Ends the caller's sessions server-side (every session of that user: the cookie
+ * alone could be replayed), clears the cookie and sends the browser to
+ * PROXY_LOGOUT_URL when set, else the sign-in page. GET is kept for LiteLLM's UI;
+ * a cross-site GET can only sign someone out, never in.
+ */
+async function logout(c: Context<AppEnv>) {
+  const principal = c.get('principal');
+  if (principal?.via === 'session') await c.get('deps').users.revokeSessions(principal.userId);
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
   return c.redirect(c.get('deps').config.proxyLogoutUrl ?? '/ui/login', 303);
 }
@@ -74,7 +81,7 @@ export const loginRoutes = newRouter()
       summary: 'Sign out: clears the session cookie, redirects to PROXY_LOGOUT_URL when set',
       responses: { 303: { description: 'Signed out' } },
     }),
-    (c) => logout(c),
+    async (c) => logout(c),
   )
   .openapi(
     createRoute({
@@ -84,7 +91,7 @@ export const loginRoutes = newRouter()
       summary: 'Sign out (form post from the web pages)',
       responses: { 303: { description: 'Signed out' } },
     }),
-    (c) => logout(c),
+    async (c) => logout(c),
   )
   .openapi(
     createRoute({

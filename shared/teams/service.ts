@@ -1,6 +1,6 @@
 import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
-import { initialBudgetState, limitClause } from '../budgets/state';
+import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
@@ -248,23 +248,29 @@ export class Teams {
     const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
     await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
     const updated = await this.require(teamId);
-    const budgetChanged = updated.team_member_budget !== team.team_member_budget;
-    const periodChanged = memberBudgetDuration(updated) !== memberBudgetDuration(team);
-    if (budgetChanged || periodChanged) await this.syncMembers(updated, { budget: budgetChanged, period: periodChanged }, now);
+    // Always when asked, not only when the value changed: a retry after a failure
+    // half-way then repairs the memberships the first attempt left stale.
+    const touchesMembers = input.team_member_budget !== undefined || input.team_member_budget_duration !== undefined || input.budget_duration !== undefined;
+    if (touchesMembers) await this.syncMembers(updated, now);
     return updated;
   }
 
   /**
-   * A new per-member budget reaches every member without a budget of their own; a
-   * new member period restarts every member's period from now (spend so far kept).
+   * Brings every membership in line with the team: the per-member budget reaches
+   * every member without a budget of their own, and a new member period restarts
+   * the period of each member still on another one (spend so far kept). Idempotent:
+   * members already in line are not written.
    */
-  private async syncMembers(team: TeamItem, what: { budget: boolean; period: boolean }, now: Date): Promise<void> {
+  private async syncMembers(team: TeamItem, now: Date): Promise<void> {
+    const period = memberBudgetDuration(team);
     for (const m of await this.members(team.team_id)) {
       const memberKey = keys.member(team.team_id, m.user_id);
-      const set: Record<string, unknown> = what.period ? budgetPeriod(memberKey, memberBudgetDuration(team), now) : {};
-      const remove = what.period && !memberBudgetDuration(team) ? [...RESET_INDEX_ATTRIBUTES] : [];
-      const raw = what.budget && m.max_budget_in_team === null ? [limitClause(team.team_member_budget)] : [];
-      if (Object.keys(set).length === 0 && raw.length === 0) continue;
+      const stalePeriod = (m.budget_duration ?? null) !== (period ?? null);
+      const set: Record<string, unknown> = stalePeriod ? budgetPeriod(memberKey, period, now) : {};
+      const remove = stalePeriod && !period ? [...RESET_INDEX_ATTRIBUTES] : [];
+      const staleBudget = m.max_budget_in_team === null && m.budget_remaining !== (team.team_member_budget ?? UNLIMITED) - (m.used ?? 0);
+      const raw = staleBudget ? [limitClause(team.team_member_budget)] : [];
+      if (!stalePeriod && !staleBudget) continue;
       try {
         await this.table.update(memberKey, { ...setAndRemove(set, remove, raw), condition: mustExist(() => notFound('member left meanwhile', 'user_id')) });
       } catch (err) {

@@ -19,6 +19,8 @@ import {
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
+import { assertKeyAccess } from '../keys/access';
+import type { KeyItem } from '../keys/model';
 import type { Settings } from '../settings/service';
 import { createUser } from '../users/onboarding';
 
@@ -202,9 +204,10 @@ export class Teams {
     this.requireReader(actor, team);
     const [memberships, teamKeys] = await Promise.all([
       this.members(teamId),
-      this.table.queryAll<Record<string, unknown>>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
+      this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
     ]);
-    return { team, memberships, keys: teamKeys };
+    // No more of the team's keys than /key/info would show this caller, one by one.
+    return { team, memberships, keys: teamKeys.filter((k) => mayRead(actor, k, team)) };
   }
 
   async list(actor: Principal, userId?: string): Promise<TeamItem[]> {
@@ -406,6 +409,16 @@ export class Teams {
       condition: mustExist(() => teamNotFound(teamId)),
     });
     return this.require(teamId);
+  }
+}
+
+function mayRead(actor: Principal, key: KeyItem, team: TeamItem): boolean {
+  try {
+    assertKeyAccess(actor, 'info', key.user_id, team);
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError) return false;
+    throw err;
   }
 }
 

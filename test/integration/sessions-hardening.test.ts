@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { keys } from '../../shared/db/keys';
 import { expectError, MASTER_KEY, testStack, type Reply, type TestStack } from '../support/stack';
 
 const PASSWORD = 'a long enough passphrase';
@@ -155,6 +156,7 @@ describe('item 11: POST /login refuses cross-site posts', () => {
     const r = await formLogin(headers);
     expect(expectError(r, 403, 'auth_error').message).toMatch(/cross-site/i);
     expect(r.headers.get('set-cookie')).toBeNull();
+    expect(await s.deps.table.get(keys.loginFailures(u.email))).toBeUndefined();
   });
 
   test.each([

@@ -4,6 +4,7 @@ import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
+import { sameOriginPost } from '../same-origin';
 import { setSessionCookie } from '../session-cookie';
 import { errorResponses, jsonBody } from '../schemas';
 
@@ -36,8 +37,9 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/login',
+      middleware: [sameOriginPost] as const,
       tags: ['auth'],
-      summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui',
+      summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui. Cross-site posts (Origin or Sec-Fetch-Site) are refused',
       request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: Credentials } } } },
       responses: { 303: { description: 'Signed in; redirect to /ui' }, ...errorResponses, 429: { description: 'Locked after repeated failures' } },
     }),

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
+import { DomainError } from '../../errors';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
 import { sameOriginPost } from '../same-origin';
@@ -27,7 +28,15 @@ async function startSession(c: Context<AppEnv>, username: string, password: stri
  */
 async function logout(c: Context<AppEnv>) {
   const principal = c.get('principal');
-  if (principal?.via === 'session') await c.get('deps').users.revokeSessions(principal.userId);
+  if (principal?.via === 'session') {
+    await c
+      .get('deps')
+      .users.revokeSessions(principal.userId)
+      // A user deleted meanwhile has no sessions left to end.
+      .catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.kind === 'not_found')) throw err;
+      });
+  }
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
   return c.redirect(c.get('deps').config.proxyLogoutUrl ?? '/ui/login', 303);
 }

@@ -1,7 +1,7 @@
 import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
-import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
 import { indexKeys, keys } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
 import { onboardingEmail } from '../email/templates';
@@ -46,7 +46,8 @@ export async function createInvitation(
 ): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create invitations.');
   const user = await deps.users.get(input.user_id);
-  if (!user) throw unknownUser(input.user_id);
+  // A stored user with the master key's id (older data) must never get a session through a link.
+  if (!user || isReservedUserId(user.user_id)) throw unknownUser(input.user_id);
   const { id, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
   await deps.table.transact([insertOp(item), userExistsOp(user.user_id)]);
   return issued(deps, item, id, user, baseUrl, input.send_email ?? true);
@@ -156,7 +157,7 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
   // Checked before hashing so refused links cost no scrypt; the transaction below is what decides.
   claimable(await findInvitation(deps, input.invitation_link), now);
   const user = await deps.users.get(input.user_id);
-  if (!user) throw unauthenticated(LINK_UNKNOWN);
+  if (!user || isReservedUserId(user.user_id)) throw unauthenticated(LINK_UNKNOWN);
   checkPasswordPolicy(input.password, user.user_email);
   const passwordHash = await hashPassword(input.password);
 

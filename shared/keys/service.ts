@@ -212,6 +212,7 @@ export class Keys {
       if (input[f] !== undefined) set[f] = input[f];
     }
     if (input.blocked === true) set.blocked_by_rank = Math.max(blockRank(actor, currentTeam), blockedRank(item));
+    if (input.blocked === false) remove.push('blocked_by_rank');
     if (input.budget_duration !== undefined) {
       Object.assign(set, budgetPeriod(key, input.budget_duration, now));
       if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);

@@ -36,13 +36,13 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     overrides.table ??
     new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const users = new Users(table, clock);
-  const teams = new Teams(table, users, clock);
-  const settings = new Settings(table, teams, clock);
+  const settings = new Settings(table, clock);
+  const teams = new Teams(table, users, settings, clock);
   return {
     config,
     table,
     clock,
-    sessions: new SessionSigner(config.jwtSecret, config.sessionHours),
+    sessions: new SessionSigner(config.jwtSecret, config.sessionHours, (userId) => users.sessionStamp(userId)),
     users,
     teams,
     keys: new Keys(table, users, teams, clock),

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
-import { forbidden, rateLimited, unauthenticated } from '../errors';
+import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../errors';
 import type { Users } from '../users/service';
-import { MASTER_KEY_USER_ID } from './roles';
+import { isReservedUserId, MASTER_KEY_USER_ID } from './roles';
 import { verifyPassword } from './passwords';
 
 /** After this many failed sign-ins for one email, the email is locked for LOCK_MINUTES (not `admin`: see verify). */
@@ -38,30 +38,67 @@ export class Logins {
       throw unauthenticated(INVALID_CREDENTIALS);
     }
     if (!this.passwordLogin) throw forbidden(PASSWORD_LOGIN_OFF);
-    const nowSec = Math.floor(this.clock().getTime() / 1000);
-    const failures = await this.table.get<FailureItem>(keys.loginFailures(email));
-    const live = failures && failures.ttl > nowSec ? failures : undefined;
-    if (live && live.count >= MAX_FAILED_LOGINS) {
-      const minutes = Math.ceil((live.ttl - nowSec) / 60);
-      throw rateLimited(`Too many failed sign-in attempts for ${email}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
-    }
+    // The attempt takes its place in the count before the password is checked, with a
+    // conditional write: concurrent guesses cannot all pass a check of the same count.
+    await this.takeAttempt(email);
     const userId = await this.check(email, password);
     if (userId) {
-      if (failures) await this.table.delete(keys.loginFailures(email));
+      await this.table.delete(keys.loginFailures(email));
       return userId;
     }
-    const ttl = nowSec + LOCK_MINUTES * 60;
-    await this.table.update(keys.loginFailures(email), {
-      expression: live ? 'SET #ttl = :ttl ADD #count :one' : 'SET #ttl = :ttl, #count = :one, #type = :type',
-      names: { '#ttl': 'ttl', '#count': 'count', ...(live ? {} : { '#type': 'type' }) },
-      values: { ':ttl': ttl, ':one': 1, ...(live ? {} : { ':type': 'login_failures' }) },
-    });
     throw unauthenticated(INVALID_CREDENTIALS);
+  }
+
+  /**
+   * Counts one sign-in attempt for the email, or refuses it (429) when the window
+   * already holds MAX_FAILED_LOGINS. A right password clears the count afterwards,
+   * so what stays counted are the failures.
+   */
+  private async takeAttempt(email: string): Promise<void> {
+    const key = keys.loginFailures(email);
+    for (let tries = 0; tries < 5; tries++) {
+      const nowSec = Math.floor(this.clock().getTime() / 1000);
+      const ttl = nowSec + LOCK_MINUTES * 60;
+      const names = { '#count': 'count', '#ttl': 'ttl' };
+      try {
+        // A window that is open and has room left: take a place in it.
+        await this.table.update(key, {
+          expression: 'SET #ttl = :ttl ADD #count :one',
+          names,
+          values: { ':ttl': ttl, ':one': 1, ':max': MAX_FAILED_LOGINS, ':now': nowSec },
+          condition: { expression: '#count < :max AND #ttl > :now', onFail: (old) => this.refusal(email, old as FailureItem | undefined, nowSec) },
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
+      }
+      try {
+        // No window, or one that has expired: open a new one with this attempt in it.
+        await this.table.put(
+          { ...key, type: 'login_failures', count: 1, ttl },
+          { expression: 'attribute_not_exists(PK) OR #ttl <= :now', names: { '#ttl': 'ttl' }, values: { ':now': nowSec }, onFail: () => conflict('raced') },
+        );
+        return;
+      } catch (err) {
+        // Another attempt opened it first: take a place in that one.
+        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
+      }
+    }
+    throw rateLimited(`Too many sign-in attempts at once for ${email}. Try again in a moment.`);
+  }
+
+  /** Why the attempt found no room: locked (429), or no open window (a conflict: open one). */
+  private refusal(email: string, old: FailureItem | undefined, nowSec: number): DomainError {
+    if (!old || old.ttl <= nowSec) return conflict('no open window');
+    const minutes = Math.max(1, Math.ceil((old.ttl - nowSec) / 60));
+    return rateLimited(`Too many failed sign-in attempts for ${email}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
   }
 
   private async check(email: string, password: string): Promise<string | null> {
     const user = await this.users.byEmail(email);
-    return (await verifyPassword(password, user?.password_hash)) && user ? user.user_id : null;
+    // A stored user with the master key's id (older data) never signs in as it.
+    const hash = user && !isReservedUserId(user.user_id) ? user.password_hash : undefined;
+    return (await verifyPassword(password, hash)) && user ? user.user_id : null;
   }
 }
 

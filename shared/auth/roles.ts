@@ -5,6 +5,12 @@ export type UserRole = (typeof USER_ROLES)[number];
 /** The user id LiteLLM gives the master key. */
 export const MASTER_KEY_USER_ID = 'default_user_id';
 
+/**
+ * User ids no stored user may have: LiteLLM treats `default_user_id` as the master
+ * key (whatever its case, to be safe with case-insensitive tools around it).
+ */
+export const isReservedUserId = (userId: string) => userId.trim().toLowerCase() === MASTER_KEY_USER_ID;
+
 /** Who is calling: resolved once per request by the auth middleware. */
 export type Principal = {
   userId: string;

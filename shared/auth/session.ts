@@ -11,7 +11,8 @@ const ALG = 'HS256';
 const ISSUER = 'onramp';
 const AUDIENCE = 'onramp-session';
 
-export type Session = { userId: string; csrf: string; expiresAt: Date };
+/** `stamp`: the user's session stamp when it was issued; only the current one is accepted (revocation). */
+export type Session = { userId: string; csrf: string; expiresAt: Date; stamp: string | null };
 
 /**
  * What LiteLLM's UI and tools read from a session or onboarding JWT besides who it
@@ -34,9 +35,11 @@ async function signWithKey(sign: (claims: JWTPayload) => Promise<string>, base: 
 export class SessionSigner {
   private readonly key: Uint8Array;
 
+  /** @param stampOf the user's current session stamp, written into each new session. */
   constructor(
     secret: string,
     private readonly hours: number,
+    private readonly stampOf: (userId: string) => Promise<string | null> = async () => null,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -48,6 +51,7 @@ export class SessionSigner {
    */
   async issue(userId: string, now = new Date(), profile?: TokenProfile): Promise<{ token: string; session: Session }> {
     const csrf = randomToken(16);
+    const stamp = await this.stampOf(userId);
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + this.hours * 3600;
     const sign = (claims: JWTPayload) =>
@@ -59,8 +63,8 @@ export class SessionSigner {
         .setIssuedAt(iat)
         .setExpirationTime(exp)
         .sign(this.key);
-    const token = await signWithKey(sign, { csrf }, userId, profile);
-    return { token, session: { userId, csrf, expiresAt: new Date(exp * 1000) } };
+    const token = await signWithKey(sign, { csrf, ...(stamp ? { stp: stamp } : {}) }, userId, profile);
+    return { token, session: { userId, csrf, expiresAt: new Date(exp * 1000), stamp } };
   }
 
   /** Returns the session, or null for any token that is not ours, valid and current. */
@@ -68,7 +72,7 @@ export class SessionSigner {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'csrf'] });
       if (typeof payload.sub !== 'string' || typeof payload.csrf !== 'string' || typeof payload.exp !== 'number') return null;
-      return { userId: payload.sub, csrf: payload.csrf, expiresAt: new Date(payload.exp * 1000) };
+      return { userId: payload.sub, csrf: payload.csrf, expiresAt: new Date(payload.exp * 1000), stamp: typeof payload.stp === 'string' ? payload.stp : null };
     } catch {
       return null;
     }

@@ -27,6 +27,7 @@
  *   invitation by id ............... GetItem  PK=INVITE#<id>          SK=INVITE   (after a resend: its replaced marker)
  *   a user's invitations ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with INVITE#
  *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
+ *   the admin's session stamp ...... GetItem  PK=SETTINGS             SK=ADMIN_SESSIONS (users keep theirs on the user item)
  *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
  *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
  *   reservation by request id ...... GetItem  PK=RESERVATION#<request id> SK=RESERVATION
@@ -53,6 +54,7 @@ export const keys = {
   keyAlias: (alias: string): ItemKey => ({ PK: `KEYALIAS#${alias}`, SK: 'KEYALIAS' }),
   invitation: (id: string): ItemKey => ({ PK: `INVITE#${id}`, SK: 'INVITE' }),
   internalUserSettings: (): ItemKey => ({ PK: 'SETTINGS', SK: 'INTERNAL_USER' }),
+  adminSessions: (): ItemKey => ({ PK: 'SETTINGS', SK: 'ADMIN_SESSIONS' }),
   loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
   /** Left behind by /key/regenerate: points an old token at its successor, so open reservations still settle. */
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),

@@ -1,8 +1,8 @@
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { constantTimeEqual } from '../auth/logins';
-import { MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
-import { SESSION_COOKIE } from '../auth/session';
+import { isReservedUserId, MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
+import { SESSION_COOKIE, type Session } from '../auth/session';
 import { forbidden, unauthenticated } from '../errors';
 import { namesKey, type KeyItem } from '../keys/model';
 import { assertKeyMayCall } from '../keys/routes';
@@ -45,7 +45,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const cookie = SIGN_IN_PATHS.has(c.req.path) ? undefined : getCookie(c, SESSION_COOKIE);
   if (cookie) {
     const session = await deps.sessions.verify(cookie);
-    const principal = session ? await principalForUser(deps, session.userId, 'session') : null;
+    const principal = session ? await principalForSession(deps, session) : null;
     if (session && principal) {
       if (!SAFE_METHODS.has(c.req.method)) await checkCsrf(c, session.csrf);
       c.set('principal', principal);
@@ -74,12 +74,13 @@ async function principalForBearer(
       if (readsItself(key)) return { principal: null, key };
       throw unauthenticated(`Key ${key.key_name} belongs to no user, so it can only read itself (GET /key/info).`);
     }
-    const principal = await principalForUser(deps, key.user_id, 'virtual_key');
-    if (!principal) throw unauthenticated(`Key ${key.key_name} belongs to a user that no longer exists.`);
-    return { principal: { ...principal, keyHash: key.token }, key };
+    // A key acts with its stored user's role, whatever that user's id.
+    const user = await deps.users.get(key.user_id);
+    if (!user) throw unauthenticated(`Key ${key.key_name} belongs to a user that no longer exists.`);
+    return { principal: { userId: user.user_id, role: user.user_role, via: 'virtual_key', keyHash: key.token }, key };
   }
   const session = await deps.sessions.verify(credential);
-  const principal = session ? await principalForUser(deps, session.userId, 'session') : null;
+  const principal = session ? await principalForSession(deps, session) : null;
   if (!principal) throw unauthenticated('Invalid or expired session token. Sign in again.');
   return { principal, key: null };
 }
@@ -91,11 +92,21 @@ export function isSelfKeyInfo(req: { method: string; path: string; query(name: s
   return ref === undefined || namesKey(ref, key);
 }
 
-/** The user's current role is read on every request, so role changes and deletions apply at once. */
-async function principalForUser(deps: AppEnv['Variables']['deps'], userId: string, via: Principal['via']): Promise<Principal | null> {
-  if (userId === MASTER_KEY_USER_ID) return { userId, role: 'proxy_admin', via };
-  const user = await deps.users.get(userId);
-  return user ? { userId, role: user.user_role, via } : null;
+/**
+ * The caller behind a session. The user's current role is read on every request, so
+ * role changes and deletions apply at once; a session stands only while it carries
+ * the user's current session stamp (logout and new passwords change it, and a user
+ * re-created with an old id has a new one). Only the master key's session ("admin")
+ * is an admin by its id: a stored user with that id is never honoured.
+ */
+async function principalForSession(deps: AppEnv['Variables']['deps'], session: Session): Promise<Principal | null> {
+  if (session.userId === MASTER_KEY_USER_ID) {
+    const current = await deps.users.sessionStamp(MASTER_KEY_USER_ID);
+    return session.stamp === current ? { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'session' } : null;
+  }
+  const user = await deps.users.get(session.userId);
+  if (!user || isReservedUserId(user.user_id) || session.stamp !== (user.session_stamp ?? null)) return null;
+  return { userId: user.user_id, role: user.user_role, via: 'session' };
 }
 
 async function checkCsrf(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], expected: string) {

@@ -1,7 +1,7 @@
 import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
-import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
 import { indexKeys, keys } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
 import { onboardingEmail } from '../email/templates';
@@ -10,6 +10,7 @@ import { randomToken } from '../ids';
 import { logger } from '../logger';
 import type { Deps } from '../services';
 import type { UserItem } from '../users/model';
+import { newSessionStamp } from '../users/service';
 import {
   INVITATION_VALID_MS,
   invitationHash,
@@ -59,7 +60,8 @@ export async function createInvitation(
 ): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create invitations.');
   const user = await deps.users.get(input.user_id);
-  if (!user) throw unknownUser(input.user_id);
+  // A stored user with the master key's id (older data) must never get a session through a link.
+  if (!user || isReservedUserId(user.user_id)) throw unknownUser(input.user_id);
   const { id, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
   await deps.table.transact([insertOp(item), userExistsOp(user.user_id)]);
   return issued(deps, item, id, user, baseUrl, input.send_email ?? true);
@@ -171,7 +173,7 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
   // Checked before hashing so refused links cost no scrypt; the transaction below is what decides.
   claimable(await findInvitation(deps, input.invitation_link), now);
   const user = await deps.users.get(input.user_id);
-  if (!user) throw unauthenticated(LINK_UNKNOWN);
+  if (!user || isReservedUserId(user.user_id)) throw unauthenticated(LINK_UNKNOWN);
   checkPasswordPolicy(input.password, user.user_email);
   const passwordHash = await hashPassword(input.password);
 
@@ -193,8 +195,9 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
     {
       update: keys.user(user.user_id),
       change: {
-        expression: 'SET password_hash = :hash, updated_at = :now, updated_by = :uid',
-        values: { ':hash': passwordHash, ':now': at, ':uid': user.user_id },
+        // A new password ends every earlier session (someone else's among them, perhaps).
+        expression: 'SET password_hash = :hash, session_stamp = :stamp, updated_at = :now, updated_by = :uid',
+        values: { ':hash': passwordHash, ':stamp': newSessionStamp(), ':now': at, ':uid': user.user_id },
         condition: mustExist(() => unauthenticated(LINK_UNKNOWN)),
       },
     },

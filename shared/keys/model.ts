@@ -18,6 +18,8 @@ export type KeyItem = BudgetFields & {
   soft_budget: number | null;
   expires: string | null;
   blocked: boolean;
+  /** Who blocked it: 0 its owner, 1 a team admin, 2 a proxy admin (see Keys.setBlocked). */
+  blocked_by_rank?: number;
   metadata: Record<string, unknown>;
   tpm_limit: number | null;
   rpm_limit: number | null;

@@ -145,6 +145,7 @@ export class Keys {
     const hash = sha256Hex(secret);
     const key = keys.key(hash);
     const alias = input.key_alias?.trim() || null;
+    if (input.duration !== undefined) this.checkLifetime(actor, team, input.duration ?? null, now);
     const duration = input.duration ?? (team && ownerId ? team.team_member_key_duration : null);
     const item: KeyItem & Guarded = {
       ...key,
@@ -162,6 +163,7 @@ export class Keys {
       ...budgetPeriod(key, input.budget_duration, now),
       expires: duration ? expiresAt(duration, now).toISOString() : null,
       blocked: input.blocked ?? false,
+      ...(input.blocked ? { blocked_by_rank: blockRank(actor, team) } : {}),
       metadata: input.metadata ?? {},
       tpm_limit: input.tpm_limit ?? null,
       rpm_limit: input.rpm_limit ?? null,
@@ -244,12 +246,15 @@ export class Keys {
     );
 
     const now = this.clock();
+    if (input.duration !== undefined) this.checkNewLifetime(actor, item, team, input.duration, now);
     const key = keys.key(item.token);
     const set: Record<string, unknown> = { updated_at: now.toISOString(), updated_by: actor.userId };
     const remove: string[] = [];
     for (const f of ['models', 'max_budget', 'soft_budget', 'metadata', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes'] as const) {
       if (input[f] !== undefined) set[f] = input[f];
     }
+    if (input.blocked === true) set.blocked_by_rank = Math.max(blockRank(actor, currentTeam), blockedRank(item));
+    if (input.blocked === false) remove.push('blocked_by_rank');
     if (input.budget_duration !== undefined) {
       Object.assign(set, budgetPeriod(key, input.budget_duration, now));
       if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);
@@ -273,7 +278,8 @@ export class Keys {
     }
     if (team && ownerId && (movesUser || movesTeam)) ops.push(this.memberStillThere(team.team_id, ownerId));
     const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
-    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => keyNotFound(item.token)) } }, ...ops]);
+    const condition = input.blocked === undefined ? mustExist(() => keyNotFound(item.token)) : this.blockAllowed(item.token, blockRank(actor, currentTeam));
+    await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition } }, ...ops]);
     return (await this.get(item.token))!;
   }
 
@@ -305,8 +311,8 @@ export class Keys {
    */
   async regenerate(actor: Principal, keyOrHash: string, changes: KeyFields = {}): Promise<{ secret: string; item: KeyItem }> {
     const first = await this.require(keyOrHash);
-    await this.check(actor, 'regenerate', first);
-    const team = first.team_id ? ((await this.teams.get(first.team_id)) ?? null) : null;
+    const team = await this.check(actor, 'regenerate', first);
+    if (changes.duration !== undefined) this.checkNewLifetime(actor, first, team, changes.duration, this.clock());
     const owner = first.user_id ? ((await this.users.get(first.user_id)) ?? null) : null;
     const secret = newKeySecret();
     const hash = sha256Hex(secret);
@@ -354,13 +360,63 @@ export class Keys {
     } as KeyItem & Guarded;
   }
 
+  /**
+   * Blocks or unblocks a key. A block remembers who set it (owner, team admin, proxy
+   * admin): only someone of that rank or above lifts it, and a lower rank blocking
+   * again leaves the higher block as it is. Checked in the write itself.
+   */
   async setBlocked(actor: Principal, keyOrHash: string, blocked: boolean): Promise<KeyItem> {
     const item = await this.require(keyOrHash);
-    await this.check(actor, blocked ? 'block' : 'unblock', item);
-    return this.table.update<KeyItem>(keys.key(item.token), {
-      ...setAndRemove({ blocked, updated_at: this.clock().toISOString(), updated_by: actor.userId }, []),
-      condition: mustExist(() => keyNotFound(item.token)),
-    });
+    const team = await this.check(actor, blocked ? 'block' : 'unblock', item);
+    const rank = blockRank(actor, team);
+    const set: Record<string, unknown> = { blocked, updated_at: this.clock().toISOString(), updated_by: actor.userId };
+    if (blocked) set.blocked_by_rank = rank;
+    try {
+      return await this.table.update<KeyItem>(keys.key(item.token), { ...setAndRemove(set, blocked ? [] : ['blocked_by_rank']), condition: this.blockAllowed(item.token, rank) });
+    } catch (err) {
+      // Already blocked by a higher rank: blocking again changes nothing.
+      if (blocked && err instanceof DomainError && err.kind === 'forbidden') return this.require(item.token);
+      throw err;
+    }
+  }
+
+  /** The key exists and is not blocked by someone above `rank`. */
+  private blockAllowed(hash: string, rank: number): Condition {
+    if (rank >= RANK.proxy_admin) return mustExist(() => keyNotFound(hash));
+    return {
+      expression: 'attribute_exists(PK) AND (#blocked <> :true OR (attribute_exists(#rank) AND #rank <= :rank))',
+      names: { '#blocked': 'blocked', '#rank': 'blocked_by_rank' },
+      values: { ':true': true, ':rank': rank },
+      onFail: (old) => {
+        if (!old) return keyNotFound(hash);
+        const by = blockedRank(old) >= RANK.proxy_admin ? 'a proxy admin: only a proxy admin' : 'a team admin: only the team\'s admins and proxy admins';
+        return forbidden(`Key ${String(old.key_name ?? '')} was blocked by ${by} can unblock it.`);
+      },
+    };
+  }
+
+  /**
+   * A new lifetime for an existing key: an expired key is revived only by a proxy
+   * admin (its owner would otherwise undo the expiry an admin chose), and within a
+   * team no longer than `team_member_key_duration`.
+   */
+  private checkNewLifetime(actor: Principal, item: KeyItem, team: TeamItem | null, duration: string | null, now: Date): void {
+    if (!isProxyAdmin(actor) && item.expires && Date.parse(item.expires) <= now.getTime()) {
+      throw forbidden(`Key ${item.key_name} expired at ${item.expires}: only a proxy admin can give it a new lifetime. Create a new key instead.`);
+    }
+    this.checkLifetime(actor, team, duration, now);
+  }
+
+  /** `team_member_key_duration` is the longest lifetime anyone but a proxy admin gives a key of the team. */
+  private checkLifetime(actor: Principal, team: TeamItem | null, duration: string | null, now: Date): void {
+    const limit = team?.team_member_key_duration;
+    if (!limit || isProxyAdmin(actor)) return;
+    if (duration === null || expiresAt(duration, now).getTime() > expiresAt(limit, now).getTime()) {
+      throw badRequest(
+        `duration ${duration ?? 'null (never expires)'} is longer than team ${team.team_id} allows: keys of its members live at most ${limit} (team_member_key_duration).`,
+        'duration',
+      );
+    }
   }
 
   /** A user's own keys (one Query on the user's index). */
@@ -394,3 +450,15 @@ export class Keys {
     };
   }
 }
+
+/** Who set a block, by rank: only the same rank or above lifts it. */
+const RANK = { owner: 0, team_admin: 1, proxy_admin: 2 } as const;
+
+function blockRank(actor: Principal, team: TeamItem | null): number {
+  if (isProxyAdmin(actor)) return RANK.proxy_admin;
+  return team?.members?.[actor.userId]?.role === 'admin' ? RANK.team_admin : RANK.owner;
+}
+
+/** A blocked key without a recorded rank (older data) counts as blocked by a proxy admin. */
+const blockedRank = (item: { blocked?: unknown; blocked_by_rank?: unknown }): number =>
+  !item.blocked ? RANK.owner : typeof item.blocked_by_rank === 'number' ? item.blocked_by_rank : RANK.proxy_admin;

@@ -2,8 +2,7 @@ import { isAdminRole, isProxyAdmin, readsEverything, type Principal, type UserRo
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
 import { badRequest, forbidden } from '../errors';
-import type { TeamRole } from '../teams/model';
-import type { Teams } from '../teams/service';
+import { teamNotFound, type TeamRole } from '../teams/model';
 
 export type DefaultTeam = { team_id: string; max_budget_in_team: number | null; user_role: TeamRole };
 
@@ -41,7 +40,6 @@ export const SETTINGS_FIELD_SCHEMA = {
 export class Settings {
   constructor(
     private readonly table: Table,
-    private readonly teams: Teams,
     private readonly clock: () => Date,
   ) {}
 
@@ -81,7 +79,11 @@ export class Settings {
           : { team_id: t.team_id, max_budget_in_team: t.max_budget_in_team ?? null, user_role: t.user_role ?? 'user' },
       );
       // Every default team must exist now; a join can still fail later and is then reported.
-      await Promise.all(next.teams.map((t) => this.teams.require(t.team_id)));
+      await Promise.all(
+        next.teams.map(async (t) => {
+          if (!(await this.table.get(keys.team(t.team_id)))) throw teamNotFound(t.team_id);
+        }),
+      );
     }
     await this.table.put({ ...keys.internalUserSettings(), type: 'settings', values: next, updated_at: this.clock().toISOString(), updated_by: actor.userId });
     return next;

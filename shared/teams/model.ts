@@ -1,5 +1,6 @@
 import type { BudgetFields, BudgetPeriodFields, BudgetState } from '../budgets/state';
 import { withoutStorage } from '../db/view';
+import { notFound } from '../errors';
 
 export const TEAM_ROLES = ['admin', 'user'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
@@ -94,3 +95,5 @@ export const memberBudgetDuration = (team: Pick<TeamItem, 'team_member_budget_du
 /** A member's budget in a team: their own if set, else the team's per-member budget. */
 export const effectiveMemberBudget = (m: Pick<MembershipItem, 'max_budget_in_team'>, team: Pick<TeamItem, 'team_member_budget'>) =>
   m.max_budget_in_team ?? team.team_member_budget;
+
+export const teamNotFound = (teamId: string) => notFound(`Team not found, passed team_id=${teamId}`, 'team_id');

@@ -1,6 +1,6 @@
-import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
+import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
-import { initialBudgetState, limitClause } from '../budgets/state';
+import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
@@ -15,9 +15,14 @@ import {
   memberBudgetDuration,
   type MembershipItem,
   type TeamItem,
+  teamNotFound,
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
+import { assertKeyAccess } from '../keys/access';
+import type { KeyItem } from '../keys/model';
+import type { Settings } from '../settings/service';
+import { createUser } from '../users/onboarding';
 
 export type TeamInput = {
   team_alias?: string | null;
@@ -48,13 +53,13 @@ export type TeamPageQuery = {
 export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
 
 const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
-const teamNotFound = (teamId: string) => notFound(`Team not found, passed team_id=${teamId}`, 'team_id');
 
 /** Teams, their members and member permissions. */
 export class Teams {
   constructor(
     private readonly table: Table,
     private readonly users: Users,
+    private readonly settings: Settings,
     private readonly clock: () => Date,
   ) {}
 
@@ -208,9 +213,10 @@ export class Teams {
     this.requireReader(actor, team);
     const [memberships, teamKeys] = await Promise.all([
       this.members(teamId),
-      this.table.queryAll<Record<string, unknown>>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
+      this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
     ]);
-    return { team, memberships, keys: teamKeys };
+    // No more of the team's keys than /key/info would show this caller, one by one.
+    return { team, memberships, keys: teamKeys.filter((k) => mayRead(actor, k, team)) };
   }
 
   async list(actor: Principal, userId?: string): Promise<TeamItem[]> {
@@ -279,23 +285,29 @@ export class Teams {
     const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
     await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition: mustExist(() => teamNotFound(teamId)) } }, ...ops]);
     const updated = await this.require(teamId);
-    const budgetChanged = updated.team_member_budget !== team.team_member_budget;
-    const periodChanged = memberBudgetDuration(updated) !== memberBudgetDuration(team);
-    if (budgetChanged || periodChanged) await this.syncMembers(updated, { budget: budgetChanged, period: periodChanged }, now);
+    // Always when asked, not only when the value changed: a retry after a failure
+    // half-way then repairs the memberships the first attempt left stale.
+    const touchesMembers = input.team_member_budget !== undefined || input.team_member_budget_duration !== undefined || input.budget_duration !== undefined;
+    if (touchesMembers) await this.syncMembers(updated, now);
     return updated;
   }
 
   /**
-   * A new per-member budget reaches every member without a budget of their own; a
-   * new member period restarts every member's period from now (spend so far kept).
+   * Brings every membership in line with the team: the per-member budget reaches
+   * every member without a budget of their own, and a new member period restarts
+   * the period of each member still on another one (spend so far kept). Idempotent:
+   * members already in line are not written.
    */
-  private async syncMembers(team: TeamItem, what: { budget: boolean; period: boolean }, now: Date): Promise<void> {
+  private async syncMembers(team: TeamItem, now: Date): Promise<void> {
+    const period = memberBudgetDuration(team);
     for (const m of await this.members(team.team_id)) {
       const memberKey = keys.member(team.team_id, m.user_id);
-      const set: Record<string, unknown> = what.period ? budgetPeriod(memberKey, memberBudgetDuration(team), now) : {};
-      const remove = what.period && !memberBudgetDuration(team) ? [...RESET_INDEX_ATTRIBUTES] : [];
-      const raw = what.budget && m.max_budget_in_team === null ? [limitClause(team.team_member_budget)] : [];
-      if (Object.keys(set).length === 0 && raw.length === 0) continue;
+      const stalePeriod = (m.budget_duration ?? null) !== (period ?? null);
+      const set: Record<string, unknown> = stalePeriod ? budgetPeriod(memberKey, period, now) : {};
+      const remove = stalePeriod && !period ? [...RESET_INDEX_ATTRIBUTES] : [];
+      const staleBudget = m.max_budget_in_team === null && m.budget_remaining !== (team.team_member_budget ?? UNLIMITED) - (m.used ?? 0);
+      const raw = staleBudget ? [limitClause(team.team_member_budget)] : [];
+      if (!stalePeriod && !staleBudget) continue;
       try {
         await this.table.update(memberKey, { ...setAndRemove(set, remove, raw), condition: mustExist(() => notFound('member left meanwhile', 'user_id')) });
       } catch (err) {
@@ -346,12 +358,19 @@ export class Teams {
       const id = user?.user_id ?? `email:${normalizeEmail(ref.user_email!)}`;
       if (seen.has(id)) throw badRequest(`${ref.user_id ?? ref.user_email} is listed more than once.`, 'member');
       seen.add(id);
+      if (isReservedUserId(id)) throw badRequest(`${id} is not a user: LiteLLM gives that id to the master key.`, 'member.user_id');
       if (user && team.members?.[user.user_id]) throw alreadyInTeam(user.user_id, teamId);
       wanted.push({ user, email: ref.user_email ?? undefined, role: ref.role ?? 'user' });
     }
     const added: MembershipItem[] = [];
     for (const w of wanted) {
-      const user = w.user ?? (await this.users.createRecord(actor.userId, { user_email: w.email!, user_role: 'internal_user' }));
+      // A new email is a new user with the default user settings (its default teams
+      // joined, except this one, joined below with the role asked for); a user an
+      // interrupted creation left half set up is completed the same way.
+      const user =
+        w.user && !w.user.setup_pending
+          ? w.user
+          : (await createUser({ users: this.users, teams: this, settings: this.settings, clock: this.clock }, actor, { user_id: w.user?.user_id, user_email: w.email ?? w.user?.user_email }, { skipTeams: [teamId] })).user;
       await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
       added.push((await this.membership(teamId, user.user_id))!);
     }
@@ -424,6 +443,16 @@ export class Teams {
       condition: mustExist(() => teamNotFound(teamId)),
     });
     return this.require(teamId);
+  }
+}
+
+function mayRead(actor: Principal, key: KeyItem, team: TeamItem): boolean {
+  try {
+    assertKeyAccess(actor, 'info', key.user_id, team);
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError) return false;
+    throw err;
   }
 }
 

@@ -4,42 +4,93 @@ import type { Settings } from '../settings/service';
 import type { TeamRole } from '../teams/model';
 import type { Teams } from '../teams/service';
 import type { UserItem } from './model';
-import type { NewUserInput, Users } from './service';
+import { normalizeEmail, type NewUserInput, type Users } from './service';
 
 export type TeamRequest = { team_id: string; max_budget_in_team?: number | null; user_role?: TeamRole };
 export type JoinError = { team_id: string; message: string };
 export type Directory = { users: Users; teams: Teams; settings: Settings; clock: () => Date };
+export type NewUserRequest = NewUserInput & { teams?: Array<string | TeamRequest> };
+
+export type CreateUserOptions<T> = {
+  /** Default teams not to join here (`/team/member_add` joins its own team with the role asked for). */
+  skipTeams?: string[];
+  /** A last step of the creation (the personal key of `/user/new`), retried with it if it fails. */
+  finish?: (user: UserItem, resumed: boolean) => Promise<T>;
+};
+
+export type CreatedUser<T> = { user: UserItem; join_errors: JoinError[]; finished: T | undefined; resumed: boolean };
 
 /**
- * Creates a user the way an admin expects: non-admin users get the default role,
- * budget and models where the request leaves them out, and join the requested and
- * default teams. The user is created even if a team join fails, and every failure
- * is returned (never swallowed) so the response can say so.
+ * The one function that creates users (`/user/new`, `/team/member_add` with a new
+ * email, the pages): non-admin users get the default role, budget and models where
+ * the request leaves them out, and join the requested and default teams. The user is
+ * created even if a team join fails, and every failure is returned (never swallowed).
+ *
+ * The user is written first, marked `setup_pending` (with a lease), and unmarked once
+ * the joins and `finish` are done: a retry after a failure half-way (same email or
+ * user_id) completes that user instead of answering 409, while a concurrent duplicate
+ * still gets the 409. Callers check who may create users.
  */
-export async function createUserWithDefaults(
+export async function createUser<T = undefined>(
   dir: Directory,
   actor: Principal,
-  input: NewUserInput & { teams?: Array<string | TeamRequest> },
-): Promise<{ user: UserItem; join_errors: JoinError[] }> {
-  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
+  input: NewUserRequest,
+  opts: CreateUserOptions<T> = {},
+): Promise<CreatedUser<T>> {
   const defaults = await dir.settings.internalUser();
   const role = input.user_role ?? defaults.user_role;
-  const applies = !isAdminRole(role);
-  const user = await dir.users.createRecord(actor.userId, {
-    ...input,
-    user_role: role,
-    ...(applies
-      ? {
-          max_budget: input.max_budget !== undefined ? input.max_budget : defaults.max_budget,
-          budget_duration: input.budget_duration !== undefined ? input.budget_duration : defaults.budget_duration,
-          models: input.models ?? defaults.models,
-        }
-      : {}),
-  });
-  const requested: TeamRequest[] = (input.teams ?? []).map((t) => (typeof t === 'string' ? { team_id: t } : t));
-  const wanted = [...requested, ...(applies ? defaults.teams : [])];
-  const join_errors = await joinTeams(dir, user, wanted);
-  return { user: (await dir.users.get(user.user_id)) ?? user, join_errors };
+  const { teams, ...fields } = input;
+  let user: UserItem;
+  let resumed = false;
+  try {
+    user = await dir.users.createRecord(
+      actor.userId,
+      {
+        ...fields,
+        user_role: role,
+        ...(isAdminRole(role)
+          ? {}
+          : {
+              max_budget: input.max_budget !== undefined ? input.max_budget : defaults.max_budget,
+              budget_duration: input.budget_duration !== undefined ? input.budget_duration : defaults.budget_duration,
+              models: input.models ?? defaults.models,
+            }),
+      },
+      { pending: true },
+    );
+  } catch (err) {
+    const unfinished = err instanceof DomainError && err.kind === 'conflict' ? await unfinishedUser(dir, input) : undefined;
+    if (!unfinished) throw err;
+    user = unfinished;
+    resumed = true;
+  }
+  const requested: TeamRequest[] = (teams ?? []).map((t) => (typeof t === 'string' ? { team_id: t } : t));
+  const wanted = [...requested, ...(isAdminRole(user.user_role) ? [] : defaults.teams)].filter(
+    (t) => !opts.skipTeams?.includes(t.team_id) && !user.teams?.has(t.team_id),
+  );
+  try {
+    const join_errors = await joinTeams(dir, user, wanted);
+    const finished = opts.finish ? await opts.finish(user, resumed) : undefined;
+    await dir.users.finishSetup(user.user_id);
+    return { user: await dir.users.require(user.user_id), join_errors, finished, resumed };
+  } catch (err) {
+    await dir.users.releaseSetup(user.user_id);
+    throw err;
+  }
+}
+
+/** `/user/new` and the users page: only proxy admins create users there. */
+export async function createUserWithDefaults<T = undefined>(dir: Directory, actor: Principal, input: NewUserRequest, opts: CreateUserOptions<T> = {}) {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
+  return createUser(dir, actor, input, opts);
+}
+
+/** The user an earlier, interrupted creation with this id or email left half set up, now taken over. */
+async function unfinishedUser(dir: Directory, input: NewUserRequest): Promise<UserItem | undefined> {
+  const existing = input.user_id ? await dir.users.get(input.user_id) : input.user_email ? await dir.users.byEmail(input.user_email) : undefined;
+  if (!existing?.setup_pending) return undefined;
+  if (input.user_email && existing.user_email !== normalizeEmail(input.user_email)) return undefined;
+  return (await dir.users.takeOverSetup(existing.user_id)) ? existing : undefined;
 }
 
 /** Joins the default teams the user is not in yet (after an invitation is accepted). */

@@ -1,13 +1,13 @@
-import { isProxyAdmin, readsEverything, type Principal, type UserRole } from '../auth/roles';
-import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
+import { isProxyAdmin, isReservedUserId, MASTER_KEY_USER_ID, readsEverything, type Principal, type UserRole } from '../auth/roles';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, forbidden, notFound } from '../errors';
-import { newUuid } from '../ids';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import { newUuid, randomToken } from '../ids';
 import type { UserItem } from './model';
 
 export type NewUserInput = {
@@ -25,7 +25,12 @@ export type NewUserInput = {
   password?: string;
 };
 
-export type UserUpdateInput = Omit<NewUserInput, 'user_id'> & { user_id?: string; user_email?: string | null };
+export type UserUpdateInput = Omit<NewUserInput, 'user_id'> & {
+  user_id?: string;
+  user_email?: string | null;
+  /** Needed to change your own password or email (not for an admin resetting someone else's). */
+  current_password?: string;
+};
 
 /** Fields only a proxy admin may set on another user, or on themselves. */
 const ADMIN_ONLY_FIELDS = ['user_role', 'max_budget', 'soft_budget', 'budget_duration', 'models', 'tpm_limit', 'rpm_limit', 'metadata', 'user_alias'] as const;
@@ -67,19 +72,20 @@ export class Users {
   }
 
   /**
-   * Creates a user; the email is claimed in the same transaction, so two
-   * concurrent creations with one email cannot both succeed.
+   * Writes a new user; the email is claimed in the same transaction, so two
+   * concurrent creations with one email cannot both succeed. Only `createUser`
+   * (users/onboarding.ts) calls this: it applies the default user settings and has
+   * checked that `createdBy` may create users.
+   * @param opts.pending marks the user as not fully set up yet (default teams to
+   * join), so a retry after a failure half-way completes it (`finishSetup`).
    */
-  async create(actor: Principal, input: NewUserInput): Promise<UserItem> {
-    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
-    return this.createRecord(actor.userId, input);
-  }
-
-  /** Writes a new user; callers have already checked that `createdBy` may do so. */
-  async createRecord(createdBy: string, input: NewUserInput): Promise<UserItem> {
+  async createRecord(createdBy: string, input: NewUserInput, opts: { pending?: boolean } = {}): Promise<UserItem> {
     const role = input.user_role ?? 'internal_user';
     const now = this.clock().toISOString();
     const userId = input.user_id ?? newUuid();
+    if (isReservedUserId(userId)) {
+      throw badRequest(`user_id ${userId} is reserved: LiteLLM gives it to the master key. Choose another id.`, 'user_id');
+    }
     const email = input.user_email ? normalizeEmail(input.user_email) : null;
     if (input.password !== undefined) checkPasswordPolicy(input.password, email);
     const key = keys.user(userId);
@@ -103,6 +109,8 @@ export class Users {
       updated_at: now,
       created_by: createdBy,
       updated_by: createdBy,
+      session_stamp: newSessionStamp(),
+      ...(opts.pending ? { setup_pending: true, setup_lease_until: setupLease(this.clock()) } : {}),
       ...(input.password !== undefined ? { password_hash: await hashPassword(input.password) } : {}),
       ...(email ? { unique_guards: [keys.userEmail(email)] } : {}),
     };
@@ -114,6 +122,69 @@ export class Users {
       ...(email ? [putGuard(keys.userEmail(email), key, 'user_email', emailTaken(email), 'user_email')] : []),
     ]);
     return user;
+  }
+
+  /** Ends the set-up window opened by `createRecord(…, { pending: true })`. */
+  async finishSetup(userId: string): Promise<void> {
+    await this.table.update(keys.user(userId), {
+      expression: 'REMOVE setup_pending, setup_lease_until',
+      condition: mustExist(() => notFound(`User ${userId} not found`, 'user_id')),
+    });
+  }
+
+  /**
+   * Takes over the set-up of a user that an earlier creation left half done. Only
+   * when nobody holds it: a creation running right now keeps its lease (so concurrent
+   * creations with one email still have one winner); a failed one released it, a
+   * crashed one let it lapse. Returns false when the user is not to be taken over.
+   */
+  async takeOverSetup(userId: string): Promise<boolean> {
+    const now = this.clock();
+    try {
+      await this.table.update(keys.user(userId), {
+        expression: 'SET setup_lease_until = :lease',
+        values: { ':lease': setupLease(now), ':true': true, ':now': now.toISOString() },
+        condition: {
+          expression: 'setup_pending = :true AND (attribute_not_exists(setup_lease_until) OR setup_lease_until <= :now)',
+          onFail: () => conflict('This user is being set up by another request.', 'user_id'),
+        },
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'conflict') return false;
+      throw err;
+    }
+  }
+
+  /** After a failure half-way: a retry may take the set-up over at once. Best effort. */
+  async releaseSetup(userId: string): Promise<void> {
+    await this.table
+      .update(keys.user(userId), { expression: 'REMOVE setup_lease_until', condition: mustExist(() => notFound(`User ${userId} not found`, 'user_id')) })
+      .catch(() => undefined);
+  }
+
+  /**
+   * The stamp sessions of this user must carry. The master key's sessions (signed in
+   * as "admin") have theirs in an item of their own: no stored user has that id.
+   */
+  async sessionStamp(userId: string): Promise<string | null> {
+    if (userId === MASTER_KEY_USER_ID) return (await this.table.get<{ session_stamp?: string }>(keys.adminSessions()))?.session_stamp ?? null;
+    return (await this.get(userId))?.session_stamp ?? null;
+  }
+
+  /**
+   * Ends every session of the user (logout, new password): sessions carry the
+   * stamp they were issued with, and only the current stamp is accepted.
+   */
+  async revokeSessions(userId: string): Promise<void> {
+    if (userId === MASTER_KEY_USER_ID) {
+      await this.table.put({ ...keys.adminSessions(), type: 'settings', session_stamp: newSessionStamp(), updated_at: this.clock().toISOString() });
+      return;
+    }
+    await this.table.update(keys.user(userId), {
+      ...setAndRemove({ session_stamp: newSessionStamp() }, []),
+      condition: mustExist(() => notFound(`User ${userId} not found`, 'user_id')),
+    });
   }
 
   async info(actor: Principal, userId: string): Promise<UserItem> {
@@ -137,7 +208,9 @@ export class Users {
       if (adminField) throw forbidden(`Only proxy admins can change ${adminField}.`);
     }
     const newEmail = input.user_id && input.user_email !== undefined && input.user_email !== null ? normalizeEmail(input.user_email) : undefined;
+    const emailChanges = newEmail !== undefined && newEmail !== target.user_email;
     if (input.password !== undefined) checkPasswordPolicy(input.password, newEmail ?? target.user_email);
+    if (self && (input.password !== undefined || emailChanges)) await this.checkOwnCredentials(actor, target, input.current_password);
 
     const now = this.clock();
     const key = keys.user(target.user_id);
@@ -151,10 +224,13 @@ export class Users {
       Object.assign(set, period);
       if (!input.budget_duration) remove.push(...RESET_INDEX_ATTRIBUTES);
     }
-    if (input.password !== undefined) set.password_hash = await hashPassword(input.password);
+    if (input.password !== undefined) {
+      set.password_hash = await hashPassword(input.password);
+      // A new password ends every session signed in with the old one.
+      set.session_stamp = newSessionStamp();
+    }
 
     const ops: TransactOp[] = [];
-    const emailChanges = newEmail !== undefined && newEmail !== target.user_email;
     if (emailChanges) {
       set.user_email = newEmail;
       set.unique_guards = [keys.userEmail(newEmail)];
@@ -167,6 +243,22 @@ export class Users {
     };
     await this.table.transact([{ update: key, change }, ...ops]);
     return this.require(target.user_id);
+  }
+
+  /**
+   * Your own password and email are changed only from a signed-in session and with
+   * your current password: a leaked virtual key (or an unattended session) must not
+   * be enough to take the account over.
+   */
+  private async checkOwnCredentials(actor: Principal, user: UserItem, currentPassword: string | undefined): Promise<void> {
+    if (actor.via !== 'session') {
+      throw forbidden('Changing your password or email needs a signed-in session (sign in with your password), not an API key.');
+    }
+    if (!user.password_hash) return; // nothing to confirm yet (no password was ever set)
+    if (!currentPassword) throw badRequest('Give current_password to change your password or email.', 'current_password');
+    if (!(await verifyPassword(currentPassword, user.password_hash))) {
+      throw new DomainError('forbidden', 'current_password is not your current password.', 'current_password');
+    }
   }
 
   /**
@@ -235,6 +327,13 @@ export class Users {
 }
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** How long a creation holds a half-set-up user before a retry may take it over (longer than a request lives). */
+const SETUP_LEASE_MS = 60_000;
+const setupLease = (now: Date) => new Date(now.getTime() + SETUP_LEASE_MS).toISOString();
+
+/** A fresh random session stamp (see `revokeSessions`). */
+export const newSessionStamp = () => randomToken(16);
 
 const conflictUserId = (userId: string) => conflict(`User with id ${userId} already exists`, 'user_id');
 

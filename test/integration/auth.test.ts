@@ -35,9 +35,9 @@ const withCookie = (token: string, headers: Record<string, string> = {}) => ({ t
 const secretKey = (secret: string) => new TextEncoder().encode(secret);
 
 /** A session JWT built by hand, valid unless a test changes one part of it. */
-function craft(sub: string, o: { secret?: string; audience?: string; issuer?: string; exp?: number; iat?: number; csrf?: string | null; alg?: string } = {}) {
+function craft(sub: string, o: { secret?: string; audience?: string; issuer?: string; exp?: number; iat?: number; csrf?: string | null; alg?: string; stamp?: string | null } = {}) {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT(o.csrf === null ? {} : { csrf: o.csrf ?? 'csrf-value' })
+  const jwt = new SignJWT({ ...(o.csrf === null ? {} : { csrf: o.csrf ?? 'csrf-value' }), ...(o.stamp ? { stp: o.stamp } : {}) })
     .setProtectedHeader({ alg: o.alg ?? 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(o.issuer ?? 'onramp')
@@ -223,7 +223,8 @@ describe('session tokens', () => {
   });
 
   test('a well-formed token signed with the secret is accepted (control for the cases below)', async () => {
-    const r = await infoAs(await craft(user.userId));
+    // It carries the user's current session stamp, as every session issued by the app does.
+    const r = await infoAs(await craft(user.userId, { stamp: await s.deps.users.sessionStamp(user.userId) }));
     expect(r.status).toBe(200);
     expect(r.body.user_id).toBe(user.userId);
   });
@@ -322,10 +323,14 @@ describe('CSRF for cookie sessions', () => {
   });
 
   test('a form post may carry the token as the csrf_token field', async () => {
-    const r = await s.call('POST', '/logout', { ...withCookie(cookie), form: { csrf_token: csrf } });
-    expect(r.status).toBe(303);
-    const refused = await s.call('POST', '/logout', { ...withCookie(cookie), form: { csrf_token: 'wrong' } });
+    // Logout ends every session of its user, so this test signs in a user of its own, and
+    // tries the wrong token before the right one.
+    const own = await userWithPassword(s);
+    const ownCookie = sessionCookie(await formLogin(s, own.email, PASSWORD)).value;
+    const refused = await s.call('POST', '/logout', { ...withCookie(ownCookie), form: { csrf_token: 'wrong' } });
     expectError(refused, 403);
+    const r = await s.call('POST', '/logout', { ...withCookie(ownCookie), form: { csrf_token: decodeJwt(ownCookie).csrf as string } });
+    expect(r.status).toBe(303);
   });
 
   test('reads with the cookie need no CSRF token', async () => {

@@ -18,6 +18,7 @@
  * it, and a refused write must leave what it targeted exactly as it was.
  */
 import { randomUUID } from 'node:crypto';
+import { keys } from '../../shared/db/keys';
 import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
 
 const CALLERS = ['admin', 'viewer', 'internal', 'iviewer', 'tadmin', 'member', 'other', 'anon'] as const;
@@ -191,6 +192,9 @@ function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteSpec>
       fixture: async () => {
         const k = await target();
         await ok(await s.call('POST', '/key/block', { body: { key: k.secret } }), 'key/block');
+        // Made a block its owner set: an admin's block binds everyone below a proxy admin
+        // (issue 9 item 7, users-keys-hardening.test.ts); this matrix is about the owner's.
+        await s.deps.table.update(keys.key(k.token), { expression: 'SET blocked_by_rank = :owner', values: { ':owner': 0 } });
         return k;
       },
       call: (f, token) => s.call('POST', '/key/unblock', { token, body: { key: f.secret } }),

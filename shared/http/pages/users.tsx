@@ -185,7 +185,7 @@ async function invite(c: PageContext, user: UserItem, sendEmail: boolean): Promi
 }
 
 export const userPages = new Hono<AppEnv>()
-  .get('/users', (c) => usersPage(c, emptyForm('user', { user_role: 'internal_user' })))
+  .get('/users', async (c) => usersPage(c, emptyForm('user', { user_role: (await c.get('deps').settings.internalUser()).user_role })))
   .post('/users', async (c) => {
     const actor = actorOf(c);
     const values = await readForm(c);
@@ -210,5 +210,5 @@ export const userPages = new Hono<AppEnv>()
     if (!isProxyAdmin(actorOf(c))) throw forbidden('Only proxy admins can create invitations.');
     const user = await c.get('deps').users.require(c.req.param('id'));
     const outcome: Outcome = { user, joinErrors: [], created: false, ...(await invite(c, user, true)) };
-    return usersPage(c, emptyForm('user', { user_role: 'internal_user' }), { outcome });
+    return usersPage(c, emptyForm('user', { user_role: (await c.get('deps').settings.internalUser()).user_role }), { outcome });
   });

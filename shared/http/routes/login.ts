@@ -2,8 +2,10 @@ import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
+import { DomainError } from '../../errors';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
+import { sameOriginPost } from '../same-origin';
 import { setSessionCookie } from '../session-cookie';
 import { errorResponses, jsonBody } from '../schemas';
 
@@ -18,8 +20,23 @@ async function startSession(c: Context<AppEnv>, username: string, password: stri
   return setSessionCookie(c, userId);
 }
 
-/** Where a signed-out browser goes: PROXY_LOGOUT_URL when set, else the sign-in page. */
-function logout(c: Context<AppEnv>) {
+/**
+ * Ends the caller's sessions server-side (every session of that user: the cookie
+ * alone could be replayed), clears the cookie and sends the browser to
+ * PROXY_LOGOUT_URL when set, else the sign-in page. GET is kept for LiteLLM's UI;
+ * a cross-site GET can only sign someone out, never in.
+ */
+async function logout(c: Context<AppEnv>) {
+  const principal = c.get('principal');
+  if (principal?.via === 'session') {
+    await c
+      .get('deps')
+      .users.revokeSessions(principal.userId)
+      // A user deleted meanwhile has no sessions left to end.
+      .catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.kind === 'not_found')) throw err;
+      });
+  }
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
   return c.redirect(c.get('deps').config.proxyLogoutUrl ?? '/ui/login', 303);
 }
@@ -29,8 +46,9 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/login',
+      middleware: [sameOriginPost] as const,
       tags: ['auth'],
-      summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui',
+      summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui. Cross-site posts (Origin or Sec-Fetch-Site) are refused',
       request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: Credentials } } } },
       responses: { 303: { description: 'Signed in; redirect to /ui' }, ...errorResponses, 429: { description: 'Locked after repeated failures' } },
     }),
@@ -74,7 +92,7 @@ export const loginRoutes = newRouter()
       summary: 'Sign out: clears the session cookie, redirects to PROXY_LOGOUT_URL when set',
       responses: { 303: { description: 'Signed out' } },
     }),
-    (c) => logout(c),
+    async (c) => logout(c),
   )
   .openapi(
     createRoute({
@@ -84,7 +102,7 @@ export const loginRoutes = newRouter()
       summary: 'Sign out (form post from the web pages)',
       responses: { 303: { description: 'Signed out' } },
     }),
-    (c) => logout(c),
+    async (c) => logout(c),
   )
   .openapi(
     createRoute({

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
-import { publicKey, type KeyItem } from '../../keys/model';
+import { publicKey } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
@@ -71,7 +71,7 @@ export const teamRoutes = newRouter()
         {
           team_id: team.team_id,
           team_info: { ...publicTeam(team), remaining_budget: remainingBudget(team) },
-          keys: keys.map((k) => publicKey(k as KeyItem)),
+          keys: keys.map(publicKey),
           team_memberships: memberships.map((m) => publicMembership(m, team)),
         },
         200,

@@ -3,10 +3,10 @@ import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { publicKey, type KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { publicTeam, TEAM_ROLES } from '../../teams/model';
-import { publicUser } from '../../users/model';
+import { publicUser, type UserItem } from '../../users/model';
 import { createUserWithDefaults } from '../../users/onboarding';
 import { sendInviteForNewUser } from '../../invitations/service';
-import { publicBaseUrl } from '../session-cookie';
+import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
@@ -43,7 +43,11 @@ const NewUserBody = z
   .check(z.meta({ id: 'NewUserRequest' }));
 
 const UpdateUserBody = z
-  .object({ user_id: z.optional(Id), ...userFields })
+  .object({
+    user_id: z.optional(Id),
+    ...userFields,
+    current_password: z.optional(z.string().check(z.maxLength(1024))).check(z.meta({ description: 'your current password: needed to change your own password or email' })),
+  })
   .check(z.refine((b) => b.user_id || b.user_email, { message: 'give user_id or user_email', path: ['user_id'] }), z.meta({ id: 'UpdateUserRequest' }));
 
 const ListQuery = z.object({
@@ -76,17 +80,21 @@ export const userRoutes = newRouter()
       const actor = requirePrincipal(c);
       const deps = c.get('deps');
       const { auto_create_key, key_alias, duration, send_invite_email, ...input } = c.req.valid('json');
-      const { user, join_errors } = await createUserWithDefaults(deps, actor, input);
       // LiteLLM creates a personal key by default; a user limited to team models gets none.
-      let key: { secret: string; item: KeyItem } | null = null;
-      let key_error: string | null = null;
-      if (auto_create_key) {
-        if (user.models.includes(NO_DEFAULT_MODELS)) {
-          key_error = 'No key was created: this user has no default models and can only create keys inside a team.';
-        } else {
-          key = await deps.keys.generate(actor, { user_id: user.user_id, key_alias, duration });
+      // It is the creation's last step, so a retry after a failure before it makes the key.
+      const personalKey = async (created: UserItem, resumed: boolean): Promise<{ key: { secret: string; item: KeyItem } | null; key_error: string | null }> => {
+        if (!auto_create_key) return { key: null, key_error: null };
+        if (created.models.includes(NO_DEFAULT_MODELS)) {
+          return { key: null, key_error: 'No key was created: this user has no default models and can only create keys inside a team.' };
         }
-      }
+        if (resumed && (await deps.keys.ofUser(created.user_id)).length > 0) {
+          return { key: null, key_error: 'No key was created: an earlier, interrupted attempt at creating this user made one (see /key/list).' };
+        }
+        return { key: await deps.keys.generate(actor, { user_id: created.user_id, key_alias, duration }), key_error: null };
+      };
+      const { user, join_errors, finished } = await createUserWithDefaults(deps, actor, input, { finish: personalKey });
+      const key = finished?.key ?? null;
+      const key_error = finished?.key_error ?? null;
       return c.json(
         {
           ...publicUser(user),
@@ -156,7 +164,10 @@ export const userRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      const user = await c.get('deps').users.update(actor, c.req.valid('json'));
+      const body = c.req.valid('json');
+      const user = await c.get('deps').users.update(actor, body);
+      // A new password ends every session; the browser that changed it stays signed in.
+      if (body.password !== undefined && c.get('session') && actor.userId === user.user_id) await setSessionCookie(c, user.user_id);
       return c.json({ user_id: user.user_id, data: publicUser(user) }, 200);
     },
   )

@@ -2,7 +2,7 @@ import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
-import { indexKeys, keys } from '../db/keys';
+import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
 import { onboardingEmail } from '../email/templates';
 import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
@@ -24,6 +24,7 @@ export const LINK_UNKNOWN = 'Invitation link does not exist in db.';
 export const LINK_EXPIRED = 'Invitation link has expired.';
 export const LINK_USED = 'Invitation link has already been used.';
 const UNKNOWN_INVITATION = 'Invitation id does not exist in the database.';
+const ALREADY_ACCEPTED = 'This invitation has already been accepted: the user has set a password.';
 
 /** Whether the onboarding email went out, and if not, why. */
 export type EmailStatus = { email_sent: boolean; email_error: string | null };
@@ -107,7 +108,7 @@ export async function deleteInvitation(deps: InvitationDeps, actor: Principal, i
 export async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
   const old = await requireInvitation(deps, id);
-  if (old.is_accepted) throw badRequest('This invitation has already been accepted: the user has set a password.', 'invitation_id');
+  if (old.is_accepted) throw badRequest(ALREADY_ACCEPTED, 'invitation_id');
   const user = await deps.users.get(old.user_id);
   if (!user) throw unknownUser(old.user_id);
   const { id: newId, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
@@ -117,6 +118,55 @@ export async function resendInvitation(deps: InvitationDeps, actor: Principal, i
     userExistsOp(user.user_id),
   ]);
   return issued(deps, item, newId, user, baseUrl, true);
+}
+
+/**
+ * Where a user stands with their invitations, for the admin pages:
+ * `accepted` (a link was used), `pending` (a link still works), `expired`
+ * (links were sent, none works any more) or `none` (never invited).
+ */
+export type InvitationStatus = { state: 'accepted' | 'pending' | 'expired' | 'none'; expires_at: string | null; accepted_at: string | null };
+
+/** The user's invitations, oldest first (one Query on the user's index). */
+function invitationsOf(deps: InvitationDeps, userId: string): Promise<InvitationItem[]> {
+  return deps.table.queryAll<InvitationItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.inviteOf });
+}
+
+/** The user's invitation status (admins and admin viewers). */
+export async function invitationStatus(deps: InvitationDeps, actor: Principal, userId: string): Promise<InvitationStatus> {
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can view invitations.');
+  const now = deps.clock();
+  const all = await invitationsOf(deps, userId);
+  const accepted = all.filter((i) => i.is_accepted).at(-1);
+  if (accepted) return { state: 'accepted', expires_at: accepted.expires_at, accepted_at: accepted.accepted_at };
+  const open = all.filter((i) => !isExpired(i, now)).at(-1);
+  if (open) return { state: 'pending', expires_at: open.expires_at, accepted_at: null };
+  const last = all.at(-1);
+  return last ? { state: 'expired', expires_at: last.expires_at, accepted_at: null } : { state: 'none', expires_at: null, accepted_at: null };
+}
+
+/**
+ * Sends a user their invitation again (proxy admins), when only the user is known
+ * (the pages never hold a link's id). As `/invitation/resend` does, the open links
+ * are replaced, in one transaction, by one new link valid a fresh 7 days, which is
+ * emailed; a user never invited, or whose links expired, gets a new one. A user who
+ * has already accepted an invitation is refused.
+ */
+export async function resendInvitationToUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl: string): Promise<IssuedInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
+  const user = await deps.users.get(userId);
+  if (!user) throw unknownUser(userId);
+  const all = await invitationsOf(deps, userId);
+  if (all.some((i) => i.is_accepted)) throw badRequest(ALREADY_ACCEPTED, 'invitation_id');
+  const stale = all.filter((i) => !i.is_accepted);
+  const { id, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
+  // Unused links (expired ones too) go, each only if still unaccepted: a claim that wins meanwhile cancels the resend.
+  await deps.table.transact([
+    ...stale.slice(0, 90).map((old): TransactOp => ({ delete: keys.invitation(old.id_hash), condition: stillOpen(openFailure) })),
+    insertOp(item),
+    userExistsOp(user.user_id),
+  ]);
+  return issued(deps, item, id, user, baseUrl, true);
 }
 
 /** What `/onboarding/get_token` returns. */

@@ -9,8 +9,10 @@ import { loginPages } from './login';
 import { onboardingPages } from './onboarding';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
+import { teamEditPages } from './team-edit';
 import { teamPages } from './teams';
 import { render, statusOf, type PageContext } from './ui';
+import { userEditPages } from './user-edit';
 import { userPages } from './users';
 
 /**
@@ -106,6 +108,8 @@ ui.route('/', onboardingPages);
 ui.route('/', homePages);
 ui.route('/', teamPages);
 ui.route('/', userPages);
+ui.route('/', teamEditPages);
+ui.route('/', userEditPages);
 ui.route('/', settingsPages);
 ui.onError(errorPage);
 

@@ -163,9 +163,15 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
                     {invitations[i]!.state === 'accepted' ? null : (
                       <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
                         <Csrf token={csrf} />
-                        <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
-                          Resend invitation
-                        </button>
+                        {invitations[i]!.state === 'none' ? (
+                          <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
+                            Send invitation
+                          </button>
+                        ) : (
+                          <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
+                            Resend invitation
+                          </button>
+                        )}
                       </form>
                     )}
                   </td>

@@ -161,11 +161,16 @@ export async function resendInvitationToUser(deps: InvitationDeps, actor: Princi
   const stale = all.filter((i) => !i.is_accepted);
   const { id, item } = mintInvitation(user.user_id, actor.userId, deps.clock());
   // Unused links (expired ones too) go, each only if still unaccepted: a claim that wins meanwhile cancels the resend.
-  await deps.table.transact([
-    ...stale.slice(0, 90).map((old): TransactOp => ({ delete: keys.invitation(old.id_hash), condition: stillOpen(openFailure) })),
-    insertOp(item),
-    userExistsOp(user.user_id),
-  ]);
+  try {
+    await deps.table.transact([
+      ...stale.slice(0, 90).map((old): TransactOp => ({ delete: keys.invitation(old.id_hash), condition: stillOpen(openFailure) })),
+      insertOp(item),
+      userExistsOp(user.user_id),
+    ]);
+  } catch (err) {
+    if (err instanceof TransactionConflictError) throw conflict('The invitation is being claimed right now; reload and try again.', 'invitation_id');
+    throw err;
+  }
   return issued(deps, item, id, user, baseUrl, true);
 }
 

@@ -2,7 +2,7 @@ import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
-import { indexKeys, keys } from '../db/keys';
+import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
 import { onboardingEmail } from '../email/templates';
 import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
@@ -39,6 +39,7 @@ export const LINK_REPLACED =
   'This invitation link was replaced by a newer one when the invitation was sent again. Open the link in the most recent invitation email.';
 const UNKNOWN_INVITATION = 'Invitation id does not exist in the database.';
 const REPLACED_INVITATION = 'This invitation was replaced when it was sent again (/invitation/resend): use the id of the newer invitation.';
+const ALREADY_ACCEPTED = 'This invitation has already been accepted: the user has set a password.';
 
 /** Whether the onboarding email went out, and if not, why. */
 export type EmailStatus = { email_sent: boolean; email_error: string | null };
@@ -114,6 +115,11 @@ export async function deleteInvitation(deps: InvitationDeps, actor: Principal, i
   return publicInvitation(item, id);
 }
 
+/** What stays at an old link's place after a resend, until the old link would have expired: it says the link was replaced. */
+function replacedMarker(old: InvitationItem, now: Date): ReplacedInvitationItem {
+  return { ...keys.invitation(old.id_hash), type: 'invitation_replaced', replaced_at: now.toISOString(), ttl: old.ttl };
+}
+
 /**
  * Sends an open invitation again (proxy admins). The link's id is not stored,
  * so the same link cannot be sent twice: the invitation is rotated instead (a new
@@ -123,18 +129,74 @@ export async function deleteInvitation(deps: InvitationDeps, actor: Principal, i
 export async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
   const old = await requireInvitation(deps, id);
-  if (old.is_accepted) throw badRequest('This invitation has already been accepted: the user has set a password.', 'invitation_id');
+  if (old.is_accepted) throw badRequest(ALREADY_ACCEPTED, 'invitation_id');
   const user = await deps.users.get(old.user_id);
   if (!user) throw unknownUser(old.user_id);
   const now = deps.clock();
   const { id: newId, item } = mintInvitation(user.user_id, actor.userId, now);
-  const replaced: ReplacedInvitationItem = { ...keys.invitation(old.id_hash), type: 'invitation_replaced', replaced_at: now.toISOString(), ttl: old.ttl };
-  await deps.table.transact([
-    { put: replaced, condition: stillOpen(openFailure) },
-    insertOp(item),
-    userExistsOp(user.user_id),
-  ]);
+  try {
+    await deps.table.transact([{ put: replacedMarker(old, now), condition: stillOpen(openFailure) }, insertOp(item), userExistsOp(user.user_id)]);
+  } catch (err) {
+    if (err instanceof TransactionConflictError) throw conflict('The invitation is being claimed right now; reload and try again.', 'invitation_id');
+    throw err;
+  }
   return issued(deps, item, newId, user, baseUrl, true);
+}
+
+/**
+ * Where a user stands with their invitations, for the admin pages:
+ * `accepted` (a link was used), `pending` (a link still works), `expired`
+ * (links were sent, none works any more) or `none` (never invited).
+ */
+export type InvitationStatus = { state: 'accepted' | 'pending' | 'expired' | 'none'; expires_at: string | null; accepted_at: string | null };
+
+/** The user's invitations, oldest first (one Query on the user's index). */
+function invitationsOf(deps: InvitationDeps, userId: string): Promise<InvitationItem[]> {
+  return deps.table.queryAll<InvitationItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.inviteOf });
+}
+
+/** The user's invitation status (admins and admin viewers). */
+export async function invitationStatus(deps: InvitationDeps, actor: Principal, userId: string): Promise<InvitationStatus> {
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can view invitations.');
+  const now = deps.clock();
+  const all = await invitationsOf(deps, userId);
+  const accepted = all.filter((i) => i.is_accepted).at(-1);
+  if (accepted) return { state: 'accepted', expires_at: accepted.expires_at, accepted_at: accepted.accepted_at };
+  const open = all.filter((i) => !isExpired(i, now)).at(-1);
+  if (open) return { state: 'pending', expires_at: open.expires_at, accepted_at: null };
+  const last = all.at(-1);
+  return last ? { state: 'expired', expires_at: last.expires_at, accepted_at: null } : { state: 'none', expires_at: null, accepted_at: null };
+}
+
+/**
+ * Sends a user their invitation again (proxy admins), when only the user is known
+ * (the pages never hold a link's id). As `/invitation/resend` does, the open links
+ * are replaced, in one transaction, by one new link valid a fresh 7 days, which is
+ * emailed; a user never invited, or whose links expired, gets a new one. A user who
+ * has already accepted an invitation is refused.
+ */
+export async function resendInvitationToUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl: string): Promise<IssuedInvitation> {
+  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
+  const user = await deps.users.get(userId);
+  if (!user) throw unknownUser(userId);
+  const all = await invitationsOf(deps, userId);
+  if (all.some((i) => i.is_accepted)) throw badRequest(ALREADY_ACCEPTED, 'invitation_id');
+  const stale = all.filter((i) => !i.is_accepted);
+  const now = deps.clock();
+  const { id, item } = mintInvitation(user.user_id, actor.userId, now);
+  // Unused links (expired ones too) are replaced, each only if still unaccepted: a claim that wins meanwhile cancels
+  // the resend. Each old link keeps a marker so that it says it was replaced, as after /invitation/resend.
+  try {
+    await deps.table.transact([
+      ...stale.slice(0, 90).map((old): TransactOp => ({ put: replacedMarker(old, now), condition: stillOpen(openFailure) })),
+      insertOp(item),
+      userExistsOp(user.user_id),
+    ]);
+  } catch (err) {
+    if (err instanceof TransactionConflictError) throw conflict('The invitation is being claimed right now; reload and try again.', 'invitation_id');
+    throw err;
+  }
+  return issued(deps, item, id, user, baseUrl, true);
 }
 
 /** What `/onboarding/get_token` returns. */

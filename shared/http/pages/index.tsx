@@ -10,8 +10,10 @@ import { onboardingPages } from './onboarding';
 import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
+import { teamEditPages } from './team-edit';
 import { teamPages } from './teams';
 import { render, statusOf, type PageContext } from './ui';
+import { userEditPages } from './user-edit';
 import { userPages } from './users';
 
 /**
@@ -115,6 +117,8 @@ ui.route('/', onboardingPages);
 ui.route('/', homePages);
 ui.route('/', teamPages);
 ui.route('/', userPages);
+ui.route('/', teamEditPages);
+ui.route('/', userEditPages);
 ui.route('/', settingsPages);
 ui.onError(errorPage);
 

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
 import { Csrf } from './forms';
+import { PHONE_CSS } from './phone';
 import { takeFlash, type PageContext } from './ui';
 
 /** Small, readable, high-contrast styles; focus is always visible. Inline so there is no extra request and no CDN. */
@@ -60,7 +61,7 @@ dl.facts dd{margin:0}
 .inline-fields .field{min-width:14rem}
 .muted{color:var(--muted)}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
-`;
+` + PHONE_CSS;
 
 export type LayoutProps = {
   title: string;

@@ -149,6 +149,14 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
         <dt>Team member max budget</dt>
         <dd>{formatUsd(team.team_member_budget)}</dd>
       </dl>
+      {isProxyAdmin(actor) ? (
+        <p class="actions">
+          <a class="button secondary" href={`${teamPath(team.team_id)}/edit`}>
+            Edit team
+          </a>{' '}
+          <a href={`${teamPath(team.team_id)}/delete`}>Delete team…</a>
+        </p>
+      ) : null}
 
       <h2 id="permissions-heading">Member permissions</h2>
       <p class="hint">What plain members (role "user") may do with their own keys in this team. Team admins may do everything.</p>
@@ -198,6 +206,13 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
                 </td>
                 {manage ? (
                   <td>
+                    <a
+                      class="button secondary"
+                      href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
+                      aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
+                    >
+                      Change
+                    </a>{' '}
                     <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
                       <Csrf token={csrf} />
                       <input type="hidden" name="user_id" value={m.user_id} />

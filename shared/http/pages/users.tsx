@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
 import { forbidden } from '../../errors';
-import { createInvitation, type IssuedInvitation } from '../../invitations/service';
+import { createInvitation, invitationStatus, type IssuedInvitation } from '../../invitations/service';
 import type { TeamItem } from '../../teams/model';
 import type { UserItem } from '../../users/model';
 import { createUserWithDefaults, type JoinError } from '../../users/onboarding';
@@ -9,6 +9,7 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
 import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
+import { invitationText } from './user-edit';
 import {
   actorOf,
   applyError,
@@ -108,6 +109,7 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
     deps.teams.list(actor),
     deps.settings.internalUser(),
   ]);
+  const invitations = await Promise.all(result.users.map((u) => invitationStatus(deps, actor, u.user_id)));
   const teamName = (id: string) => teams.find((t) => t.team_id === id)?.team_alias ?? id;
   const admin = isProxyAdmin(actor);
   const csrf = c.get('session')?.csrf;
@@ -132,13 +134,16 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
               <th scope="col">Models</th>
               <th scope="col">Spend / budget</th>
               <th scope="col">Password set</th>
+              <th scope="col">Invitation</th>
               {admin ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
           <tbody>
-            {result.users.map((u) => (
+            {result.users.map((u, i) => (
               <tr>
-                <td>{u.user_email ?? '—'}</td>
+                <td>
+                  <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
+                </td>
                 <td>
                   <code>{u.user_id}</code>
                 </td>
@@ -149,14 +154,26 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
                   {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
                 </td>
                 <td>{u.password_hash ? 'yes' : 'no'}</td>
+                <td>{invitationText(invitations[i]!)}</td>
                 {admin ? (
                   <td>
-                    <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/invite`}>
-                      <Csrf token={csrf} />
-                      <button type="submit" class="secondary" aria-label={`New invitation link for ${u.user_email ?? u.user_id}`}>
-                        New invitation
-                      </button>
-                    </form>
+                    <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
+                      Edit
+                    </a>{' '}
+                    {invitations[i]!.state === 'accepted' ? null : (
+                      <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
+                        <Csrf token={csrf} />
+                        {invitations[i]!.state === 'none' ? (
+                          <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
+                            Send invitation
+                          </button>
+                        ) : (
+                          <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
+                            Resend invitation
+                          </button>
+                        )}
+                      </form>
+                    )}
                   </td>
                 ) : null}
               </tr>
@@ -205,10 +222,4 @@ export const userPages = new Hono<AppEnv>()
     }
     const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...(await invite(c, created.user, sendEmail)) };
     return usersPage(c, emptyForm('user', { user_role: role }), { outcome });
-  })
-  .post('/users/:id/invite', async (c) => {
-    if (!isProxyAdmin(actorOf(c))) throw forbidden('Only proxy admins can create invitations.');
-    const user = await c.get('deps').users.require(c.req.param('id'));
-    const outcome: Outcome = { user, joinErrors: [], created: false, ...(await invite(c, user, true)) };
-    return usersPage(c, emptyForm('user', { user_role: (await c.get('deps').settings.internalUser()).user_role }), { outcome });
   });

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
-import { publicKey } from '../../keys/model';
+import { publicKey, type KeyItem } from '../../keys/model';
+import { deleteTeams } from '../../teams/delete';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
@@ -98,9 +99,7 @@ export const teamRoutes = newRouter()
       responses: okJson('The deleted team ids', 'DeleteTeamResponse'),
     }),
     async (c) => {
-      const deps = c.get('deps');
-      const deleted = await deps.teams.delete(requirePrincipal(c), c.req.valid('json').team_ids);
-      await deps.settings.forgetTeams(deleted);
+      const deleted = await deleteTeams(c.get('deps'), requirePrincipal(c), c.req.valid('json').team_ids);
       return c.json({ deleted_teams: deleted }, 200);
     },
   )

@@ -1,0 +1,256 @@
+import { Hono } from 'hono';
+import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
+import { forbidden } from '../../errors';
+import { invitationStatus, resendInvitationToUser, type InvitationStatus, type IssuedInvitation } from '../../invitations/service';
+import type { UserItem } from '../../users/model';
+import type { AppEnv } from '../env';
+import { publicBaseUrl } from '../session-cookie';
+import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
+import { chrome, Layout } from './layout';
+import {
+  actorOf,
+  applyError,
+  emptyForm,
+  formatDate,
+  formatUsd,
+  hasErrors,
+  money,
+  readForm,
+  redirectWithFlash,
+  render,
+  RESET_PERIODS,
+  resetLabel,
+  statusOf,
+  str,
+  type FormState,
+  type PageContext,
+  type PageStatus as Status,
+} from './ui';
+
+/**
+ * One user, for admins: role and personal budget, invitation status and resend,
+ * delete. Writes go through the services behind `/user/update`, `/user/delete`
+ * and `/invitation/resend`; viewers see the same facts without any control.
+ */
+
+const FIELDS = ['user_role', 'max_budget', 'budget_duration'] as const;
+const userPath = (id: string) => `/ui/users/${encodeURIComponent(id)}`;
+const nameOf = (u: UserItem) => u.user_email ?? u.user_id;
+
+/** The invitation status in words, for this page and the users list. */
+export function invitationText(s: InvitationStatus): string {
+  switch (s.state) {
+    case 'accepted':
+      return `Accepted ${formatDate(s.accepted_at)}`;
+    case 'pending':
+      return `Pending, link valid until ${formatDate(s.expires_at)}`;
+    case 'expired':
+      return `Expired ${formatDate(s.expires_at)}, not accepted`;
+    case 'none':
+      return 'Not invited';
+  }
+}
+
+/** The user page's messages about the resend just done: the new link, once, and whether it was emailed. */
+function Resent(p: { user: UserItem; issued?: IssuedInvitation; error?: string }) {
+  if (p.error) {
+    return (
+      <div class="alert" role="alert" id="resend-alert">
+        {p.error}
+      </div>
+    );
+  }
+  if (!p.issued) return null;
+  return (
+    <section class="card" aria-labelledby="resent-heading">
+      <h2 id="resent-heading">New invitation for {nameOf(p.user)}</h2>
+      <CopyField
+        id="invitation-link"
+        label="Invitation link"
+        value={p.issued.invitation_link}
+        hint={`Valid until ${formatDate(p.issued.invitation.expires_at)}, once. Earlier links no longer work. It is shown only now.`}
+      />
+      {p.issued.email_sent ? (
+        <p class="flash" role="status">
+          The invitation email was sent to {nameOf(p.user)}.
+        </p>
+      ) : (
+        <div class="alert" role="alert">
+          The invitation email was not sent{p.issued.email_error ? `: ${p.issued.email_error}` : '.'} Share the link yourself.
+        </div>
+      )}
+    </section>
+  );
+}
+
+const formFor = (u: UserItem): FormState =>
+  emptyForm('edit', { user_role: u.user_role, max_budget: u.max_budget === null ? '' : String(u.max_budget), budget_duration: u.budget_duration ?? '' });
+
+/** The reset periods, plus the stored one when the API set a period the form does not offer (e.g. 30d). */
+const periods = (u: UserItem): Array<[string, string]> =>
+  u.budget_duration && !RESET_PERIODS.some(([v]) => v === u.budget_duration) ? [...RESET_PERIODS, [u.budget_duration, u.budget_duration]] : RESET_PERIODS;
+
+type Extras = { form?: FormState; issued?: IssuedInvitation; resendError?: string; status?: Status };
+
+async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
+  const actor = actorOf(c);
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the internal users.');
+  const deps = c.get('deps');
+  const user = await deps.users.info(actor, userId);
+  const [teams, invitation] = await Promise.all([deps.teams.list(actor, user.user_id), invitationStatus(deps, actor, user.user_id)]);
+  const admin = isProxyAdmin(actor);
+  const form = extras.form ?? formFor(user);
+  const csrf = c.get('session')?.csrf;
+  return render(
+    c,
+    <Layout title={`User ${nameOf(user)}`} {...await chrome(c, '/ui/users')}>
+      <p>
+        <a href="/ui/users">← All users</a>
+      </p>
+      <Resent user={user} issued={extras.issued} error={extras.resendError} />
+      {admin ? null : <FormAlert form={form} />}
+      <dl class="facts">
+        <dt>User id</dt>
+        <dd>
+          <code>{user.user_id}</code>
+        </dd>
+        <dt>Role</dt>
+        <dd>{user.user_role}</dd>
+        <dt>Spend / max budget</dt>
+        <dd>
+          {formatUsd(user.spend)} / {formatUsd(user.max_budget)}
+        </dd>
+        <dt>Budget reset</dt>
+        <dd>
+          {resetLabel(user.budget_duration)}
+          {user.budget_reset_at ? `, next at ${formatDate(user.budget_reset_at)}` : ''}
+        </dd>
+        <dt>Teams</dt>
+        <dd>
+          {teams.length
+            ? teams.map((t, i) => (
+                <>
+                  {i ? ', ' : ''}
+                  <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+                </>
+              ))
+            : 'none'}
+        </dd>
+        <dt>Password set</dt>
+        <dd>{user.password_hash ? 'yes' : 'no'}</dd>
+        <dt>Invitation</dt>
+        <dd id="invitation-status">{invitationText(invitation)}</dd>
+      </dl>
+      {admin && invitation.state !== 'accepted' ? (
+        <form method="post" action={`${userPath(user.user_id)}/resend`} aria-label="Resend invitation">
+          <Csrf token={csrf} />
+          <button type="submit" class="secondary">
+            {invitation.state === 'none' ? 'Send invitation' : 'Resend invitation'}
+          </button>
+        </form>
+      ) : null}
+      {admin ? (
+        <>
+          <form method="post" action={userPath(user.user_id)} class="card" novalidate aria-labelledby="edit-user-heading">
+            <h2 id="edit-user-heading">Role and budget</h2>
+            <FormAlert form={form} />
+            <Csrf token={csrf} />
+            <Select
+              form={form}
+              name="user_role"
+              label="Role"
+              options={USER_ROLES.map((r): [string, string] => [r, r])}
+              hint="proxy_admin does everything; proxy_admin_viewer reads everything; internal_user manages their own keys; internal_user_viewer only looks."
+            />
+            <Input form={form} name="max_budget" label="Personal max budget (USD)" type="number" step="0.01" min="0" hint="Empty: no limit. Spend so far is kept." />
+            <Select form={form} name="budget_duration" label="Reset personal budget" options={periods(user)} hint="A new period starts from now." />
+            <button type="submit">Save user</button>
+          </form>
+          <p>
+            <a href={`${userPath(user.user_id)}/delete`}>Delete this user…</a>
+          </p>
+        </>
+      ) : null}
+    </Layout>,
+    extras.status ?? 200,
+  );
+}
+
+async function deletePage(c: PageContext, user: UserItem, error?: string, status: Status = 200) {
+  const keys = await c.get('deps').keys.ofUser(user.user_id);
+  const teams = user.teams?.size ?? 0;
+  return render(
+    c,
+    <Layout title={`Delete user ${nameOf(user)}`} {...await chrome(c, '/ui/users')}>
+      {error ? (
+        <div class="alert" role="alert">
+          {error}
+        </div>
+      ) : null}
+      <form method="post" action={`${userPath(user.user_id)}/delete`} class="card" aria-label="Delete user">
+        <Csrf token={c.get('session')?.csrf} />
+        <p>
+          This deletes {nameOf(user)}, their {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once), their place in {teams} team
+          {teams === 1 ? '' : 's'} and their invitations. It cannot be undone.
+        </p>
+        <button type="submit" class="danger">
+          Delete user
+        </button>{' '}
+        <a href={userPath(user.user_id)}>Cancel</a>
+      </form>
+    </Layout>,
+    status,
+  );
+}
+
+export const userEditPages = new Hono<AppEnv>()
+  .get('/users/:id', (c) => userPage(c, c.req.param('id')))
+  .post('/users/:id', async (c) => {
+    const actor = actorOf(c);
+    const deps = c.get('deps');
+    const user = await deps.users.info(actor, c.req.param('id'));
+    const values = await readForm(c);
+    const form = emptyForm('edit', Object.fromEntries(FIELDS.map((f) => [f, str(values, f)])));
+    const role = str(values, 'user_role');
+    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
+    const maxBudget = money(form, 'max_budget');
+    const duration = str(values, 'budget_duration');
+    if (!periods(user).some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
+    if (hasErrors(form)) return userPage(c, user.user_id, { form, status: 400 });
+    try {
+      await deps.users.update(actor, { user_id: user.user_id, user_role: role as UserRole, max_budget: maxBudget, budget_duration: duration || null });
+      return redirectWithFlash(c, userPath(user.user_id), `${nameOf(user)} saved: ${role}, max budget ${formatUsd(maxBudget)}.`);
+    } catch (err) {
+      const e = applyError(form, err, FIELDS);
+      return userPage(c, user.user_id, { form, status: statusOf(e) as Status });
+    }
+  })
+  .post('/users/:id/resend', async (c) => {
+    const actor = actorOf(c);
+    const userId = c.req.param('id');
+    try {
+      const issued = await resendInvitationToUser(c.get('deps'), actor, userId, publicBaseUrl(c));
+      return userPage(c, userId, { issued });
+    } catch (err) {
+      const e = applyError(emptyForm('resend'), err, []);
+      return userPage(c, userId, { resendError: e.message, status: statusOf(e) as Status });
+    }
+  })
+  .get('/users/:id/delete', async (c) => {
+    const actor = actorOf(c);
+    if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete users.');
+    return deletePage(c, await c.get('deps').users.require(c.req.param('id')));
+  })
+  .post('/users/:id/delete', async (c) => {
+    const actor = actorOf(c);
+    const deps = c.get('deps');
+    const user = await deps.users.require(c.req.param('id'));
+    try {
+      await deps.users.delete(actor, [user.user_id]);
+    } catch (err) {
+      const e = applyError(emptyForm('delete'), err, []);
+      if (e.kind === 'forbidden') throw e;
+      return deletePage(c, user, e.message, statusOf(e) as Status);
+    }
+    return redirectWithFlash(c, '/ui/users', `User ${nameOf(user)} deleted, with their keys, memberships and invitations.`);
+  });

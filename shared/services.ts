@@ -6,6 +6,7 @@ import { SesMailer, type Mailer } from './email/mailer';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
+import { Models } from './models/registry';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -23,6 +24,8 @@ export type Deps = {
   logins: Logins;
   gateway: Gateway;
   budgetReset: BudgetReset;
+  /** The model registry (issue 12). */
+  models: Models;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -46,6 +49,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     logins: new Logins(table, users, config.masterKey, clock),
     gateway: new Gateway(table, clock),
     budgetReset: new BudgetReset(table, clock),
+    models: new Models(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

@@ -32,6 +32,9 @@
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
  *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
+ *   model by id .................... GetItem  PK=MODEL#<id>           SK=MODEL   (also the uniqueness guard)
+ *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)
+ *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -55,6 +58,7 @@ export const keys = {
   loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
+  model: (modelId: string): ItemKey => ({ PK: `MODEL#${modelId}`, SK: 'MODEL' }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -78,6 +82,13 @@ export const indexKeys = {
   reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
   /** A key's settled spend records, newest last. */
   spendRecord: (tokenHash: string, at: string, requestId: string) => ({ GSI3PK: `SPENDOF#${tokenHash}`, GSI3SK: `${at}#${requestId}` }),
+  /** Registered models: listed by creation, and found by public name (several deployments may share one). */
+  model: (modelId: string, modelName: string, createdAt: string) => ({
+    GSI1PK: 'MODELS',
+    GSI1SK: `${createdAt}#${modelId}`,
+    GSI2PK: `MODELNAME#${modelName}`,
+    GSI2SK: `MODEL#${createdAt}#${modelId}`,
+  }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -99,4 +110,5 @@ export type EntityType =
   | 'key_alias'
   | 'invitation'
   | 'settings'
-  | 'login_failures';
+  | 'login_failures'
+  | 'model';

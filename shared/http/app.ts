@@ -9,6 +9,7 @@ import { errorPage, isPagePath, pageRoutes } from './pages';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
+import { modelRoutes } from './routes/models';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
@@ -54,6 +55,7 @@ export function createApp(deps: Deps) {
   app.route('/', settingsRoutes);
   app.route('/', pageRoutes);
   app.route('/', spendRoutes);
+  app.route('/', modelRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

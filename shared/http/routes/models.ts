@@ -1,0 +1,147 @@
+import type { Context } from 'hono';
+import * as z from 'zod/mini';
+import { publicModel, splitModel, type ModelItem } from '../../models/model';
+import { priceUsage } from '../../models/prices';
+import { requirePrincipal } from '../auth';
+import type { AppEnv } from '../env';
+import { createRoute, newRouter } from '../router';
+import { jsonBody, okJson, requireJsonBody, security } from '../schemas';
+
+const Name = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
+const PerToken = z.number().check(z.nonnegative(), z.maximum(1));
+const Tokens = z.number().check(z.int(), z.positive(), z.maximum(10_000_000));
+const paramFields = {
+  api_base: z.optional(z.url({ protocol: /^https?$/ })),
+  api_key: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  api_version: z.optional(z.string().check(z.maxLength(64))),
+  aws_region_name: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as us-east-1' }))),
+  input_cost_per_token: z.optional(PerToken),
+  output_cost_per_token: z.optional(PerToken),
+  cache_read_input_token_cost: z.optional(PerToken),
+  cache_creation_input_token_cost: z.optional(PerToken),
+  max_tokens: z.optional(Tokens),
+  timeout: z.optional(z.number().check(z.positive(), z.maximum(900))),
+};
+// Strict: a LiteLLM parameter onramp does not implement (rpm, tpm, …) is refused, naming it, rather than silently ignored.
+const NewParams = z.strictObject({ model: Name, ...paramFields });
+const ChangedParams = z.strictObject({ model: z.optional(Name), ...paramFields });
+const Info = z.looseObject({
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:-]+$/))),
+  mode: z.optional(z.enum(['chat', 'embedding', 'completion'])),
+  max_output_tokens: z.optional(Tokens),
+  max_input_tokens: z.optional(Tokens),
+});
+const NewModelBody = z.object({ model_name: Name, litellm_params: NewParams, model_info: z.optional(Info) }).check(z.meta({ id: 'NewModelRequest' }));
+const Change = { model_name: z.optional(Name), litellm_params: z.optional(ChangedParams) };
+const UpdateBody = z
+  .object({ ...Change, model_info: z.looseObject({ ...Info.shape, id: z.string().check(z.minLength(1), z.maxLength(128)) }) })
+  .check(z.meta({ id: 'UpdateModelRequest' }));
+const PatchBody = z.object({ ...Change, model_info: z.optional(Info) }).check(z.meta({ id: 'PatchModelRequest' }));
+
+/** LiteLLM's `/model/info` row: the public model with the prices and limits it will be served at. */
+function modelInfoRow(item: ModelItem) {
+  const view = publicModel(item);
+  const perMillion = (input: number, output: number) => priceUsage(item, { input_tokens: input, output_tokens: output })?.cost ?? null;
+  const input = perMillion(1_000_000, 0);
+  const output = perMillion(0, 1_000_000);
+  return {
+    model_name: view.model_name,
+    litellm_params: view.litellm_params,
+    model_info: {
+      ...view.model_info,
+      db_model: true,
+      litellm_provider: splitModel(item.litellm_params.model)?.provider ?? null,
+      mode: item.model_info.mode ?? 'chat',
+      input_cost_per_token: input === null ? null : input / 1_000_000,
+      output_cost_per_token: output === null ? null : output / 1_000_000,
+      max_tokens: item.litellm_params.max_tokens ?? item.model_info.max_output_tokens ?? null,
+      max_output_tokens: item.model_info.max_output_tokens ?? item.litellm_params.max_tokens ?? null,
+      max_input_tokens: item.model_info.max_input_tokens ?? null,
+    },
+    created_at: view.created_at,
+    updated_at: view.updated_at,
+  };
+}
+
+const infoRoute = (path: string) =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['models'],
+    summary: 'Registered models with their prices and limits; credentials are never returned',
+    security,
+    request: { query: z.object({ litellm_model_id: z.optional(z.string().check(z.maxLength(128))) }) },
+    responses: okJson('{data: [...]}', 'ModelInfoResponse'),
+  });
+
+export const modelRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      middleware: requireJsonBody,
+      path: '/model/new',
+      tags: ['models'],
+      summary: 'Register a model (proxy admins): public model_name → provider/upstream model, api_base, credential, prices',
+      security,
+      request: { body: jsonBody(NewModelBody) },
+      responses: okJson('The model, without its credential', 'ModelResponse'),
+    }),
+    async (c) => c.json(publicModel(await c.get('deps').models.create(requirePrincipal(c), c.req.valid('json'))), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      middleware: requireJsonBody,
+      path: '/model/update',
+      tags: ['models'],
+      summary: 'Change a model (proxy admins), named by model_info.id; given fields are merged',
+      security,
+      request: { body: jsonBody(UpdateBody) },
+      responses: okJson('The model, without its credential', 'ModelResponse'),
+    }),
+    async (c) => {
+      const { model_info, ...change } = c.req.valid('json');
+      return c.json(publicModel(await c.get('deps').models.update(requirePrincipal(c), model_info.id, { ...change, model_info })), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      middleware: requireJsonBody,
+      path: '/model/{model_id}/update',
+      tags: ['models'],
+      summary: 'Change a model (proxy admins); given fields are merged',
+      security,
+      request: { params: z.object({ model_id: z.string().check(z.minLength(1), z.maxLength(128)) }), body: jsonBody(PatchBody) },
+      responses: okJson('The model, without its credential', 'ModelResponse'),
+    }),
+    async (c) => c.json(publicModel(await c.get('deps').models.update(requirePrincipal(c), c.req.valid('param').model_id, c.req.valid('json'))), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      middleware: requireJsonBody,
+      path: '/model/delete',
+      tags: ['models'],
+      summary: 'Delete a model (proxy admins)',
+      security,
+      request: { body: jsonBody(z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }).check(z.meta({ id: 'DeleteModelRequest' }))) },
+      responses: okJson('{message}', 'DeleteModelResponse'),
+    }),
+    async (c) => {
+      const { id } = c.req.valid('json');
+      await c.get('deps').models.delete(requirePrincipal(c), id);
+      return c.json({ message: `Model: ${id} deleted successfully` }, 200);
+    },
+  )
+  .openapi(infoRoute('/model/info'), async (c) => listInfo(c))
+  .openapi(infoRoute('/v1/model/info'), async (c) => listInfo(c));
+
+// Any signed-in caller may read the registry (as in LiteLLM); nothing secret is in it.
+async function listInfo(c: Context<AppEnv>) {
+  requirePrincipal(c);
+  const id = c.req.query('litellm_model_id');
+  const deps = c.get('deps');
+  const items = id ? [await deps.models.get(id)].filter((m): m is ModelItem => !!m) : await deps.models.list();
+  return c.json({ data: items.map(modelInfoRow) }, 200);
+}

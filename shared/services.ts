@@ -7,6 +7,7 @@ import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
 import { Models } from './models/registry';
+import { ModelCalls } from './gateway/calls';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -26,17 +27,22 @@ export type Deps = {
   budgetReset: BudgetReset;
   /** The model registry (issue 12). */
   models: Models;
+  /** Model calls on virtual keys: reserve, call the provider, settle. */
+  modelCalls: ModelCalls;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
 
-export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer } = {}): Deps {
+export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
   const table =
     overrides.table ??
     new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const users = new Users(table, clock);
   const teams = new Teams(table, users, clock);
+  const keys = new Keys(table, users, teams, clock);
+  const gateway = new Gateway(table, clock);
+  const models = new Models(table, clock);
   return {
     config,
     table,
@@ -44,12 +50,13 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     sessions: new SessionSigner(config.jwtSecret, config.sessionHours),
     users,
     teams,
-    keys: new Keys(table, users, teams, clock),
+    keys,
     settings: new Settings(table, teams, clock),
     logins: new Logins(table, users, config.masterKey, clock),
-    gateway: new Gateway(table, clock),
+    gateway,
     budgetReset: new BudgetReset(table, clock),
-    models: new Models(table, clock),
+    models,
+    modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

@@ -34,6 +34,8 @@ export type SpendRecord = {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   created_at: string;
+  /** What the model gateway knows of the call (tokens, price source, status…), kept as sent. */
+  details?: Record<string, unknown>;
 };
 
 class AlreadyRecorded extends DomainError {
@@ -190,7 +192,10 @@ export class Gateway {
    * A cost above the reservation is charged only as far as every budget allows;
    * the rest is kept on the record as `uncharged`, never pushed over a cap.
    */
-  async record(secret: string, input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null }) {
+  async record(
+    secret: string,
+    input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null; details?: Record<string, unknown> },
+  ) {
     // One read for the key, the reservation and an earlier record of this request.
     const hash = sha256Hex(secret);
     const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.reservation(input.request_id), keys.spendRecord(input.request_id)]);
@@ -221,6 +226,7 @@ export class Gateway {
         prompt_tokens: input.prompt_tokens ?? null,
         completion_tokens: input.completion_tokens ?? null,
         created_at: now,
+        ...(input.details ? { details: input.details } : {}),
       };
       const delta = charged - reservation.amount;
       await this.table.transact([

@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
 import { modelRoutes } from './routes/models';
+import { gatewayRoutes } from './routes/gateway';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
@@ -56,6 +57,7 @@ export function createApp(deps: Deps) {
   app.route('/', pageRoutes);
   app.route('/', spendRoutes);
   app.route('/', modelRoutes);
+  app.route('/', gatewayRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

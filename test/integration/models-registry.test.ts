@@ -3,7 +3,10 @@
  * never returned, unknown parameters and unpriceable models refused.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readModelsFile, seedLocalModels } from '../../shared/models/config-file';
 import { PRICE_DATABASE } from '../../shared/models/prices';
 import { expectError, testStack } from '../support/stack';
 
@@ -74,5 +77,25 @@ describe('model registry', () => {
   test('the recorded price database version is the installed one', () => {
     const installed = JSON.parse(readFileSync(join(__dirname, '../../node_modules/@pydantic/genai-prices/package.json'), 'utf8')).version;
     expect(PRICE_DATABASE).toBe(`@pydantic/genai-prices@${installed}`);
+  });
+
+  test('npm start: models from a config file (upserted, stable ids), else the local echo model', async () => {
+    const s = await testStack();
+    const dir = mkdtempSync(join(tmpdir(), 'onramp-models-'));
+    const file = join(dir, 'models.json');
+    writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'local-vllm', litellm_params: { model: 'openai/llama', api_base: 'http://127.0.0.1:8001/v1', api_key: 'os.environ/VLLM_KEY', input_cost_per_token: 0, output_cost_per_token: 0.0000001 } }] }));
+    const fromFile = readModelsFile(file);
+    expect(await seedLocalModels(s.deps.models, fromFile)).toEqual({ seeded: ['local-vllm'], echo: false });
+    expect(await seedLocalModels(s.deps.models, fromFile)).toEqual({ seeded: ['local-vllm'], echo: false });
+    expect((await s.deps.models.list()).map((m) => m.model_id)).toEqual(['config-local-vllm']);
+    // with models registered, no echo model is added
+    expect(await seedLocalModels(s.deps.models, [])).toEqual({ seeded: [], echo: false });
+
+    const empty = await testStack();
+    expect(await seedLocalModels(empty.deps.models, [])).toEqual({ seeded: ['onramp-local-echo'], echo: true });
+    expect((await empty.call('GET', '/model/info')).body.data[0]).toMatchObject({ model_name: 'onramp-local-echo', model_info: { litellm_provider: 'echo' } });
+
+    writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'x', litellm_params: { model: 'openai/llama', tpm: 5 } }] }));
+    expect(() => readModelsFile(file)).toThrow(/tpm/);
   });
 });

@@ -2,35 +2,12 @@ import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { publicModel, splitModel, type ModelItem } from '../../models/model';
 import { priceUsage } from '../../models/prices';
+import { ChangedParams, Info, ModelName as Name, NewParams } from '../../models/schema';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
 import { jsonBody, okJson, requireJsonBody, security } from '../schemas';
 
-const Name = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
-const PerToken = z.number().check(z.nonnegative(), z.maximum(1));
-const Tokens = z.number().check(z.int(), z.positive(), z.maximum(10_000_000));
-const paramFields = {
-  api_base: z.optional(z.url({ protocol: /^https?$/ })),
-  api_key: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-  api_version: z.optional(z.string().check(z.maxLength(64))),
-  aws_region_name: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as us-east-1' }))),
-  input_cost_per_token: z.optional(PerToken),
-  output_cost_per_token: z.optional(PerToken),
-  cache_read_input_token_cost: z.optional(PerToken),
-  cache_creation_input_token_cost: z.optional(PerToken),
-  max_tokens: z.optional(Tokens),
-  timeout: z.optional(z.number().check(z.positive(), z.maximum(900))),
-};
-// Strict: a LiteLLM parameter onramp does not implement (rpm, tpm, …) is refused, naming it, rather than silently ignored.
-const NewParams = z.strictObject({ model: Name, ...paramFields });
-const ChangedParams = z.strictObject({ model: z.optional(Name), ...paramFields });
-const Info = z.looseObject({
-  id: z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:-]+$/))),
-  mode: z.optional(z.enum(['chat', 'embedding', 'completion'])),
-  max_output_tokens: z.optional(Tokens),
-  max_input_tokens: z.optional(Tokens),
-});
 const NewModelBody = z.object({ model_name: Name, litellm_params: NewParams, model_info: z.optional(Info) }).check(z.meta({ id: 'NewModelRequest' }));
 const Change = { model_name: z.optional(Name), litellm_params: z.optional(ChangedParams) };
 const UpdateBody = z

@@ -114,6 +114,12 @@ export class ModelCalls {
     return names.filter((name) => refusingLevel(scope, name) === null);
   }
 
+  /** Anthropic's count_tokens, estimated (≈4 bytes a token) for an active key; no cost, nothing reserved. */
+  async countTokens(secret: string, body: Record<string, unknown>): Promise<{ input_tokens: number }> {
+    await this.keys.authenticate(secret);
+    return { input_tokens: roughTokens(byteLength([body.system, body.messages, body.tools])) };
+  }
+
   chat(secret: string, body: Record<string, unknown>, signal: AbortSignal): Promise<CallResult> {
     return body.stream === true ? this.stream(secret, 'acompletion', 'chat', body, {}, signal) : this.once(secret, 'acompletion', 'chat', body, {}, signal);
   }
@@ -150,9 +156,13 @@ export class ModelCalls {
     return new OpenCall(this, secret, type, model, meta, promptBytes);
   }
 
-  /** The authorize transaction refuses model access as a bare 401: say which level refused (403), or why the key is refused. */
+  /**
+   * The authorize transaction reports the first failing condition of its items (a key's
+   * budget before its team's model list) and refuses model access as a bare 401: as in
+   * LiteLLM's order, a model not allowed is said first, with the level that refused it (403).
+   */
   private async explain(secret: string, model: string, err: unknown): Promise<unknown> {
-    if (!(err instanceof DomainError) || err.kind !== 'unauthenticated') return err;
+    if (!(err instanceof DomainError) || (err.kind !== 'unauthenticated' && err.kind !== 'budget_exceeded')) return err;
     try {
       return refusingLevel(await readKeyScope(this.table, secret, this.clock()), model) ?? err;
     } catch (precise) {

@@ -10,7 +10,7 @@ import { jsonBody, okJson, security } from '../schemas';
 import { anthropicError, modelRouteError, type Flavor } from './gateway-errors';
 
 /** The model routes: they authenticate with the virtual key themselves (see GATEWAY_PATHS in ../auth.ts). */
-export const MODEL_ROUTE_PATHS = ['/v1/chat/completions', '/chat/completions', '/v1/embeddings', '/embeddings', '/v1/models', '/models', '/v1/messages'] as const;
+export const MODEL_ROUTE_PATHS = ['/v1/chat/completions', '/chat/completions', '/v1/embeddings', '/embeddings', '/v1/models', '/models', '/v1/messages', '/v1/messages/count_tokens'] as const;
 
 /** The virtual key, from the headers clients use, in LiteLLM's order of preference. */
 function virtualKey(c: Context<AppEnv>): string {
@@ -41,6 +41,10 @@ const MessagesBody = z.looseObject({
   max_tokens: z.number().check(z.int(), z.positive()),
   stream: z.optional(z.boolean()),
 }).check(z.meta({ id: 'AnthropicMessagesRequest' }));
+
+const CountTokensBody = z
+  .looseObject({ model: z.string().check(z.minLength(1), z.maxLength(256)), messages: z.array(z.unknown()).check(z.minLength(1)) })
+  .check(z.meta({ id: 'AnthropicCountTokensRequest' }));
 
 /** Parses the JSON body; a bad one is a 400 in the route's own envelope, before anything is reserved. */
 async function parseBody<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S, flavor: Flavor): Promise<z.output<S> | Response> {
@@ -164,6 +168,17 @@ const messages = async (c: Context<AppEnv>) => {
   }
 };
 
+const countTokens = async (c: Context<AppEnv>) => {
+  try {
+    const secret = virtualKey(c);
+    const body = await parseBody(c, CountTokensBody, 'anthropic');
+    if (body instanceof Response) return body;
+    return c.json(await c.get('deps').modelCalls.countTokens(secret, body), 200);
+  } catch (err) {
+    return modelRouteError(c, err, 'anthropic');
+  }
+};
+
 export const gatewayRoutes = newRouter();
 modelRoute(gatewayRoutes, 'post', '/v1/chat/completions', 'OpenAI chat completion (stream or not) on a virtual key, within its budgets', chat, ChatBody);
 modelRoute(gatewayRoutes, 'post', '/chat/completions', 'Same as /v1/chat/completions', chat, ChatBody);
@@ -172,3 +187,4 @@ modelRoute(gatewayRoutes, 'post', '/embeddings', 'Same as /v1/embeddings', embed
 modelRoute(gatewayRoutes, 'get', '/v1/models', 'The models this key can call (key ∩ team, or key ∩ user)', listModels);
 modelRoute(gatewayRoutes, 'get', '/models', 'Same as /v1/models', listModels);
 modelRoute(gatewayRoutes, 'post', '/v1/messages', 'Anthropic Messages (stream or not) on a virtual key (x-api-key or Bearer), within its budgets', messages, MessagesBody);
+modelRoute(gatewayRoutes, 'post', '/v1/messages/count_tokens', 'Anthropic count_tokens (an estimate; no cost)', countTokens, CountTokensBody);

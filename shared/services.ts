@@ -8,6 +8,7 @@ import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
 import { Models } from './models/registry';
 import { ModelCalls } from './gateway/calls';
+import { SpendLogs } from './spend/logs';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -29,6 +30,8 @@ export type Deps = {
   models: Models;
   /** Model calls on virtual keys: reserve, call the provider, settle. */
   modelCalls: ModelCalls;
+  /** What users and admins see of spend (/spend/logs). */
+  spendLogs: SpendLogs;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -57,6 +60,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     budgetReset: new BudgetReset(table, clock),
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
+    spendLogs: new SpendLogs(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

@@ -231,7 +231,14 @@ export class Gateway {
       const delta = charged - reservation.amount;
       await this.table.transact([
         {
-          put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(key.token, now, input.request_id), type: 'spend_record', ...record, uncharged: money(input.cost - charged) },
+          put: {
+            ...keys.spendRecord(input.request_id),
+            ...indexKeys.spendRecord(key.token, now, input.request_id),
+            ...indexKeys.spendOwners(key.user_id, key.team_id, now, input.request_id),
+            type: 'spend_record',
+            ...record,
+            uncharged: money(input.cost - charged),
+          },
           condition: mustNotExist(() => new AlreadyRecorded(input.request_id)),
         },
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },

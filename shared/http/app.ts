@@ -11,6 +11,7 @@ import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
 import { modelRoutes } from './routes/models';
 import { gatewayRoutes } from './routes/gateway';
+import { spendLogRoutes } from './routes/spend-logs';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
@@ -58,6 +59,7 @@ export function createApp(deps: Deps) {
   app.route('/', spendRoutes);
   app.route('/', modelRoutes);
   app.route('/', gatewayRoutes);
+  app.route('/', spendLogRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

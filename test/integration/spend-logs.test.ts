@@ -73,3 +73,21 @@ test('rows and per-day summaries by key, user, team and date; internal users see
   expectError(await s.call('GET', '/spend/logs?start_date=2025-01-01&end_date=2026-01-01'), 400);
   expectError(await s.call('GET', '/spend/logs', { token: null }), 401);
 });
+
+test("the user's page shows their recent requests and what they can still spend per team", async () => {
+  const s = await testStack();
+  await seedLocalModels(s.deps.models, []);
+  const team = await s.call('POST', '/team/new', { body: { team_alias: 'explorers', models: [LOCAL_ECHO.model_name], max_budget: 10, team_member_budget: 2 } });
+  const ana = await member(s, team.body.team_id);
+  expect((await chat(s, ana.secret, 'hello page')).status).toBe(200);
+  const page = await s.app.request('http://onramp.test/ui', { headers: { cookie: `token=${ana.token}` } });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('Your recent model requests');
+  expect(html).toContain('You can still spend');
+  const table = html.slice(html.indexOf('Your recent model requests'));
+  expect(table).toContain('onramp-local-echo');
+  expect(table).toMatch(/\$0\.0000\d\d/);
+  // $2 member budget minus a few millionths of a dollar
+  expect(html).toContain('$2.00');
+});

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
+import { modelPages } from './models';
 import { onboardingPages } from './onboarding';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
@@ -103,6 +104,7 @@ ui.route('/', homePages);
 ui.route('/', teamPages);
 ui.route('/', userPages);
 ui.route('/', settingsPages);
+ui.route('/', modelPages);
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui. */

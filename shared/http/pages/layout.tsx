@@ -82,6 +82,7 @@ function Nav(p: { principal: Principal; current?: string }) {
       ? ([
           ['/ui/users', 'Internal users'],
           ['/ui/settings', 'Default user settings'],
+          ['/ui/models', 'Models'],
         ] as Array<[string, string]>)
       : []),
   ];

@@ -188,6 +188,11 @@ export class ModelCalls {
     } catch (err) {
       done();
       const reason = upstream.signal.reason;
+      if (signal.aborted) {
+        // The client left while the provider was working: it may have billed the prompt.
+        await call.settle({ usage: call.estimate(0, 0), estimated: true, status: 'failure', error: 'client disconnected' });
+        throw new UpstreamFailure(499, 'The client closed the request.', { cause: err });
+      }
       const failure = reason instanceof UpstreamFailure ? reason : new UpstreamFailure(502, `${call.model.model_name}: the provider could not be reached.`, { cause: err });
       await call.settle({ usage: null, estimated: false, status: 'failure', error: failure.message });
       throw failure;

@@ -17,6 +17,7 @@ const MODELS: Array<[string, string, Record<string, unknown>?]> = [
   ['drip', 'mock-drip'],
   ['failing', 'mock-fail'],
   ['slowpoke', 'mock-slow', { timeout: 0.5 }],
+  ['patient', 'mock-slow', { timeout: 60 }],
   ['embed-test', 'mock-embed'],
   ['not-for-team', 'mock-chat'],
 ];
@@ -224,6 +225,19 @@ describe('settlement when things go wrong', () => {
     expect(record!.cost).toBeGreaterThan(0);
     expect(await keyItem(k.token)).toMatchObject({ reserved_spend: 0 });
     await eventually(async () => upstream.stats.closedEarly > closedBefore);
+  });
+
+  test('client abort while a non-stream call waits: upstream aborted, the prompt settled as estimated, not $0', async () => {
+    const k = await teamKey();
+    const controller = new AbortController();
+    const pending = client(k.secret).chat.completions.create({ model: 'patient', messages: [{ role: 'user', content: 'a long question' }] }, { signal: controller.signal });
+    await eventually(async () => upstream.stats.lastBody?.model === 'mock-slow' && upstream.stats.inFlight > 0);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    const [record] = await eventually(async () => (await recordsOf(k.token)).length === 1 && recordsOf(k.token));
+    expect(record!.details).toMatchObject({ estimated: true, status: 'failure', error: 'client disconnected' });
+    expect(record!.cost).toBeGreaterThan(0);
+    expect(await keyItem(k.token)).toMatchObject({ reserved_spend: 0 });
   });
 
   test('upstream 500: 502 to the client, the reservation released, a $0 failure record', async () => {

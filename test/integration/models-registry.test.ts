@@ -74,6 +74,24 @@ describe('model registry', () => {
     expectError(await s.call('GET', '/model/info', { token: null }), 401);
   });
 
+  test('/v2/model/info pages; /model_group/info groups deployments by public name', async () => {
+    const s = await testStack();
+    for (const id of ['a1', 'a2', 'b1']) {
+      const name = id.startsWith('a') ? 'alpha' : 'beta';
+      expect((await s.call('POST', '/model/new', { body: { model_name: name, litellm_params: { ...upstream, model: id === 'a2' ? 'azure/gpt-4o-mini' : upstream.model }, model_info: { id } } })).status).toBe(200);
+    }
+    const page2 = await s.call('GET', '/v2/model/info?page=2&size=2');
+    expect(page2.body).toMatchObject({ total_count: 3, current_page: 2, total_pages: 2, size: 2 });
+    expect(page2.body.data.map((m: any) => m.model_info.id)).toEqual(['b1']);
+    expect(JSON.stringify(page2.body)).not.toContain('sk-upstream-secret');
+    const groups = await s.call('GET', '/model_group/info');
+    expect(groups.body.data).toEqual([
+      expect.objectContaining({ model_group: 'alpha', providers: ['openai', 'azure'], mode: 'chat' }),
+      expect.objectContaining({ model_group: 'beta', providers: ['openai'] }),
+    ]);
+    expectError(await s.call('GET', '/v2/model/info?size=1000'), 400);
+  });
+
   test('the recorded price database version is the installed one', () => {
     const installed = JSON.parse(readFileSync(join(__dirname, '../../node_modules/@pydantic/genai-prices/package.json'), 'utf8')).version;
     expect(PRICE_DATABASE).toBe(`@pydantic/genai-prices@${installed}`);

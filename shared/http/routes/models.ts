@@ -112,7 +112,58 @@ export const modelRoutes = newRouter()
     },
   )
   .openapi(infoRoute('/model/info'), async (c) => listInfo(c))
-  .openapi(infoRoute('/v1/model/info'), async (c) => listInfo(c));
+  .openapi(infoRoute('/v1/model/info'), async (c) => listInfo(c))
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v2/model/info',
+      tags: ['models'],
+      summary: 'Registered models, a page at a time',
+      security,
+      request: {
+        query: z.object({
+          page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+          size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+        }),
+      },
+      responses: okJson('{data, total_count, current_page, total_pages, size}', 'ModelInfoPage'),
+    }),
+    async (c) => {
+      requirePrincipal(c);
+      const { page, size } = c.req.valid('query');
+      const all = await c.get('deps').models.list();
+      const data = all.slice((page - 1) * size, page * size).map(modelInfoRow);
+      return c.json({ data, total_count: all.length, current_page: page, total_pages: Math.ceil(all.length / size), size }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/model_group/info',
+      tags: ['models'],
+      summary: 'Public model names with their providers, limits and prices',
+      security,
+      responses: okJson('{data: [...]}', 'ModelGroupInfoResponse'),
+    }),
+    async (c) => {
+      requirePrincipal(c);
+      const groups = new Map<string, ReturnType<typeof modelInfoRow>[]>();
+      for (const m of await c.get('deps').models.list()) groups.set(m.model_name, [...(groups.get(m.model_name) ?? []), modelInfoRow(m)]);
+      const data = [...groups].map(([name, rows]) => {
+        const first = rows[0]!.model_info;
+        return {
+          model_group: name,
+          providers: [...new Set(rows.map((r) => r.model_info.litellm_provider).filter((p) => p !== null))],
+          max_input_tokens: first.max_input_tokens,
+          max_output_tokens: first.max_output_tokens,
+          input_cost_per_token: first.input_cost_per_token,
+          output_cost_per_token: first.output_cost_per_token,
+          mode: first.mode,
+        };
+      });
+      return c.json({ data }, 200);
+    },
+  );
 
 // Any signed-in caller may read the registry (as in LiteLLM); nothing secret is in it.
 async function listInfo(c: Context<AppEnv>) {

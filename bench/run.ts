@@ -41,6 +41,7 @@ import type { TransactOp } from '../shared/db/table';
 import { createApp } from '../shared/http/app';
 import { logger } from '../shared/logger';
 import { buildDeps, type Deps } from '../shared/services';
+import { benchModelGateway } from './model-gateway';
 
 const REPO = resolve(__dirname, '..');
 const env = process.env;
@@ -513,6 +514,9 @@ async function main() {
   const latencyRatio = authP50 / (getP50 + twP50);
   log(`authorize p50 ${f2(authP50)} ms, GetItem p50 ${f2(getP50)} ms, TransactWriteItems p50 ${f2(twP50)} ms → ratio ${f2(latencyRatio)}`);
 
+  // --- 1b. the model gateway: a chat completion through onramp vs straight to the upstream
+  const modelLines = await benchModelGateway({ deps, base, masterKey: MASTER_KEY, samples: int('BENCH_MODEL_N', 100), warmup: 10, log, stops });
+
   // --- 2. round trips per route (sequential requests, counter reset per request)
   log('round trips per route');
   const counted = async (fn: () => Promise<Reply>) => {
@@ -804,6 +808,7 @@ async function main() {
     p(`- rep ${i + 1}, the same updates as single UpdateItem calls, ${UPDATE_IN_FLIGHT} in flight (${f2(updateTimes[i]! / 1000)} s wall): ${updateCalls[i]}`);
   }
   p();
+  for (const line of modelLines) p(line);
   p('## How it was measured');
   p();
   p(`- Latency: after ${WARMUP} warm-up rounds, ${N} samples per series in rounds of ${ROUND}: ${ROUND} authorize over HTTP (keep-alive, one socket, sequential), ${ROUND} in-process authorize (app.request), then ${ROUND} bare GetItem, ${ROUND} bare TransactWriteItems, ${ROUND} authorize+record pairs — so any drift touches every series alike.${latencyCut ? ` **Cut short by the ${LATENCY_BUDGET_MS / 1000} s budget.**` : ''}`);

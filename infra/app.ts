@@ -12,6 +12,8 @@ export interface OnrampSettings {
   readonly proxyLogoutUrl?: string;
   /** Who is emailed when a budget reset fails. Context `alarmEmail`, env `ONRAMP_ALARM_EMAIL`. */
   readonly alarmEmail?: string;
+  /** Bedrock model ids the model gateway may invoke. Context `bedrockModels` (comma-separated), env `ONRAMP_BEDROCK_MODELS`. */
+  readonly bedrockModels?: string[];
   /** SSO (OpenID Connect), on when set; its client secret goes in the `SsoClientSecret` secret. */
   readonly sso?: SsoSettings;
 }
@@ -61,6 +63,7 @@ export function readSettings(app: App, env: Record<string, string | undefined> =
     proxyBaseUrl: url('proxyBaseUrl', pick('proxyBaseUrl', 'PROXY_BASE_URL')),
     proxyLogoutUrl: url('proxyLogoutUrl', pick('proxyLogoutUrl', 'PROXY_LOGOUT_URL')),
     alarmEmail: email('alarmEmail', pick('alarmEmail', 'ONRAMP_ALARM_EMAIL')),
+    bedrockModels: bedrockModels(pick('bedrockModels', 'ONRAMP_BEDROCK_MODELS')),
     sso: readSsoSettings(pick),
   };
 }
@@ -89,6 +92,14 @@ function readSsoSettings(pick: (contextKey: string, envKey: string) => string | 
   };
 }
 
+function bedrockModels(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = ids.find((id) => !/^[a-z0-9][a-z0-9.:_-]*$/.test(id));
+  if (bad) throw new Error(`bedrockModels must be Bedrock model ids separated by commas, got "${bad}"`);
+  return ids;
+}
+
 /** Adds both onramp stacks to `app`. Free of side effects, so tests can call it. */
 export function buildApp(app: App, settings: OnrampSettings = readSettings(app)) {
   // Environment-agnostic unless the CLI resolved an account/region from credentials.
@@ -111,6 +122,7 @@ export function buildApp(app: App, settings: OnrampSettings = readSettings(app))
     proxyLogoutUrl: settings.proxyLogoutUrl,
     alarmEmail: settings.alarmEmail,
     sso: settings.sso && stateful.ssoClientSecret ? { ...settings.sso, clientSecret: stateful.ssoClientSecret } : undefined,
+    bedrockModels: settings.bedrockModels,
   });
   return { stateful, stateless };
 }

@@ -14,6 +14,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { IndexName } from '../shared/db/keys';
 import type { SsoSettings } from './app';
+import { ModelGateway } from './model-gateway';
 import { OnrampFunction } from './onramp-function';
 
 /** The sparse index the reset reads due budgets (and expired reservations) from. */
@@ -38,6 +39,8 @@ export interface OnrampStatelessStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** SSO settings and the secret holding the client secret; the function reads the secret at cold start. */
   readonly sso?: SsoSettings & { readonly clientSecret: ISecret };
+  /** Bedrock model ids the model gateway may invoke (least privilege: only these). */
+  readonly bedrockModels?: readonly string[];
 }
 
 /**
@@ -53,6 +56,8 @@ export class OnrampStatelessStack extends Stack {
   budgetResetAlarm!: Alarm;
   /** Where the alarm is published (and, with `alarmEmail`, emailed). */
   alarmTopic!: Topic;
+  /** The model routes, streaming (a function URL in RESPONSE_STREAM mode). */
+  readonly modelGateway: ModelGateway;
   /** Settings every onramp function reads (see shared/config.ts). */
   readonly commonEnvironment: Record<string, string>;
 
@@ -90,6 +95,15 @@ export class OnrampStatelessStack extends Stack {
     // Hono does all the routing; the gateway forwards every path and method.
     this.httpApi.addRoutes({ path: '/', methods: [HttpMethod.ANY], integration });
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+
+    // ---- Model gateway (streaming) -----------------------------------------
+    this.modelGateway = new ModelGateway(this, 'ModelGateway', {
+      table: props.table,
+      jwtSecret: props.jwtSecret,
+      masterKeySecret: props.masterKeySecret,
+      environment: this.commonEnvironment,
+      bedrockModels: props.bedrockModels,
+    });
 
     // ---- Budget reset ------------------------------------------------------
     this.addBudgetReset(props);

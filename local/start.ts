@@ -10,6 +10,7 @@ import { runResetJob } from '../shared/budgets/job';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createApp } from '../shared/http/app';
 import { randomToken } from '../shared/ids';
+import { readModelsFile, seedLocalModels } from '../shared/models/config-file';
 import { buildDeps } from '../shared/services';
 import { ensureTable, localClient, startDynamoDb } from './dynamodb';
 import { assertPortFree, PortInUseError } from './ports';
@@ -99,6 +100,9 @@ async function main() {
     });
     const created = await ensureTable(localClient(dynamoEndpoint), config.tableName);
     const deps = buildDeps(config);
+    // Models from ONRAMP_MODELS_FILE (or ./onramp.models.json); with none anywhere, the local echo model.
+    const modelsFile = env.ONRAMP_MODELS_FILE || (existsSync('onramp.models.json') ? 'onramp.models.json' : undefined);
+    const models = await seedLocalModels(deps.models, modelsFile ? readModelsFile(modelsFile) : []);
     const app = createApp(deps);
     const server = serve({ fetch: app.fetch, port, hostname: host });
     await new Promise<void>((done, fail) => {
@@ -118,6 +122,8 @@ onramp is running
   data folder    ${dataDir}
   master key     ${config.masterKey}${generatedMasterKey ? `   (generated, kept in ${join(dataDir, 'master-key')})` : ''}
   budget reset   every ${resetEverySeconds} s   (now: npm run reset-budgets, or POST /budget/reset)
+  models         ${models.echo ? `${models.seeded[0]} (a local echo model: no provider is configured; see ONRAMP_MODELS_FILE)` : modelsFile ? `${models.seeded.join(', ')} (from ${modelsFile})` : 'as registered (GET /model/info)'}
+  model routes   ${config.proxyBaseUrl}/v1/chat/completions, /v1/embeddings, /v1/models, /v1/messages   (Bearer <virtual key>)
 Ctrl-C stops everything.`);
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err instanceof PortInUseError ? portInUseMessage(err) : err);

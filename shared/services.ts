@@ -7,6 +7,9 @@ import { SesMailer, type Mailer } from './email/mailer';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
+import { Models } from './models/registry';
+import { ModelCalls } from './gateway/calls';
+import { SpendLogs } from './spend/logs';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -26,11 +29,17 @@ export type Deps = {
   sso: SsoSignIn | undefined;
   gateway: Gateway;
   budgetReset: BudgetReset;
+  /** The model registry (issue 12). */
+  models: Models;
+  /** Model calls on virtual keys: reserve, call the provider, settle. */
+  modelCalls: ModelCalls;
+  /** What users and admins see of spend (/spend/logs). */
+  spendLogs: SpendLogs;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
 
-export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer } = {}): Deps {
+export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
   const table =
     overrides.table ??
@@ -38,6 +47,9 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const users = new Users(table, clock);
   const settings = new Settings(table, clock);
   const teams = new Teams(table, users, settings, clock);
+  const keys = new Keys(table, users, teams, clock);
+  const gateway = new Gateway(table, clock);
+  const models = new Models(table, clock);
   return {
     config,
     table,
@@ -45,12 +57,15 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     sessions: new SessionSigner(config.jwtSecret, config.sessionHours, (userId) => users.sessionStamp(userId)),
     users,
     teams,
-    keys: new Keys(table, users, teams, clock),
+    keys,
     settings,
     logins: new Logins(table, users, config.masterKey, clock, config.passwordLogin),
     sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
-    gateway: new Gateway(table, clock),
+    gateway,
     budgetReset: new BudgetReset(table, clock),
+    models,
+    modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
+    spendLogs: new SpendLogs(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

@@ -1,3 +1,4 @@
+import { assertKeyMayCall } from '../keys/routes';
 import { randomUUID } from 'node:crypto';
 import { indexKeys, keys, type ItemKey } from '../db/keys';
 import { mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
@@ -43,6 +44,8 @@ export type SpendRecord = {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   created_at: string;
+  /** What the model gateway knows of the call (tokens, price source, status…), kept as sent. */
+  details?: Record<string, unknown>;
 };
 
 class AlreadyRecorded extends DomainError {
@@ -124,8 +127,10 @@ export class Gateway {
     return scopes;
   }
 
-  async authorize(secret: string, input: { model: string; estimated_cost: number; request_id?: string }) {
+  /** `route`: the path the key is calling through, checked against the key's `allowed_routes`. */
+  async authorize(secret: string, input: { model: string; estimated_cost: number; request_id?: string; route?: string }) {
     const key = await this.activeKey(secret);
+    if (input.route) assertKeyMayCall(key, input.route);
     if (key.models.length > 0 && !key.models.includes(input.model) && !key.models.includes(ALL_MODELS)) {
       throw unauthenticated(`key not allowed to access model. This key can only access models=${JSON.stringify(key.models)}. Tried to access ${input.model}.`);
     }
@@ -234,7 +239,10 @@ export class Gateway {
    * Only the key that authorized the request (or that key regenerated) may settle
    * it or read its record; to any other key the request id does not exist.
    */
-  async record(secret: string, input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null }) {
+  async record(
+    secret: string,
+    input: { request_id: string; cost: number; model?: string; prompt_tokens?: number | null; completion_tokens?: number | null; details?: Record<string, unknown> },
+  ) {
     // One read for the key, the reservation and an earlier record of this request.
     const hash = sha256Hex(secret);
     const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.reservation(input.request_id), keys.spendRecord(input.request_id)]);
@@ -268,13 +276,20 @@ export class Gateway {
         prompt_tokens: input.prompt_tokens ?? null,
         completion_tokens: input.completion_tokens ?? null,
         created_at: now,
+        ...(input.details ? { details: input.details } : {}),
       };
       const delta = charged - open.amount;
       const scopes = await this.liveScopes(open.scopes);
       const stored = { ...record, uncharged: money(input.cost - charged) };
       await this.table.transact([
         {
-          put: { ...keys.spendRecord(input.request_id), ...indexKeys.spendRecord(open.token, now, input.request_id), type: 'spend_record', ...stored },
+          put: {
+            ...keys.spendRecord(input.request_id),
+            ...indexKeys.spendRecord(open.token, now, input.request_id),
+            ...indexKeys.spendOwners(record.user_id, record.team_id, now, input.request_id),
+            type: 'spend_record',
+            ...stored,
+          },
           condition: mustNotExist(() => new AlreadyRecorded(input.request_id)),
         },
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },

@@ -34,6 +34,12 @@
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
  *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
+ *   a user's spend records ......... Query    GSI2 GSI2PK=SPENDUSER#<user id>     GSI2SK <at>#<request id>
+ *   a team's spend records ......... Query    GSI1 GSI1PK=SPENDTEAM#<team id>     GSI1SK <at>#<request id>
+ *   a day's spend records .......... Query    GSI4 GSI4PK=SPENDDAY#<YYYY-MM-DD>   GSI4SK <at>#<request id>
+ *   model by id .................... GetItem  PK=MODEL#<id>           SK=MODEL   (also the uniqueness guard)
+ *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)
+ *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -60,6 +66,7 @@ export const keys = {
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
+  model: (modelId: string): ItemKey => ({ PK: `MODEL#${modelId}`, SK: 'MODEL' }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -83,6 +90,23 @@ export const indexKeys = {
   reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
   /** A key's settled spend records, newest last. */
   spendRecord: (tokenHash: string, at: string, requestId: string) => ({ GSI3PK: `SPENDOF#${tokenHash}`, GSI3SK: `${at}#${requestId}` }),
+  /**
+   * Who a spend record belongs to, for /spend/logs: its user's and team's records and
+   * each day's, in partitions of their own (deleting a user or team keeps its spend history).
+   */
+  spendOwners: (userId: string | null, teamId: string | null, at: string, requestId: string) => ({
+    ...(userId ? { GSI2PK: `SPENDUSER#${userId}`, GSI2SK: `${at}#${requestId}` } : {}),
+    ...(teamId ? { GSI1PK: `SPENDTEAM#${teamId}`, GSI1SK: `${at}#${requestId}` } : {}),
+    GSI4PK: `SPENDDAY#${at.slice(0, 10)}`,
+    GSI4SK: `${at}#${requestId}`,
+  }),
+  /** Registered models: listed by creation, and found by public name (several deployments may share one). */
+  model: (modelId: string, modelName: string, createdAt: string) => ({
+    GSI1PK: 'MODELS',
+    GSI1SK: `${createdAt}#${modelId}`,
+    GSI2PK: `MODELNAME#${modelName}`,
+    GSI2SK: `MODEL#${createdAt}#${modelId}`,
+  }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -105,4 +129,5 @@ export type EntityType =
   | 'invitation'
   | 'invitation_replaced'
   | 'settings'
-  | 'login_failures';
+  | 'login_failures'
+  | 'model';

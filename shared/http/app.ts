@@ -10,6 +10,9 @@ import { errorPage, isPagePath, notFoundPage, pageRoutes } from './pages';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
+import { modelRoutes } from './routes/models';
+import { gatewayRoutes } from './routes/gateway';
+import { spendLogRoutes } from './routes/spend-logs';
 import { onboardingRoutes } from './routes/onboarding';
 import { keyRoutes } from './routes/keys';
 import { litellmListRoutes } from './routes/litellm-lists';
@@ -59,6 +62,9 @@ export function createApp(deps: Deps) {
   app.route('/', pageRoutes);
   app.route('/', spendRoutes);
   app.route('/', litellmListRoutes);
+  app.route('/', modelRoutes);
+  app.route('/', gatewayRoutes);
+  app.route('/', spendLogRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

@@ -7,10 +7,11 @@ import { forbidden, unauthenticated } from '../errors';
 import { namesKey, type KeyItem } from '../keys/model';
 import { assertKeyMayCall } from '../keys/routes';
 import type { AppEnv } from './env';
+import { MODEL_ROUTE_PATHS } from './routes/gateway';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Hot-path routes that authenticate with the virtual key themselves, in the same read as their budget check. */
-const GATEWAY_PATHS = new Set(['/spend/authorize', '/spend/record']);
+const GATEWAY_PATHS = new Set(['/spend/authorize', '/spend/record', ...MODEL_ROUTE_PATHS]);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
 /** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form). */

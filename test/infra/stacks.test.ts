@@ -108,8 +108,8 @@ describe('OnrampStateless', () => {
   const { stateless } = templates();
 
   test('the API function runs Node 22 on arm64 with 1 GB and a log group kept one month', () => {
-    // the API and the budget reset
-    stateless.resourceCountIs('AWS::Lambda::Function', 2);
+    // the API, the model gateway (streaming) and the budget reset
+    stateless.resourceCountIs('AWS::Lambda::Function', 3);
     expect(functionNamed(stateless, 'ApiFunction').fn.Properties).toMatchObject({ Timeout: 29 });
     stateless.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',

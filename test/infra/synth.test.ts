@@ -20,7 +20,7 @@ describe('cdk synth', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  test('synthesizes both stacks and bundles the API and budget-reset functions', () => {
+  test('synthesizes both stacks and bundles the API, model gateway and budget-reset functions', () => {
     const run = spawnSync(process.execPath, [cdkBin, 'synth', '--quiet', '-o', outDir], {
       cwd: repoRoot,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
@@ -40,7 +40,7 @@ describe('cdk synth', () => {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
     const fns = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(fns.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFunction', 'BudgetResetFunction']);
+    expect(fns.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFunction', 'BudgetResetFunction', 'ModelsFunction']);
     const bundle = (prefix: string) => {
       const [, fn] = fns.find(([id]) => id.startsWith(prefix))!;
       const assetPath = fn.Metadata?.['aws:asset:path'];
@@ -62,5 +62,11 @@ describe('cdk synth', () => {
     expect(reset.code).toMatch(/require\("@aws-sdk\//);
     expect(reset.code).toContain('BUDGET_RESET');
     expect(reset.code).not.toContain('hono');
+
+    // The model gateway bundle: the streaming handler and the price database inside.
+    const models = bundle('ModelsFunction');
+    expect(models.code).toMatch(/require\("@aws-sdk\//);
+    expect(models.code).toContain('/v1/chat/completions');
+    expect(models.code).toContain('input_mtok');
   }, 180_000);
 });

@@ -125,7 +125,17 @@ describe('npm start (local/start.ts)', () => {
       body: JSON.stringify({ user_email: 'local-start@example.com' }),
     });
     expect(created.status).toBe(200);
-    expect(await created.json()).toMatchObject({ user_email: 'local-start@example.com', user_id: expect.any(String) });
+    const user = (await created.json()) as { user_email: string; user_id: string; key: string };
+    expect(user).toMatchObject({ user_email: 'local-start@example.com', user_id: expect.any(String), key: expect.stringMatching(/^sk-/) });
+
+    // No provider configured: the local echo model answers a new key at once, and charges it.
+    expect(s.stdout()).toContain('onramp-local-echo (a local echo model');
+    const asKey = { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' };
+    expect(await (await fetch(`${base}/v1/models`, { headers: asKey })).json()).toMatchObject({ object: 'list', data: [{ id: 'onramp-local-echo' }] });
+    const echoed = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: asKey, body: JSON.stringify({ model: 'onramp-local-echo', messages: [{ role: 'user', content: 'hello there' }] }) });
+    expect(echoed.status).toBe(200);
+    expect(((await echoed.json()) as any).choices[0].message.content).toBe('echo: hello there');
+    expect(Number(echoed.headers.get('x-litellm-response-cost'))).toBeGreaterThan(0);
 
     const refused = await fetch(`${base}/user/list`, { headers: { authorization: 'Bearer sk-not-the-master-key-000000' } });
     expect(refused.status).toBe(401);

@@ -10,6 +10,7 @@ import type { AppEnv } from '../env';
 import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
+import { RecentRequests } from './requests';
 import {
   actorOf,
   applyError,
@@ -58,6 +59,15 @@ async function loadHome(c: PageContext, actor: Principal): Promise<HomeData> {
 
 const teamName = (teams: TeamItem[], id: string | null) => (id ? (teams.find((t) => t.team_id === id)?.team_alias ?? id) : 'No team (personal)');
 
+/** What a member can still spend in a team: the smaller of what is left of their budget and of the team's (null: no limit). */
+function remainingInTeam(t: TeamItem, m: MembershipItem): number | null {
+  const left = [
+    t.max_budget === null || t.max_budget === undefined ? null : t.max_budget - t.spend - (t.reserved_spend ?? 0),
+    effectiveMemberBudget(m, t) === null ? null : effectiveMemberBudget(m, t)! - m.spend - (m.reserved_spend ?? 0),
+  ].filter((v): v is number => v !== null);
+  return left.length ? Math.max(0, Math.min(...left)) : null;
+}
+
 function TeamsTable(p: { data: HomeData; all: boolean }) {
   if (p.data.teams.length === 0) return <p>{p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}</p>;
   return (
@@ -69,6 +79,7 @@ function TeamsTable(p: { data: HomeData; all: boolean }) {
           <th scope="col">Team spend / budget</th>
           {p.all ? null : <th scope="col">Your role</th>}
           {p.all ? null : <th scope="col">Your spend / budget in team</th>}
+          {p.all ? null : <th scope="col">You can still spend</th>}
         </tr>
       </thead>
       <tbody>
@@ -95,6 +106,7 @@ function TeamsTable(p: { data: HomeData; all: boolean }) {
                   )}
                 </td>
               )}
+              {p.all ? null : <td>{m ? formatUsd(remainingInTeam(t, m)) : '—'}</td>}
             </tr>
           );
         })}
@@ -199,7 +211,7 @@ function NewKey(p: { secret: string; item: KeyItem; teams: TeamItem[] }) {
 
 async function homePage(c: PageContext, form: FormState, opts: { created?: { secret: string; item: KeyItem }; status?: 200 | 400 | 401 | 403 | 404 | 409 } = {}) {
   const actor = actorOf(c);
-  const data = await loadHome(c, actor);
+  const [data, requests] = await Promise.all([loadHome(c, actor), c.get('deps').spendLogs.rows(actor, { limit: 20 })]);
   const all = readsEverything(actor);
   const name = actor.userId === MASTER_KEY_USER_ID ? 'admin' : (data.user?.user_email ?? actor.userId);
   return render(
@@ -220,6 +232,8 @@ async function homePage(c: PageContext, form: FormState, opts: { created?: { sec
       <KeysTable data={data} actor={actor} all={all} />
       <h2>{all ? 'All teams' : 'Your teams'}</h2>
       <TeamsTable data={data} all={all} />
+      <h2>{all ? 'Recent model requests' : 'Your recent model requests'}</h2>
+      <RecentRequests rows={requests} all={all} />
     </Layout>,
     opts.status ?? 200,
   );

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
+import { modelPages } from './models';
 import { onboardingPages } from './onboarding';
 import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
@@ -120,6 +121,7 @@ ui.route('/', userPages);
 ui.route('/', teamEditPages);
 ui.route('/', userEditPages);
 ui.route('/', settingsPages);
+ui.route('/', modelPages);
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */

@@ -84,6 +84,7 @@ function Nav(p: { principal: Principal; current?: string }) {
       ? ([
           ['/ui/users', 'Internal users'],
           ['/ui/settings', 'Default user settings'],
+          ['/ui/models', 'Models'],
         ] as Array<[string, string]>)
       : []),
   ];

@@ -29,7 +29,7 @@ export const spendRoutes = newRouter()
       request: { body: jsonBody(z.object({ model: z.string().check(z.minLength(1), z.maxLength(256)), estimated_cost: Cost, request_id: z.optional(Id) }).check(z.meta({ id: 'AuthorizeRequest' }))) },
       responses: { ...okJson('Allowed: the reservation', 'AuthorizeResponse'), 429: { description: 'Too much contention on one budget; retry' } },
     }),
-    async (c) => c.json(await c.get('deps').gateway.authorize(virtualKey(c), c.req.valid('json')), 200),
+    async (c) => c.json(await c.get('deps').gateway.authorize(virtualKey(c), { ...c.req.valid('json'), route: c.req.path }), 200),
   )
   .openapi(
     createRoute({

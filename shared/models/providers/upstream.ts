@@ -1,0 +1,59 @@
+import type { ModelItem } from '../model';
+import { splitModel } from '../model';
+import { echoResponse } from './echo';
+
+/** What a model call sends upstream: onramp's routes speak OpenAI's or Anthropic's API, and so do the providers. */
+export type UpstreamCall = {
+  api: 'chat' | 'embeddings' | 'messages';
+  body: Record<string, unknown>;
+  /** Headers forwarded as they came (`anthropic-version`, `anthropic-beta`). */
+  forward?: Record<string, string>;
+  signal: AbortSignal;
+};
+
+/** The model's credential: a literal, or `os.environ/NAME` read at call time (LiteLLM's convention). */
+export function resolveCredential(credential: string | null, env: Record<string, string | undefined> = process.env): string | null {
+  if (!credential) return null;
+  const ref = /^os\.environ\/(\w+)$/.exec(credential);
+  return ref ? (env[ref[1]!] ?? null) : credential;
+}
+
+const trimSlash = (s: string) => s.replace(/\/+$/, '');
+
+/**
+ * Sends the call to the deployment's provider and returns its raw response (a
+ * stream when asked). The upstream gets the model's own credential, never the
+ * caller's key. The local echo model answers in-process, through the same path.
+ */
+export async function callUpstream(model: ModelItem, call: UpstreamCall, fetchImpl: typeof fetch = fetch): Promise<Response> {
+  const split = splitModel(model.litellm_params.model)!;
+  const p = model.litellm_params;
+  const body = { ...call.body, model: split.upstreamModel };
+  const secret = resolveCredential(model.credential);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...call.forward };
+  let url: string;
+  switch (split.provider) {
+    case 'echo':
+      return echoResponse(call.api, body);
+    case 'anthropic':
+      url = `${trimSlash(p.api_base ?? 'https://api.anthropic.com')}/v1/messages`;
+      if (secret) headers['x-api-key'] = secret;
+      headers['anthropic-version'] ??= '2023-06-01';
+      break;
+    case 'azure': {
+      const path = call.api === 'embeddings' ? 'embeddings' : 'chat/completions';
+      url = `${trimSlash(p.api_base!)}/openai/deployments/${encodeURIComponent(split.upstreamModel)}/${path}?api-version=${encodeURIComponent(p.api_version ?? '2024-10-21')}`;
+      if (secret) headers['api-key'] = secret;
+      break;
+    }
+    case 'bedrock':
+    case 'openai': {
+      // Bedrock's OpenAI-compatible endpoint, authenticated with a Bedrock API key as Bearer.
+      const base = p.api_base ?? (split.provider === 'bedrock' ? `https://bedrock-runtime.${p.aws_region_name}.amazonaws.com/openai/v1` : 'https://api.openai.com/v1');
+      url = `${trimSlash(base)}/${call.api === 'embeddings' ? 'embeddings' : 'chat/completions'}`;
+      if (secret) headers.authorization = `Bearer ${secret}`;
+      break;
+    }
+  }
+  return fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: call.signal });
+}

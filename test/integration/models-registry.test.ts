@@ -1,0 +1,119 @@
+/**
+ * The model registry: LiteLLM's /model/* routes, stored in the one table, credentials
+ * never returned, unknown parameters and unpriceable models refused.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readModelsFile, seedLocalModels } from '../../shared/models/config-file';
+import { PRICE_DATABASE } from '../../shared/models/prices';
+import { expectError, testStack } from '../support/stack';
+
+const upstream = { model: 'openai/gpt-4o-mini', api_base: 'http://127.0.0.1:9/v1?api-key=supersecretvalue123', api_key: 'sk-upstream-secret-abcdef' };
+
+describe('model registry', () => {
+  test('new → info → update (both forms) → delete; the credential never comes back', async () => {
+    const s = await testStack();
+    const created = await s.call('POST', '/model/new', { body: { model_name: 'gpt-4o-mini', litellm_params: upstream, model_info: { id: 'm-1' } } });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ model_id: 'm-1', model_name: 'gpt-4o-mini', model_info: { id: 'm-1' }, created_by: 'default_user_id' });
+    expect(JSON.stringify(created.body)).not.toContain('sk-upstream-secret');
+    expect(JSON.stringify(created.body)).not.toContain('supersecretvalue123');
+    expect(created.body.litellm_params.api_base).toBe('http://127.0.0.1:9/v1?api-key=supe****e123');
+
+    for (const path of ['/model/info', '/v1/model/info']) {
+      const info = await s.call('GET', path);
+      expect(info.status).toBe(200);
+      expect(info.body.data).toHaveLength(1);
+      expect(info.body.data[0]).toMatchObject({ model_name: 'gpt-4o-mini', model_info: { id: 'm-1', db_model: true, litellm_provider: 'openai' } });
+      // Priced from the price database: gpt-4o-mini is $0.15 / $0.60 per million tokens there.
+      expect(info.body.data[0].model_info.input_cost_per_token).toBeCloseTo(0.15e-6, 12);
+      expect(info.body.data[0].model_info.output_cost_per_token).toBeCloseTo(0.6e-6, 12);
+      expect(JSON.stringify(info.body)).not.toContain('sk-upstream-secret');
+    }
+    expect((await s.call('GET', '/model/info?litellm_model_id=nope')).body).toEqual({ data: [] });
+
+    const updated = await s.call('POST', '/model/update', { body: { model_info: { id: 'm-1' }, litellm_params: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 } } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.litellm_params).toMatchObject({ model: 'openai/gpt-4o-mini', input_cost_per_token: 0.000001 });
+    const patched = await s.call('PATCH', '/model/m-1/update', { body: { model_name: 'renamed' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ model_name: 'renamed', litellm_params: { input_cost_per_token: 0.000001 } });
+    expect((await s.deps.models.deploymentsOf('renamed')).map((m) => m.model_id)).toEqual(['m-1']);
+    expect(await s.deps.models.deploymentsOf('gpt-4o-mini')).toEqual([]);
+    // The credential is kept, apart from every view.
+    expect((await s.deps.models.get('m-1'))!.credential).toBe('sk-upstream-secret-abcdef');
+
+    expect((await s.call('POST', '/model/delete', { body: { id: 'm-1' } })).body).toEqual({ message: 'Model: m-1 deleted successfully' });
+    expectError(await s.call('POST', '/model/delete', { body: { id: 'm-1' } }), 400);
+    expect((await s.call('GET', '/model/info')).body).toEqual({ data: [] });
+  });
+
+  test('bad input is refused with a 400 naming the field, and changes nothing', async () => {
+    const s = await testStack();
+    const rpm = expectError(await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: { ...upstream, rpm: 10 } } }), 400);
+    expect(rpm.message).toContain('rpm');
+    const provider = expectError(await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: { model: 'gpt-4o' } } }), 400);
+    expect(provider.param).toBe('litellm_params.model');
+    const unpriced = expectError(await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: { model: 'openai/my-own-finetune', api_base: 'http://127.0.0.1:9/v1' } } }), 400);
+    expect(unpriced.message).toContain('No price known');
+    expect((await s.call('GET', '/model/info')).body).toEqual({ data: [] });
+    expect((await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: upstream, model_info: { id: 'dup' } } })).status).toBe(200);
+    expectError(await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: upstream, model_info: { id: 'dup' } } }), 409);
+    expectError(await s.call('PATCH', '/model/nope/update', { body: { model_name: 'y' } }), 400);
+  });
+
+  test('only proxy admins write; any signed-in user reads', async () => {
+    const s = await testStack();
+    const user = await s.userWithSession('internal_user');
+    expectError(await s.call('POST', '/model/new', { token: user.token, body: { model_name: 'x', litellm_params: upstream } }), 403);
+    expect((await s.call('POST', '/model/new', { body: { model_name: 'x', litellm_params: upstream, model_info: { id: 'x1' } } })).status).toBe(200);
+    expectError(await s.call('POST', '/model/delete', { token: user.token, body: { id: 'x1' } }), 403);
+    expect((await s.call('GET', '/model/info', { token: user.token })).body.data).toHaveLength(1);
+    expectError(await s.call('GET', '/model/info', { token: null }), 401);
+  });
+
+  test('/v2/model/info pages; /model_group/info groups deployments by public name', async () => {
+    const s = await testStack();
+    for (const id of ['a1', 'a2', 'b1']) {
+      const name = id.startsWith('a') ? 'alpha' : 'beta';
+      expect((await s.call('POST', '/model/new', { body: { model_name: name, litellm_params: { ...upstream, model: id === 'a2' ? 'azure/gpt-4o-mini' : upstream.model }, model_info: { id } } })).status).toBe(200);
+    }
+    const page2 = await s.call('GET', '/v2/model/info?page=2&size=2');
+    expect(page2.body).toMatchObject({ total_count: 3, current_page: 2, total_pages: 2, size: 2 });
+    expect(page2.body.data.map((m: any) => m.model_info.id)).toEqual(['b1']);
+    expect(JSON.stringify(page2.body)).not.toContain('sk-upstream-secret');
+    const groups = await s.call('GET', '/model_group/info');
+    expect(groups.body.data).toEqual([
+      expect.objectContaining({ model_group: 'alpha', providers: ['openai', 'azure'], mode: 'chat' }),
+      expect.objectContaining({ model_group: 'beta', providers: ['openai'] }),
+    ]);
+    expectError(await s.call('GET', '/v2/model/info?size=1000'), 400);
+  });
+
+  test('the recorded price database version is the installed one', () => {
+    const installed = JSON.parse(readFileSync(join(__dirname, '../../node_modules/@pydantic/genai-prices/package.json'), 'utf8')).version;
+    expect(PRICE_DATABASE).toBe(`@pydantic/genai-prices@${installed}`);
+  });
+
+  test('npm start: models from a config file (upserted, stable ids), else the local echo model', async () => {
+    const s = await testStack();
+    const dir = mkdtempSync(join(tmpdir(), 'onramp-models-'));
+    const file = join(dir, 'models.json');
+    writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'local-vllm', litellm_params: { model: 'openai/llama', api_base: 'http://127.0.0.1:8001/v1', api_key: 'os.environ/VLLM_KEY', input_cost_per_token: 0, output_cost_per_token: 0.0000001 } }] }));
+    const fromFile = readModelsFile(file);
+    expect(await seedLocalModels(s.deps.models, fromFile)).toEqual({ seeded: ['local-vllm'], echo: false });
+    expect(await seedLocalModels(s.deps.models, fromFile)).toEqual({ seeded: ['local-vllm'], echo: false });
+    expect((await s.deps.models.list()).map((m) => m.model_id)).toEqual(['config-local-vllm']);
+    // with models registered, no echo model is added
+    expect(await seedLocalModels(s.deps.models, [])).toEqual({ seeded: [], echo: false });
+
+    const empty = await testStack();
+    expect(await seedLocalModels(empty.deps.models, [])).toEqual({ seeded: ['onramp-local-echo'], echo: true });
+    expect((await empty.call('GET', '/model/info')).body.data[0]).toMatchObject({ model_name: 'onramp-local-echo', model_info: { litellm_provider: 'echo' } });
+
+    writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'x', litellm_params: { model: 'openai/llama', tpm: 5 } }] }));
+    expect(() => readModelsFile(file)).toThrow(/tpm/);
+  });
+});

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { MASTER_KEY_USER_ID, type Principal } from '../../shared/auth/roles';
 import { DomainError } from '../../shared/errors';
-import { claimInvitation, createInvitation, invitationStatus, onboardingToken, resendInvitationToUser } from '../../shared/invitations/service';
+import { claimInvitation, createInvitation, invitationStatus, LINK_REPLACED, onboardingToken, resendInvitationToUser } from '../../shared/invitations/service';
 import { testStack, type TestStack } from '../support/stack';
 
 const ADMIN: Principal = { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' };
@@ -54,7 +54,7 @@ test('resending replaces every open link of the user with one new link', async (
   const a = await createInvitation(s.deps, ADMIN, { user_id: user.user_id, send_email: false }, BASE);
   const b = await createInvitation(s.deps, ADMIN, { user_id: user.user_id, send_email: false }, BASE);
   const resent = await resendInvitationToUser(s.deps, ADMIN, user.user_id, BASE);
-  for (const old of [a, b]) await expect(onboardingToken(s.deps, old.invitation.id, BASE)).rejects.toThrow('Invitation link does not exist in db.');
+  for (const old of [a, b]) await expect(onboardingToken(s.deps, old.invitation.id, BASE)).rejects.toThrow(LINK_REPLACED);
   await expect(onboardingToken(s.deps, idOf(resent.invitation_link), BASE)).resolves.toMatchObject({ user_id: user.user_id });
   const stored = await s.deps.table.queryAll({ index: 'GSI2', pk: `USER#${user.user_id}`, skPrefix: 'INVITE#' });
   expect(stored).toHaveLength(1);

@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
 import { onboardingRoutes } from './routes/onboarding';
+import { passwordRoutes } from './routes/password';
 import { keyRoutes } from './routes/keys';
 import { litellmListRoutes } from './routes/litellm-lists';
 import { settingsRoutes } from './routes/settings';
@@ -52,6 +53,7 @@ export function createApp(deps: Deps) {
   app.route('/', ssoRoutes);
   app.route('/', invitationRoutes);
   app.route('/', onboardingRoutes);
+  app.route('/', passwordRoutes);
   app.route('/', userRoutes);
   app.route('/', teamRoutes);
   app.route('/', keyRoutes);

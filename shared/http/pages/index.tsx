@@ -7,6 +7,7 @@ import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
 import { onboardingPages } from './onboarding';
+import { passwordPages } from './password';
 import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
@@ -21,7 +22,7 @@ import { userPages } from './users';
  */
 
 /** Pages that work signed out. */
-const PUBLIC = /^\/ui\/(?:login|onboarding|static\/)/;
+const PUBLIC = /^\/ui\/(?:login|onboarding|forgot-password|reset-password|static\/)/;
 
 /** The layout's one <style> element, allowed by its hash; no inline script at all. */
 const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
@@ -112,6 +113,7 @@ ui.use('*', async (c, next) => {
 ui.route('/', staticPages);
 ui.route('/', loginPages);
 ui.route('/', onboardingPages);
+ui.route('/', passwordPages);
 ui.route('/', homePages);
 ui.route('/', teamPages);
 ui.route('/', userPages);

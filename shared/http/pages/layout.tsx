@@ -85,6 +85,7 @@ function Nav(p: { principal: Principal; current?: string }) {
           ['/ui/settings', 'Default user settings'],
         ] as Array<[string, string]>)
       : []),
+    ['/ui/account', 'Account'],
   ];
   return (
     <ul>

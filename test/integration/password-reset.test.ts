@@ -254,7 +254,7 @@ describe('change password on /ui/account', () => {
 
     const wrong = await postAccount(browser, { current_password: 'not my password 1', password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
     expect(wrong.status).toBe(403);
-    expect(wrong.body).toContain('current_password is not your current password.');
+    expect(wrong.body).toContain('This is not your current password.');
     const mismatch = await postAccount(browser, { current_password: OLD_PASSWORD, password: NEW_PASSWORD, password_confirm: 'something else 123' });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body).toContain('The two passwords do not match.');

@@ -146,7 +146,7 @@ async function accountPage(c: PageContext, form: FormState, status: Status = 200
           </dl>
           <form method="post" action="/ui/account" class="card" novalidate>
             <h2>Change password</h2>
-            <p class="hint">Every other session of your account is signed out; this browser stays signed in.</p>
+            <p class="hint">Changing it signs your account out everywhere else; this browser stays signed in.</p>
             <FormAlert form={form} />
             <Csrf token={c.get('session')?.csrf} />
             <input type="hidden" name="username" autocomplete="username" value={user.user_email ?? ''} />
@@ -247,6 +247,8 @@ export const passwordPages = new Hono<AppEnv>()
       await c.get('deps').users.update(actor, { user_id: actor.userId, password, current_password: currentPassword || undefined });
     } catch (err) {
       const e = applyError(form, err, ['password', 'current_password']);
+      // The API names its field; the page names what the reader typed.
+      if (form.errors.current_password) form.errors.current_password = form.errors.current_password.replace(/^current_password is not/, 'This is not');
       return accountPage(c, form, statusOf(e) as Status);
     }
     // The new password ended every session, this one too: this browser gets a new one.

@@ -29,6 +29,9 @@
  *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
  *   the admin's session stamp ...... GetItem  PK=SETTINGS             SK=ADMIN_SESSIONS (users keep theirs on the user item)
  *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
+ *   password reset by link id ...... GetItem  PK=PWRESET#<sha256>     SK=PWRESET   (expires by TTL)
+ *   a user's password resets ....... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with PWRESET# (deleted with the user)
+ *   reset requests for an email .... GetItem  PK=PWRESETREQ#<lower>   SK=PWRESETREQ (rate limit; expires by TTL)
  *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
  *   reservation by request id ...... GetItem  PK=RESERVATION#<request id> SK=RESERVATION
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
@@ -62,6 +65,9 @@ export const keys = {
   internalUserSettings: (): ItemKey => ({ PK: 'SETTINGS', SK: 'INTERNAL_USER' }),
   adminSessions: (): ItemKey => ({ PK: 'SETTINGS', SK: 'ADMIN_SESSIONS' }),
   loginFailures: (email: string): ItemKey => ({ PK: `LOGINFAIL#${email.toLowerCase()}`, SK: 'LOGINFAIL' }),
+  /** A forgot-password link, by the SHA-256 of its id (the id itself is never stored). */
+  passwordReset: (idHash: string): ItemKey => ({ PK: `PWRESET#${idHash}`, SK: 'PWRESET' }),
+  passwordResetRequests: (email: string): ItemKey => ({ PK: `PWRESETREQ#${email.toLowerCase()}`, SK: 'PWRESETREQ' }),
   /** Left behind by /key/regenerate: points an old token at its successor, so open reservations still settle. */
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
@@ -83,6 +89,10 @@ export const indexKeys = {
   invitation: (id: string, userId: string, createdAt: string) => ({
     GSI2PK: `USER#${userId}`,
     GSI2SK: `INVITE#${createdAt}#${id}`,
+  }),
+  passwordReset: (idHash: string, userId: string, createdAt: string) => ({
+    GSI2PK: `USER#${userId}`,
+    GSI2SK: `PWRESET#${createdAt}#${idHash}`,
   }),
   /** Only items with a reset time carry these, which keeps GSI4 sparse. */
   budgetReset: (resetAt: string, pk: string, sk: string) => ({ GSI4PK: 'BUDGET_RESET', GSI4SK: `${resetAt}#${pk}#${sk}` }),
@@ -130,4 +140,6 @@ export type EntityType =
   | 'invitation_replaced'
   | 'settings'
   | 'login_failures'
-  | 'model';
+  | 'model'
+  | 'password_reset'
+  | 'password_reset_requests';

@@ -14,6 +14,7 @@ import { modelRoutes } from './routes/models';
 import { gatewayRoutes } from './routes/gateway';
 import { spendLogRoutes } from './routes/spend-logs';
 import { onboardingRoutes } from './routes/onboarding';
+import { passwordRoutes } from './routes/password';
 import { keyRoutes } from './routes/keys';
 import { litellmListRoutes } from './routes/litellm-lists';
 import { settingsRoutes } from './routes/settings';
@@ -55,6 +56,7 @@ export function createApp(deps: Deps) {
   app.route('/', ssoRoutes);
   app.route('/', invitationRoutes);
   app.route('/', onboardingRoutes);
+  app.route('/', passwordRoutes);
   app.route('/', userRoutes);
   app.route('/', teamRoutes);
   app.route('/', keyRoutes);

@@ -14,8 +14,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const GATEWAY_PATHS = new Set(['/spend/authorize', '/spend/record', ...MODEL_ROUTE_PATHS]);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
-/** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form). */
-const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token']);
+/** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form); so do the anonymous forgot-password routes. */
+const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token', '/password/forgot', '/password/reset']);
 /** Its Bearer is the onboarding token's `key` (as LiteLLM's UI sends it), which the route checks itself: no caller. */
 const ONBOARDING_CLAIM_PATH = '/onboarding/claim_token';
 

@@ -8,6 +8,7 @@ import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
 import { modelPages } from './models';
 import { onboardingPages } from './onboarding';
+import { passwordPages } from './password';
 import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
@@ -24,7 +25,7 @@ import { userPages } from './users';
  */
 
 /** Pages that work signed out. */
-const PUBLIC = /^\/ui\/(?:login|onboarding|static\/)/;
+const PUBLIC = /^\/ui\/(?:login|onboarding|forgot-password|reset-password|static\/)/;
 
 /** The layout's one <style> element, allowed by its hash; no inline script at all. */
 const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
@@ -115,6 +116,7 @@ ui.use('*', async (c, next) => {
 ui.route('/', staticPages);
 ui.route('/', loginPages);
 ui.route('/', onboardingPages);
+ui.route('/', passwordPages);
 ui.route('/', homePages);
 ui.route('/', teamPages);
 ui.route('/', userPages);

@@ -87,6 +87,7 @@ function Nav(p: { principal: Principal; current?: string }) {
           ['/ui/models', 'Models'],
         ] as Array<[string, string]>)
       : []),
+    ['/ui/account', 'Account'],
   ];
   return (
     <ul>

@@ -57,6 +57,9 @@ async function loginPage(c: PageContext, form: FormState, next: string, status: 
           <Input form={form} name="username" label="Email" hint='Admins: "admin", with the master key as password.' required autocomplete="username" />
           <Input form={form} name="password" label="Password" type="password" required autocomplete="current-password" secret />
           <button type="submit">Sign in</button>
+          <p>
+            <a href="/ui/forgot-password">Forgot your password?</a>
+          </p>
         </form>
       ) : (
         <>

@@ -24,14 +24,16 @@ export function dropMeaninglessNulls(schema: Schema, value: unknown): unknown {
   if (!object) return value;
   const shape = def(object).shape as Record<string, Schema>;
   const out: Record<string, unknown> = {};
+  // defineProperty, not assignment: a JSON key named `__proto__` stays a plain (unknown) field.
+  const keep = (name: string, v: unknown) => Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
   for (const [name, v] of Object.entries(value)) {
-    const field = shape[name];
+    const field = Object.hasOwn(shape, name) ? shape[name] : undefined;
     if (!field) {
-      out[name] = v;
+      keep(name, v);
     } else if (v === null) {
-      if (!(isOptional(field) && !acceptsNull(field))) out[name] = v;
+      if (!(isOptional(field) && !acceptsNull(field))) keep(name, v);
     } else {
-      out[name] = dropMeaninglessNulls(field, v);
+      keep(name, dropMeaninglessNulls(field, v));
     }
   }
   return out;

@@ -30,6 +30,15 @@ const newKey = async (body: Record<string, unknown> = {}) => ok(await s.call('PO
 const keyInfo = (ref: string) => s.call('GET', `/key/info?key=${encodeURIComponent(ref)}`);
 
 describe('null means "not given" on optional fields', () => {
+  test('a JSON key named __proto__ is an unknown field like any other: a 4xx, never a 500', async () => {
+    // JSON.parse makes `__proto__` an own key, as a client's JSON body does (an object literal would not).
+    const body = JSON.parse('{"__proto__": {"is_accepted": null}, "invitation_id": "no-such-invitation", "is_accepted": true}');
+    const r = await s.call('POST', '/invitation/update', { body });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expectError(r, r.status);
+  });
+
   test('/key/delete with {"keys": [...], "key_aliases": null} (what LiteLLM\'s client sends) deletes the key', async () => {
     const k = await newKey({ key_alias: `del-${uid()}` });
     const r = await s.call('POST', '/key/delete', { body: { keys: [k.key], key_aliases: null } });

@@ -4,6 +4,7 @@ import { SsoSignIn } from './auth/sso';
 import type { Config } from './config';
 import { createDocumentClient, Table } from './db/table';
 import { SesMailer, type Mailer } from './email/mailer';
+import { BudgetAlerts } from './budgets/alerts';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
@@ -26,6 +27,8 @@ export type Deps = {
   sso: SsoSignIn | undefined;
   gateway: Gateway;
   budgetReset: BudgetReset;
+  /** Budget alert emails: sent when a settlement crosses a threshold, retried by the reset job. */
+  budgetAlerts: BudgetAlerts;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -38,6 +41,8 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const users = new Users(table, clock);
   const settings = new Settings(table, clock);
   const teams = new Teams(table, users, settings, clock);
+  const mailer = overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint });
+  const budgetAlerts = new BudgetAlerts(table, mailer, clock);
   return {
     config,
     table,
@@ -49,8 +54,9 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     settings,
     logins: new Logins(table, users, config.masterKey, clock, config.passwordLogin),
     sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
-    gateway: new Gateway(table, clock),
+    gateway: new Gateway(table, clock, budgetAlerts),
     budgetReset: new BudgetReset(table, clock),
-    mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
+    budgetAlerts,
+    mailer,
   };
 }

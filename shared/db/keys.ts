@@ -34,6 +34,8 @@
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
  *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
+ *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>
+ *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -60,6 +62,8 @@ export const keys = {
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
+  /** One per budget, threshold and budget period (the period's reset time): written once, so an alert is sent once. */
+  budgetAlert: (budget: ItemKey, period: string, threshold: string): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}` }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -83,6 +87,8 @@ export const indexKeys = {
   reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
   /** A key's settled spend records, newest last. */
   spendRecord: (tokenHash: string, at: string, requestId: string) => ({ GSI3PK: `SPENDOF#${tokenHash}`, GSI3SK: `${at}#${requestId}` }),
+  /** Budget alerts not sent yet, by when they may be (re)tried; removed once sent. */
+  budgetAlertRetry: (retryAt: string, pk: string, sk: string) => ({ GSI4PK: 'ALERT_PENDING', GSI4SK: `${retryAt}#${pk}#${sk}` }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -105,4 +111,5 @@ export type EntityType =
   | 'invitation'
   | 'invitation_replaced'
   | 'settings'
-  | 'login_failures';
+  | 'login_failures'
+  | 'budget_alert';

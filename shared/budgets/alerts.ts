@@ -270,31 +270,36 @@ export class BudgetAlerts {
     return status;
   }
 
+  /** One item by BatchGetItem: the scheduled job that retries alerts is granted that, not GetItem. */
+  private async getOne<T>(key: ItemKey): Promise<T | undefined> {
+    return (await this.table.batchGet<T>([key]))[0];
+  }
+
   /** Who the alert goes to (the owner; a team's admins) and how the budget is named. */
   private async audience(alert: AlertItem): Promise<{ recipients: string[]; budget: string }> {
-    const emailOf = async (userId: string | null | undefined) => (userId ? ((await this.table.get<UserItem>(keys.user(userId)))?.user_email ?? null) : null);
+    const emailOf = async (userId: string | null | undefined) => (userId ? ((await this.getOne<UserItem>(keys.user(userId)))?.user_email ?? null) : null);
     const adminsOf = (team: TeamItem | undefined) => Object.values(team?.members ?? {}).flatMap((m) => (m.role === 'admin' && m.user_email ? [m.user_email] : []));
     const only = (...emails: (string | null | undefined)[]) => [...new Set(emails.filter((e): e is string => !!e))];
     switch (alert.budget_type) {
       case 'user': {
-        const user = await this.table.get<UserItem>(alert.budget);
+        const user = await this.getOne<UserItem>(alert.budget);
         return { recipients: only(user?.user_email), budget: `user ${user?.user_alias ?? user?.user_email ?? alert.budget.PK.slice('USER#'.length)}` };
       }
       case 'team': {
-        const team = await this.table.get<TeamItem>(alert.budget);
+        const team = await this.getOne<TeamItem>(alert.budget);
         return { recipients: only(...adminsOf(team)), budget: `team ${team?.team_alias ?? alert.budget.PK.slice('TEAM#'.length)}` };
       }
       case 'member': {
-        const [member, team] = await Promise.all([this.table.get<MembershipItem>(alert.budget), this.table.get<TeamItem>({ PK: alert.budget.PK, SK: 'TEAM' })]);
+        const [member, team] = await Promise.all([this.getOne<MembershipItem>(alert.budget), this.getOne<TeamItem>({ PK: alert.budget.PK, SK: 'TEAM' })]);
         const email = member?.user_email ?? (await emailOf(member?.user_id));
         return { recipients: only(email), budget: `${email ?? member?.user_id ?? 'a member'} in team ${team?.team_alias ?? alert.budget.PK.slice('TEAM#'.length)}` };
       }
       case 'key': {
-        const key = await this.table.get<KeyItem>(alert.budget);
+        const key = await this.getOne<KeyItem>(alert.budget);
         const name = `key ${key?.key_alias ?? key?.key_name ?? alert.budget.PK.slice('KEY#'.length, 'KEY#'.length + 8)}`;
         if (key?.user_id) return { recipients: only(await emailOf(key.user_id)), budget: name };
         // A team's service-account key (no user): its team's admins.
-        if (key?.team_id) return { recipients: only(...adminsOf(await this.table.get<TeamItem>(keys.team(key.team_id)))), budget: name };
+        if (key?.team_id) return { recipients: only(...adminsOf(await this.getOne<TeamItem>(keys.team(key.team_id)))), budget: name };
         return { recipients: [], budget: name };
       }
     }

@@ -1,7 +1,8 @@
 import type { TableConfig } from '../table-config';
 import { createDocumentClient, Table } from '../db/table';
 import { logger } from '../logger';
-import type { BudgetAlerts } from './alerts';
+import { SesMailer } from '../email/mailer';
+import { BudgetAlerts } from './alerts';
 import { Gateway } from './gateway';
 import { BudgetReset, type ResetSummary } from './reset';
 
@@ -12,12 +13,19 @@ export type ResetJobSummary = ResetSummary & { released_reservations: number; bu
 export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway; budgetAlerts?: BudgetAlerts };
 
 /**
- * The job's dependencies from the table settings alone: no secrets, no email.
+ * The job's dependencies from the table settings alone: no secrets. Given an SES
+ * sender (`ONRAMP_SES_SENDER`, and locally `ONRAMP_SES_ENDPOINT`), it also retries
+ * budget alert emails not yet sent.
  * Used by the budget-reset Lambda and the local `npm run reset-budgets` CLI.
  */
-export function resetJobDeps(config: TableConfig, clock: () => Date = () => new Date()): ResetJobDeps & { table: Table } {
+export function resetJobDeps(
+  config: TableConfig,
+  clock: () => Date = () => new Date(),
+  alertMail?: { sender: string; endpoint?: string },
+): ResetJobDeps & { table: Table } {
   const table = new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
-  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock) };
+  const budgetAlerts = alertMail ? new BudgetAlerts(table, new SesMailer({ region: config.region, ...alertMail }), clock) : undefined;
+  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock), ...(budgetAlerts ? { budgetAlerts } : {}) };
 }
 
 /**

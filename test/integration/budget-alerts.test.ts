@@ -263,3 +263,44 @@ describe('budget alerts', () => {
     expect(alert!.GSI4PK).toBeUndefined();
   });
 });
+
+describe('the scheduled budget-reset function', () => {
+  const NAMES = ['ONRAMP_TABLE_NAME', 'ONRAMP_DYNAMODB_ENDPOINT', 'ONRAMP_SES_SENDER', 'ONRAMP_SES_ENDPOINT'];
+  const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
+  afterAll(() => {
+    for (const n of NAMES) {
+      if (saved[n] === undefined) delete process.env[n];
+      else process.env[n] = saved[n];
+    }
+  });
+
+  test('sends the budget alerts whose send failed', async () => {
+    // An hour ago by the app's clock, so the pending alert is due for a retry by the real clock.
+    const mailer = new TestMailer();
+    const s = await testStack({ clock: () => new Date(Date.now() - 60 * 60_000), mailer });
+    const owner = await newUser(s);
+    const key = await newKey(s, { user_id: owner.userId, soft_budget: 0.1 });
+    mailer.failing = true;
+    await spend(s, key.secret, 0.2);
+    await sendsDone(s);
+    expect(await mailTo(owner.email)).toHaveLength(0);
+
+    for (const n of NAMES) delete process.env[n];
+    Object.assign(process.env, {
+      ONRAMP_TABLE_NAME: s.tableName,
+      ONRAMP_DYNAMODB_ENDPOINT: process.env.ONRAMP_TEST_DYNAMODB_ENDPOINT!,
+      ONRAMP_SES_SENDER: 'onramp@example.com',
+      ONRAMP_SES_ENDPOINT: SES(),
+    });
+    let handler!: () => Promise<Record<string, unknown>>;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      handler = require('../../functions/budget-reset/index').handler;
+    });
+    expect(await handler()).toMatchObject({ budget_alerts_retried: 1 });
+    expect(await handler()).not.toHaveProperty('budget_alerts_retried');
+    const mail = await mailTo(owner.email);
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.subject).toContain('soft budget of $0.10');
+  });
+});

@@ -15,7 +15,7 @@ import { UNLIMITED } from './state';
  * key, user, team, membership), its owner is emailed once per budget period.
  *
  * Once: each crossing is recorded as an alert item keyed by budget, period and
- * threshold, written with `attribute_not_exists`, so of any number of concurrent
+ * threshold (with its amount: a raised limit alerts again at its own 80%), written with `attribute_not_exists`, so of any number of concurrent
  * settlements exactly one writes it and only that one sends. The period is the
  * budget's `budget_reset_at`, which every reset moves on: a new period can alert
  * again without anything to clear (old alert items expire by TTL).
@@ -178,7 +178,7 @@ export class BudgetAlerts {
   /** Writes the alert item if no one has: the winner (and only it) gets the alert back to send. */
   private async claim(item: BudgetItem, threshold: AlertThreshold, amount: number, now: Date): Promise<AlertItem | undefined> {
     const period = item.budget_reset_at ?? NO_PERIOD;
-    const key = keys.budgetAlert({ PK: item.PK, SK: item.SK }, period, threshold);
+    const key = keys.budgetAlert({ PK: item.PK, SK: item.SK }, period, threshold, amount);
     const retryAt = new Date(now.getTime() + ALERT_CLAIM_MINUTES * 60_000).toISOString();
     const alert: AlertItem = {
       ...key,

@@ -34,7 +34,7 @@
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
  *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
- *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>
+ *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
  *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  */
 
@@ -62,8 +62,11 @@ export const keys = {
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
-  /** One per budget, threshold and budget period (the period's reset time): written once, so an alert is sent once. */
-  budgetAlert: (budget: ItemKey, period: string, threshold: string): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}` }),
+  /**
+   * One per budget, budget period (its reset time) and threshold with its amount
+   * (a changed limit alerts anew): written once, so an alert is sent once.
+   */
+  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}#${amount}` }),
 };
 
 /** Secondary-index attributes, per entity. */

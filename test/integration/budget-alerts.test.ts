@@ -88,7 +88,7 @@ describe('budget alerts', () => {
     const alerts = await s.deps.table.queryAll<AlertItem>({ pk: `ALERT#${keys.key(key.token).PK}#KEY` });
     expect(alerts.map((a) => [a.threshold, a.status, a.sent_to])).toEqual([['soft_budget', 'sent', [owner.email]]]);
     expect(alerts[0]!.GSI4PK).toBeUndefined();
-  });
+  }, 120_000);
 
   test("a key's max budget: one email at 80%, one at 100%, none for spend in between", async () => {
     const s = await testStack();
@@ -109,6 +109,17 @@ describe('budget alerts', () => {
     expect(all).toHaveLength(2);
     expect(all.map((m) => m.subject)).toContainEqual(expect.stringContaining('reached its max budget of $1.00'));
     expect(all.find((m) => m.subject.includes('reached its max budget'))!.body.text).toContain('refused until it resets');
+
+    // A raised max budget is a new limit: its own 80% alerts again, in the same period.
+    expect((await s.call('POST', '/key/update', { body: { key: key.token, max_budget: 2 } })).status).toBe(200);
+    await spend(s, key.secret, 0.5);
+    await sendsDone(s);
+    expect(await mailTo(owner.email)).toHaveLength(2);
+    await spend(s, key.secret, 0.1);
+    await sendsDone(s);
+    const raised = await mailTo(owner.email);
+    expect(raised).toHaveLength(3);
+    expect(raised.map((m) => m.subject)).toContainEqual(expect.stringContaining('80% of its max budget of $2.00'));
   });
 
   test("a user's soft budget emails the user, naming the user budget", async () => {
@@ -163,7 +174,7 @@ describe('budget alerts', () => {
     await sendsDone(s);
     const mail = await mailTo(member.email);
     expect(mail.map((m) => m.subject)).toEqual([`onramp budget alert: ${member.email} in team ${alias} reached 80% of its max budget of $2.00`]);
-    const alert = await s.deps.table.get<AlertItem>(keys.budgetAlert(keys.member(teamId, member.userId), 'no-period', 'max_budget_80'));
+    const alert = await s.deps.table.get<AlertItem>(keys.budgetAlert(keys.member(teamId, member.userId), 'no-period', 'max_budget_80', 1.6));
     expect(alert).toMatchObject({ budget_type: 'member', status: 'sent', threshold_amount: 1.6, max_budget: 2 });
   });
 
@@ -222,7 +233,7 @@ describe('budget alerts', () => {
     const record = await spend(s, key.secret, 0.2);
     expect(record.body.duplicate).toBe(false);
     await until(() => mailer.calls === 1);
-    const alertKey = { PK: `ALERT#${keys.key(key.token).PK}#KEY`, SK: 'no-period#soft_budget' };
+    const alertKey = keys.budgetAlert(keys.key(key.token), 'no-period', 'soft_budget', 0.1);
     expect(await s.deps.table.get<AlertItem>(alertKey)).toMatchObject({ status: 'pending', attempts: 0, GSI4PK: 'ALERT_PENDING' });
 
     // Then it fails: still pending, with the error kept, and listed for a retry.
@@ -258,7 +269,7 @@ describe('budget alerts', () => {
     const key = await newKey(s, { user_id: user.body.user_id, soft_budget: 0.1 });
     await spend(s, key.secret, 0.2);
     await sendsDone(s);
-    const alert = await s.deps.table.get<AlertItem>({ PK: `ALERT#${keys.key(key.token).PK}#KEY`, SK: 'no-period#soft_budget' });
+    const alert = await s.deps.table.get<AlertItem>(keys.budgetAlert(keys.key(key.token), 'no-period', 'soft_budget', 0.1));
     expect(alert).toMatchObject({ status: 'no_recipient', sent_to: [] });
     expect(alert!.GSI4PK).toBeUndefined();
   });

@@ -140,8 +140,9 @@ export class OnrampStatelessStack extends Stack {
    * 5-minute one): every write is conditional, so each budget is reset once and
    * the other run counts it as skipped. No reserved concurrency, which a new
    * account (concurrency quota 10) could not grant. It reads only the table's name, so it gets
-   * no secret and no SES, and on the table only the calls it makes: Query on the
-   * reset index, BatchGetItem, and UpdateItem/DeleteItem (inside transactions).
+   * no secret, and on the table only the calls it makes: Query on the reset index,
+   * BatchGetItem, and UpdateItem/DeleteItem (inside transactions). It may send email
+   * as the sender, to retry budget alerts whose send failed.
    * A failed run is a Lambda error, and an alarm says so on an SNS topic.
    */
   private addBudgetReset(props: OnrampStatelessStackProps): void {
@@ -149,8 +150,9 @@ export class OnrampStatelessStack extends Stack {
       entry: 'functions/budget-reset/index.ts',
       description: 'onramp budget reset: zeroes due budgets and releases expired reservations (EventBridge schedule)',
       timeout: Duration.minutes(5),
-      environment: { ONRAMP_TABLE_NAME: props.table.tableName },
+      environment: { ONRAMP_TABLE_NAME: props.table.tableName, ONRAMP_SES_SENDER: props.senderEmail },
     });
+    props.emailIdentity.grantSendEmail(fn);
     fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'ReadDueBudgetsAndExpiredReservations',

@@ -4,6 +4,7 @@ import { SsoSignIn } from './auth/sso';
 import type { Config } from './config';
 import { createDocumentClient, Table } from './db/table';
 import { SesMailer, type Mailer } from './email/mailer';
+import { BudgetAlerts } from './budgets/alerts';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
@@ -35,6 +36,8 @@ export type Deps = {
   modelCalls: ModelCalls;
   /** What users and admins see of spend (/spend/logs). */
   spendLogs: SpendLogs;
+  /** Budget alert emails: sent when a settlement crosses a threshold, retried by the reset job. */
+  budgetAlerts: BudgetAlerts;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -47,8 +50,10 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const users = new Users(table, clock);
   const settings = new Settings(table, clock);
   const teams = new Teams(table, users, settings, clock);
+  const mailer = overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint });
+  const budgetAlerts = new BudgetAlerts(table, mailer, clock);
   const keys = new Keys(table, users, teams, clock);
-  const gateway = new Gateway(table, clock);
+  const gateway = new Gateway(table, clock, budgetAlerts);
   const models = new Models(table, clock);
   return {
     config,
@@ -63,9 +68,10 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
     gateway,
     budgetReset: new BudgetReset(table, clock),
+    budgetAlerts,
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     spendLogs: new SpendLogs(table, clock),
-    mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
+    mailer,
   };
 }

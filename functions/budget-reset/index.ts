@@ -6,11 +6,13 @@ import { logger } from '../../shared/logger';
 /**
  * The scheduled budget reset, invoked by EventBridge (the monthly rule and the
  * every-5-minutes rule). It needs only the table, so it reads only the table's
- * settings: no secret, no SES (and the stack grants it neither). A bad setting
+ * settings and no secret; with `ONRAMP_SES_SENDER` set (the stack sets it and
+ * grants SES sending) it also retries budget alert emails not yet sent. A bad setting
  * fails the cold start; a failed reset throws, so the invocation is an error
  * that the CloudWatch alarm on the function's Errors metric reports.
  */
-const deps = resetJobDeps(loadTableConfig(process.env));
+const sender = process.env.ONRAMP_SES_SENDER;
+const deps = resetJobDeps(loadTableConfig(process.env), undefined, sender ? { sender, endpoint: process.env.ONRAMP_SES_ENDPOINT || undefined } : undefined);
 
 export const handler = async (_event?: unknown, context?: Context): Promise<ResetJobSummary> => {
   if (context) logger.addContext(context);

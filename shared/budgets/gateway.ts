@@ -6,6 +6,7 @@ import { conflict, DomainError, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
 import { ALL_MODELS } from '../keys/service';
+import type { BudgetAlerts } from './alerts';
 import { BudgetReset, type DueBudget } from './reset';
 import { COUNTER_VERSION_BUMP } from './state';
 
@@ -106,6 +107,8 @@ export class Gateway {
   constructor(
     private readonly table: Table,
     private readonly clock: () => Date,
+    /** Emails owners when a settlement reaches a budget threshold; none in jobs that send no email. */
+    private readonly alerts?: BudgetAlerts,
   ) {
     this.resets = new BudgetReset(table, clock);
   }
@@ -261,6 +264,8 @@ export class Gateway {
     if (!owned) throw unknownRequest(input.request_id);
     if (existing) return { ...publicSpendRecord(existing), duplicate: true };
     const open = reservation!;
+    /** The budgets the committed settlement charged, for the alert check. */
+    let settledScopes: ItemKey[] = [];
 
     const settle = async (charged: number) => {
       const now = this.clock().toISOString();
@@ -295,10 +300,11 @@ export class Gateway {
         { delete: keys.reservation(input.request_id), condition: { expression: 'attribute_exists(PK)', onFail: () => notFound(`Reservation ${input.request_id} was released before it was recorded.`, 'request_id') } },
         ...scopes.map((scopeKey) => this.settleOp(scopeKey, charged, open.amount, delta)),
       ]);
+      settledScopes = scopes;
       return { ...publicSpendRecord(stored), duplicate: false };
     };
 
-    return this.withRetries(async () => {
+    const result = await this.withRetries(async () => {
       try {
         return await this.settleWithinBudgets(settle, input.cost, open.amount);
       } catch (err) {
@@ -308,6 +314,10 @@ export class Gateway {
         return { ...publicSpendRecord(record!), duplicate: true };
       }
     });
+    // After the commit, outside the retried part: records crossed thresholds (one
+    // conditional write each) and sends their emails without waiting. Never throws.
+    if (!result.duplicate && settledScopes.length > 0) await this.alerts?.afterSettle(settledScopes);
+    return result;
   }
 
   /**

@@ -1,22 +1,31 @@
 import type { TableConfig } from '../table-config';
 import { createDocumentClient, Table } from '../db/table';
 import { logger } from '../logger';
+import { SesMailer } from '../email/mailer';
+import { BudgetAlerts } from './alerts';
 import { Gateway } from './gateway';
 import { BudgetReset, type ResetSummary } from './reset';
 
 /** What one run of the budget-reset job did. */
-export type ResetJobSummary = ResetSummary & { released_reservations: number };
+export type ResetJobSummary = ResetSummary & { released_reservations: number; budget_alerts_retried?: number };
 
 /** The two services the job uses (a subset of `Deps`, so the API's deps fit too). */
-export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway };
+export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway; budgetAlerts?: BudgetAlerts };
 
 /**
- * The job's dependencies from the table settings alone: no secrets, no email.
+ * The job's dependencies from the table settings alone: no secrets. Given an SES
+ * sender (`ONRAMP_SES_SENDER`, and locally `ONRAMP_SES_ENDPOINT`), it also retries
+ * budget alert emails not yet sent.
  * Used by the budget-reset Lambda and the local `npm run reset-budgets` CLI.
  */
-export function resetJobDeps(config: TableConfig, clock: () => Date = () => new Date()): ResetJobDeps & { table: Table } {
+export function resetJobDeps(
+  config: TableConfig,
+  clock: () => Date = () => new Date(),
+  alertMail?: { sender: string; endpoint?: string },
+): ResetJobDeps & { table: Table } {
   const table = new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
-  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock) };
+  const budgetAlerts = alertMail ? new BudgetAlerts(table, new SesMailer({ region: config.region, ...alertMail }), clock) : undefined;
+  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock), ...(budgetAlerts ? { budgetAlerts } : {}) };
 }
 
 /**
@@ -40,6 +49,15 @@ export async function runResetJob(deps: ResetJobDeps, opts?: Parameters<BudgetRe
     logger.error('releasing expired reservations failed', { error: err as Error });
     failure ??= err;
   }
+  // Budget alert emails whose send failed or was cut short; a failure here fails no reset.
+  let alertsRetried: number | undefined;
+  if (deps.budgetAlerts) {
+    try {
+      alertsRetried = (await deps.budgetAlerts.retryPending()).retried;
+    } catch (err) {
+      logger.error('retrying budget alert emails failed; the next run retries them', { error: err as Error });
+    }
+  }
   if (failure !== undefined) throw failure;
-  return { ...summary!, released_reservations: released };
+  return { ...summary!, released_reservations: released, ...(alertsRetried ? { budget_alerts_retried: alertsRetried } : {}) };
 }

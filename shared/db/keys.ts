@@ -43,6 +43,8 @@
  *   model by id .................... GetItem  PK=MODEL#<id>           SK=MODEL   (also the uniqueness guard)
  *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)
  *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
+ *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
+ *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -73,6 +75,11 @@ export const keys = {
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
   model: (modelId: string): ItemKey => ({ PK: `MODEL#${modelId}`, SK: 'MODEL' }),
+  /**
+   * One per budget, budget period (its reset time) and threshold with its amount
+   * (a changed limit alerts anew): written once, so an alert is sent once.
+   */
+  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}#${amount}` }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -117,6 +124,8 @@ export const indexKeys = {
     GSI2PK: `MODELNAME#${modelName}`,
     GSI2SK: `MODEL#${createdAt}#${modelId}`,
   }),
+  /** Budget alerts not sent yet, by when they may be (re)tried; removed once sent. */
+  budgetAlertRetry: (retryAt: string, pk: string, sk: string) => ({ GSI4PK: 'ALERT_PENDING', GSI4SK: `${retryAt}#${pk}#${sk}` }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -142,4 +151,5 @@ export type EntityType =
   | 'login_failures'
   | 'model'
   | 'password_reset'
-  | 'password_reset_requests';
+  | 'password_reset_requests'
+  | 'budget_alert';

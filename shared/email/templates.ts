@@ -58,3 +58,45 @@ export function onboardingEmail(input: OnboardingEmailInput): OutgoingEmail {
 function formatUtc(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+export type BudgetAlertEmailInput = {
+  to: string;
+  /** Which budget, in words: "key my-key", "team Research", "your budget in team Research". User-provided: escaped in HTML. */
+  budget: string;
+  /** What was reached: "its soft budget of $5", "80% of its max budget of $10". */
+  reached: string;
+  spend: number;
+  /** The max budget, when there is one. */
+  maxBudget: number | null;
+  /** ISO time the budget resets, or null when it never does. */
+  resetAt: string | null;
+};
+
+/**
+ * A budget alert: which budget, what it reached, what is spent and what is left,
+ * and when it resets. Sent once per threshold per budget period.
+ * @example budgetAlertEmail({ to, budget: 'key ci-bot', reached: '80% of its max budget of $10.00', spend: 8.1, maxBudget: 10, resetAt })
+ */
+export function budgetAlertEmail(input: BudgetAlertEmailInput): OutgoingEmail {
+  const usd = (n: number) => `$${n.toFixed(2)}`;
+  const lines = [
+    `The budget of ${input.budget} has reached ${input.reached}.`,
+    `Spent this period: ${usd(input.spend)}${input.maxBudget === null ? ' (no max budget).' : ` of ${usd(input.maxBudget)}; ${usd(Math.max(0, input.maxBudget - input.spend))} left.`}`,
+    input.maxBudget !== null && input.spend >= input.maxBudget
+      ? 'Requests on this budget are refused until it resets or its max budget is raised.'
+      : 'Requests still go through until the max budget is reached.',
+    input.resetAt ? `The budget resets on ${formatUtc(input.resetAt)}.` : 'This budget has no period: it does not reset on its own.',
+  ];
+  const subject = `onramp budget alert: ${input.budget} reached ${input.reached}`.replace(/[\r\n]+/g, ' ');
+  const text = ['Hi,', '', ...lines, '', 'You get this email once per budget period for each threshold reached.', ''].join('\n');
+  const html = `<!doctype html>
+<html lang="en">
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2937">
+<p>Hi,</p>
+${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
+<p style="color: #6b7280">You get this email once per budget period for each threshold reached.</p>
+</body>
+</html>
+`;
+  return { to: input.to, subject, text, html };
+}

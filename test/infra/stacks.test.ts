@@ -237,9 +237,10 @@ describe('OnrampStateless', () => {
       expect(reset().fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     });
 
-    test('it is given the table name and nothing secret', () => {
+    test('it is given the table name, the sender of budget alerts, and nothing secret', () => {
       const vars = reset().fn.Properties.Environment.Variables as Record<string, unknown>;
-      expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'ONRAMP_TABLE_NAME']);
+      expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'ONRAMP_SES_SENDER', 'ONRAMP_TABLE_NAME']);
+      expect(vars.ONRAMP_SES_SENDER).toBe('onramp@example.com');
       expect(vars.ONRAMP_TABLE_NAME).toMatchObject({ 'Fn::ImportValue': expect.any(String) });
     });
 
@@ -258,7 +259,7 @@ describe('OnrampStateless', () => {
     });
 
     test('on the table it may only query the reset index, batch-get, update and delete items', () => {
-      const statements = resetStatements();
+      const statements = resetStatements().filter((s) => actionsOf(s).every((a) => a.startsWith('dynamodb:')));
       const actions = statements.flatMap(actionsOf).sort();
       expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       for (const s of statements) {
@@ -271,12 +272,14 @@ describe('OnrampStateless', () => {
       expect(JSON.stringify(query.Resource)).toContain('/index/GSI4');
     });
 
-    test('no secrets, no SES, nothing but DynamoDB', () => {
+    test('no secrets; DynamoDB, and SES only to retry budget alert emails', () => {
       const services = new Set(resetStatements().flatMap(actionsOf).map((a) => a.split(':')[0]));
-      expect([...services]).toEqual(['dynamodb']);
+      expect([...services].sort()).toEqual(['dynamodb', 'ses']);
       const actions = resetStatements().flatMap(actionsOf);
       expect(actions.some((a) => a.startsWith('secretsmanager:'))).toBe(false);
-      expect(actions.some((a) => a.startsWith('ses:'))).toBe(false);
+      expect(actions.filter((a) => a.startsWith('ses:')).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      const ses = resetStatements().filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+      for (const resource of ses.flatMap(resourcesOf)) expect(JSON.stringify(resource)).toContain(':identity/');
       expect(actions).not.toContain('dynamodb:PutItem');
       expect(actions).not.toContain('dynamodb:Scan');
     });

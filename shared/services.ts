@@ -1,3 +1,4 @@
+import { AuditLog } from './audit/log';
 import { Logins } from './auth/logins';
 import { SessionSigner } from './auth/session';
 import { SsoSignIn } from './auth/sso';
@@ -28,6 +29,8 @@ export type Deps = {
   budgetReset: BudgetReset;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
+  /** Who changed what: written by the audit hook (http/audit-hook.ts). */
+  audit: AuditLog;
 };
 
 export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer } = {}): Deps {
@@ -52,5 +55,6 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     gateway: new Gateway(table, clock),
     budgetReset: new BudgetReset(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
+    audit: new AuditLog(table, clock, config.auditRetentionDays),
   };
 }

@@ -34,6 +34,10 @@
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
  *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
+ *   audit entry by id .............. GetItem  PK=AUDIT#<id>           SK=AUDIT   (expires by TTL)
+ *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)
+ *   audit entries by who acted ..... Query    GSI2 GSI2PK=AUDITBY#<changed_by>
+ *   audit entries of one object .... Query    GSI3 GSI3PK=AUDITOF#<object id>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -60,6 +64,7 @@ export const keys = {
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
+  auditEntry: (id: string): ItemKey => ({ PK: `AUDIT#${id}`, SK: 'AUDIT' }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -83,6 +88,15 @@ export const indexKeys = {
   reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
   /** A key's settled spend records, newest last. */
   spendRecord: (tokenHash: string, at: string, requestId: string) => ({ GSI3PK: `SPENDOF#${tokenHash}`, GSI3SK: `${at}#${requestId}` }),
+  /** Audit entries: all of them, by who acted, by object; each sorted by time. */
+  auditEntry: (id: string, at: string, changedBy: string, objectId: string) => ({
+    GSI1PK: 'AUDIT',
+    GSI1SK: `${at}#${id}`,
+    GSI2PK: `AUDITBY#${changedBy}`,
+    GSI2SK: `${at}#${id}`,
+    GSI3PK: `AUDITOF#${objectId}`,
+    GSI3SK: `${at}#${id}`,
+  }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -105,4 +119,5 @@ export type EntityType =
   | 'invitation'
   | 'invitation_replaced'
   | 'settings'
-  | 'login_failures';
+  | 'login_failures'
+  | 'audit';

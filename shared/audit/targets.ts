@@ -60,20 +60,32 @@ const fromLocation = (location: string | undefined, pattern: RegExp) => (locatio
 const session: AuditTarget['ids'] = (f) => [f.signedIn ?? str(f.response?.user_id)];
 const keyRef: AuditTarget['ids'] = (f) => [keyHash(f.body.key), str(f.response?.token)];
 
-export const AUDIT_TARGETS: Record<string, AuditTarget> = {
-  // users
-  'POST /user/new': { object: 'user', ids: (f) => [str(f.response?.user_id)] },
+/** A route that changes several kinds of object lists one target for each. */
+export const AUDIT_TARGETS: Record<string, AuditTarget | AuditTarget[]> = {
+  // users (a new user may come with a key and an invitation)
+  'POST /user/new': [
+    { object: 'user', ids: (f) => [str(f.response?.user_id)] },
+    { object: 'key', ids: (f) => [str(f.response?.token)] },
+    { object: 'invitation', ids: (f) => [hashOf((f.response?.invitation as Record<string, unknown> | undefined)?.id)] },
+  ],
   'POST /user/update': { object: 'user', ids: async (f, d) => [str(f.body.user_id) ?? (await userByEmail(d, f.body.user_email)), str(f.response?.user_id)] },
   'POST /user/delete': { object: 'user', ids: (f) => strs(f.body.user_ids) },
   // teams and members
-  'POST /team/new': { object: 'team', ids: (f) => [str(f.response?.team_id)] },
+  'POST /team/new': [
+    { object: 'team', ids: (f) => [str(f.response?.team_id)] },
+    { object: 'member', ids: (f) => strs((f.response?.members_with_roles as { user_id?: string }[] | undefined)?.map((m) => m.user_id)).map((u) => member(f.response?.team_id, u)) },
+  ],
   'POST /team/update': { object: 'team', ids: (f) => [str(f.body.team_id)] },
   'POST /team/delete': { object: 'team', ids: (f) => strs(f.body.team_ids) },
   'POST /team/permissions_update': { object: 'team', ids: (f) => [str(f.body.team_id)] },
-  'POST /team/member_add': {
-    object: 'member',
-    ids: async (f, d) => Promise.all(memberRefs(f.body.member).map(async (m) => member(f.body.team_id, str(m.user_id) ?? (await userByEmail(d, m.user_email))))),
-  },
+  'POST /team/member_add': [
+    {
+      object: 'member',
+      ids: async (f, d) => Promise.all(memberRefs(f.body.member).map(async (m) => member(f.body.team_id, str(m.user_id) ?? (await userByEmail(d, m.user_email))))),
+    },
+    // Members named by email: an email nobody has yet makes a new user.
+    { object: 'user', ids: async (f, d) => Promise.all(memberRefs(f.body.member).filter((m) => !m.user_id).map((m) => userByEmail(d, m.user_email))) },
+  ],
   'POST /team/member_delete': { object: 'member', ids: async (f, d) => [member(f.body.team_id, str(f.body.user_id) ?? (await userByEmail(d, f.body.user_email)))] },
   'POST /team/member_update': { object: 'member', ids: async (f, d) => [member(f.body.team_id, str(f.body.user_id) ?? (await userByEmail(d, f.body.user_email)))] },
   // default user settings

@@ -30,12 +30,12 @@ export const auditMutations = createMiddleware<AppEnv>(async (c, next) => {
   if (!route || NOT_AUDITED.test(c.req.path)) return next();
   const described = AUDIT_TARGETS[`${c.req.method} ${route.path}`];
   if (!described && SAFE_METHODS.has(c.req.method)) return next();
-  const target = described ?? fallbackTarget(route.path);
+  const targets = described ? [described].flat() : [fallbackTarget(route.path)];
 
   const deps = c.get('deps');
   const principal = c.get('principal');
   const facts: RequestFacts = { body: await bodyOf(c), params: paramsOf(route.path, c.req.path), caller: principal?.userId };
-  const before = await snapshots(c, target, facts);
+  const before = await Promise.all(targets.map((target) => snapshots(c, target, facts)));
 
   await next();
   if (c.error || c.res.status >= 400) return;
@@ -43,13 +43,16 @@ export const auditMutations = createMiddleware<AppEnv>(async (c, next) => {
   facts.response = await responseJson(c.res);
   facts.location = c.res.headers.get('location') ?? undefined;
   facts.signedIn = await signedInUser(c);
-  const after = await snapshots(c, target, facts, [...before.keys()]);
+  const after = await Promise.all(targets.map((target, i) => snapshots(c, target, facts, [...before[i]!.keys()])));
   const actor: AuditActor = {
     changed_by: principal?.userId ?? facts.signedIn ?? 'anonymous',
     changed_by_api_key: principal?.keyHash ?? '',
   };
-  const changes = [...after.keys()].map((id): AuditChange => changeOf(target, facts, id, before.get(id) ?? null, after.get(id) ?? null));
-  if (changes.length === 0) changes.push(changeOf(target, facts, '', null, null));
+  const changes = targets.flatMap((target, i) =>
+    [...after[i]!.keys()].map((id): AuditChange => changeOf(target, facts, id, before[i]!.get(id) ?? null, after[i]!.get(id) ?? null)),
+  );
+  // Nothing named: still one entry, so the change is on record.
+  if (changes.length === 0) changes.push(changeOf(targets[0]!, facts, '', null, null));
   try {
     await deps.audit.record(actor, changes);
   } catch (error) {

@@ -43,6 +43,8 @@ export const auditMutations = createMiddleware<AppEnv>(async (c, next) => {
   facts.response = await responseJson(c.res);
   facts.location = c.res.headers.get('location') ?? undefined;
   facts.signedIn = await signedInUser(c);
+  // Anonymous and sent elsewhere (a page's redirect to sign in, a sign-out with no session): nothing changed.
+  if (!principal && !facts.signedIn && c.res.status >= 300) return;
   const after = await Promise.all(targets.map((target, i) => snapshots(c, target, facts, [...before[i]!.keys()])));
   const actor: AuditActor = {
     changed_by: principal?.userId ?? facts.signedIn ?? 'anonymous',

@@ -195,6 +195,9 @@ describe('audit log', () => {
     expectError(await s.call('POST', '/team/update', { body: { team_id: 'no-such-team', max_budget: 1 } }), 404);
     expectError(await s.call('POST', '/team/new', { body: { team_alias: 'x', max_budget: -1 } }), 400);
     expectError(await s.call('POST', '/team/new', { token: viewer.token, body: { team_alias: 'viewer-team' } }), 403);
+    // Signed out: the page sends the browser to sign in, and nothing is recorded.
+    const signedOut = await s.app.request('http://onramp.test/ui/keys', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key_alias=x' });
+    expect(signedOut.status).toBe(303);
     expect((await entries(s)).length).toBe(before);
   });
 

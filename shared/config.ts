@@ -37,6 +37,7 @@ const envSchema = z.object({
   ONRAMP_SSO_TEAMS_CLAIM: z.optional(z.string().check(z.minLength(1))),
   ONRAMP_SSO_TEAM_MAP: z.optional(z.string()),
   ONRAMP_DISABLE_PASSWORD_LOGIN: z._default(z.enum(['true', 'false']), 'false'),
+  ONRAMP_AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   // LiteLLM's manual endpoint settings: onramp reads them from the issuer's discovery document instead.
   GENERIC_AUTHORIZATION_ENDPOINT: z.optional(z.string()),
 });
@@ -75,6 +76,8 @@ export type Config = {
   sso: SsoConfig | undefined;
   /** False when password sign-in is turned off (SSO only; `admin` with the master key still works). */
   passwordLogin: boolean;
+  /** Days an audit entry is kept before DynamoDB's TTL removes it. @default 90 */
+  auditRetentionDays: number;
 };
 
 export class ConfigError extends Error {
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : undefined,
     passwordLogin: e.ONRAMP_DISABLE_PASSWORD_LOGIN !== 'true',
+    auditRetentionDays: e.ONRAMP_AUDIT_RETENTION_DAYS,
   };
 }
 

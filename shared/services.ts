@@ -1,3 +1,4 @@
+import { AuditLog } from './audit/log';
 import { Logins } from './auth/logins';
 import { SessionSigner } from './auth/session';
 import { SsoSignIn } from './auth/sso';
@@ -40,6 +41,8 @@ export type Deps = {
   budgetAlerts: BudgetAlerts;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
+  /** Who changed what: written by the audit hook (http/audit-hook.ts). */
+  audit: AuditLog;
 };
 
 export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch } = {}): Deps {
@@ -73,5 +76,6 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     spendLogs: new SpendLogs(table, clock),
     mailer,
+    audit: new AuditLog(table, clock, config.auditRetentionDays),
   };
 }

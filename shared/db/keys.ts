@@ -45,6 +45,10 @@
  *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
  *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
  *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
+ *   audit entry by id .............. GetItem  PK=AUDIT#<id>           SK=AUDIT   (expires by TTL)
+ *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)
+ *   audit entries by who acted ..... Query    GSI2 GSI2PK=AUDITBY#<changed_by>
+ *   audit entries of one object .... Query    GSI3 GSI3PK=AUDITOF#<object id>
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -80,6 +84,7 @@ export const keys = {
    * (a changed limit alerts anew): written once, so an alert is sent once.
    */
   budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}#${amount}` }),
+  auditEntry: (id: string): ItemKey => ({ PK: `AUDIT#${id}`, SK: 'AUDIT' }),
 };
 
 /** Secondary-index attributes, per entity. */
@@ -126,6 +131,15 @@ export const indexKeys = {
   }),
   /** Budget alerts not sent yet, by when they may be (re)tried; removed once sent. */
   budgetAlertRetry: (retryAt: string, pk: string, sk: string) => ({ GSI4PK: 'ALERT_PENDING', GSI4SK: `${retryAt}#${pk}#${sk}` }),
+  /** Audit entries: all of them, by who acted, by object; each sorted by time. */
+  auditEntry: (id: string, at: string, changedBy: string, objectId: string) => ({
+    GSI1PK: 'AUDIT',
+    GSI1SK: `${at}#${id}`,
+    GSI2PK: `AUDITBY#${changedBy}`,
+    GSI2SK: `${at}#${id}`,
+    GSI3PK: `AUDITOF#${objectId}`,
+    GSI3SK: `${at}#${id}`,
+  }),
 };
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
@@ -152,4 +166,5 @@ export type EntityType =
   | 'model'
   | 'password_reset'
   | 'password_reset_requests'
-  | 'budget_alert';
+  | 'budget_alert'
+  | 'audit';

@@ -2,11 +2,13 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../services';
 import { ONRAMP_VERSION } from '../version';
+import { auditMutations } from './audit-hook';
 import { authenticate } from './auth';
 import { errorResponse, handleError } from './errors';
 import { openApiDocument, type DocumentSettings, type OpenApiDocument } from './openapi';
 import { newRouter } from './router';
 import { errorPage, isPagePath, notFoundPage, pageRoutes } from './pages';
+import { auditRoutes } from './routes/audit';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { loginRoutes } from './routes/login';
@@ -50,6 +52,7 @@ export function createApp(deps: Deps) {
     await next();
   });
   app.use(authenticate);
+  app.use(auditMutations);
 
   app.route('/', healthRoutes);
   app.route('/', loginRoutes);
@@ -67,6 +70,7 @@ export function createApp(deps: Deps) {
   app.route('/', modelRoutes);
   app.route('/', gatewayRoutes);
   app.route('/', spendLogRoutes);
+  app.route('/', auditRoutes);
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;

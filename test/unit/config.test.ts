@@ -35,7 +35,14 @@ describe('loadConfig', () => {
         region: 'us-east-1',
         sso: undefined,
         passwordLogin: true,
+        auditRetentionDays: 90,
       });
+    });
+
+    test('ONRAMP_AUDIT_RETENTION_DAYS: whole days from 1 to 3650', () => {
+      expect(loadConfig({ ...VALID, ONRAMP_AUDIT_RETENTION_DAYS: '30' }).auditRetentionDays).toBe(30);
+      expect(() => loadConfig({ ...VALID, ONRAMP_AUDIT_RETENTION_DAYS: '0' })).toThrow(/ONRAMP_AUDIT_RETENTION_DAYS/);
+      expect(() => loadConfig({ ...VALID, ONRAMP_AUDIT_RETENTION_DAYS: '1.5' })).toThrow(/ONRAMP_AUDIT_RETENTION_DAYS/);
     });
 
     test('SSO: issuer, client and the LiteLLM-named settings, with defaults', () => {

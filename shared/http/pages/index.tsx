@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { DomainError } from '../../errors';
 import { logger } from '../../logger';
 import type { AppEnv } from '../env';
+import { auditPages } from './audit';
 import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
@@ -124,6 +125,7 @@ ui.route('/', teamEditPages);
 ui.route('/', userEditPages);
 ui.route('/', settingsPages);
 ui.route('/', modelPages);
+ui.route('/', auditPages);
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */

@@ -60,6 +60,8 @@ dl.facts dd{margin:0}
 .inline-fields{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}
 .inline-fields .field{min-width:14rem}
 .muted{color:var(--muted)}
+.audit ul{margin:.25rem 0;padding-left:1.25rem}
+.audit h2,.audit li,.audit code{overflow-wrap:anywhere}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 ` + PHONE_CSS;
 
@@ -85,6 +87,7 @@ function Nav(p: { principal: Principal; current?: string }) {
           ['/ui/users', 'Internal users'],
           ['/ui/settings', 'Default user settings'],
           ['/ui/models', 'Models'],
+          ['/ui/audit', 'Audit log'],
         ] as Array<[string, string]>)
       : []),
     ['/ui/account', 'Account'],

@@ -7,6 +7,8 @@ import { SesMailer, type Mailer } from './email/mailer';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
+import { SecretSeal } from './keys/sealed-secret';
+import { KeyRotation } from './keys/rotation';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -26,6 +28,8 @@ export type Deps = {
   sso: SsoSignIn | undefined;
   gateway: Gateway;
   budgetReset: BudgetReset;
+  /** Scheduled key rotation, run with the budget reset (locally and by POST /budget/reset too). */
+  keyRotation: KeyRotation;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
 };
@@ -45,12 +49,13 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     sessions: new SessionSigner(config.jwtSecret, config.sessionHours, (userId) => users.sessionStamp(userId)),
     users,
     teams,
-    keys: new Keys(table, users, teams, clock),
+    keys: new Keys(table, users, teams, clock, new SecretSeal(config.jwtSecret)),
     settings,
     logins: new Logins(table, users, config.masterKey, clock, config.passwordLogin),
     sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
     gateway: new Gateway(table, clock),
     budgetReset: new BudgetReset(table, clock),
+    keyRotation: new KeyRotation(table, clock, process.env.ONRAMP_KEY_ROTATION_GRACE_PERIOD || undefined),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
 }

@@ -3,12 +3,13 @@ import { createDocumentClient, Table } from '../db/table';
 import { logger } from '../logger';
 import { Gateway } from './gateway';
 import { BudgetReset, type ResetSummary } from './reset';
+import { KeyRotation, type RotationSummary } from '../keys/rotation';
 
 /** What one run of the budget-reset job did. */
-export type ResetJobSummary = ResetSummary & { released_reservations: number };
+export type ResetJobSummary = ResetSummary & { released_reservations: number; key_rotation?: RotationSummary };
 
-/** The two services the job uses (a subset of `Deps`, so the API's deps fit too). */
-export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway };
+/** The services the job uses (a subset of `Deps`, so the API's deps fit too). */
+export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway; keyRotation?: KeyRotation };
 
 /**
  * The job's dependencies from the table settings alone: no secrets, no email.
@@ -16,7 +17,7 @@ export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway };
  */
 export function resetJobDeps(config: TableConfig, clock: () => Date = () => new Date()): ResetJobDeps & { table: Table } {
   const table = new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
-  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock) };
+  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock), keyRotation: new KeyRotation(table, clock, config.keyRotationGracePeriod) };
 }
 
 /**
@@ -40,6 +41,14 @@ export async function runResetJob(deps: ResetJobDeps, opts?: Parameters<BudgetRe
     logger.error('releasing expired reservations failed', { error: err as Error });
     failure ??= err;
   }
+  // Scheduled key rotation rides on the same schedule (every 5 minutes).
+  let rotation: RotationSummary | undefined;
+  try {
+    rotation = await deps.keyRotation?.run();
+  } catch (err) {
+    logger.error('key rotation failed', { error: err as Error });
+    failure ??= err;
+  }
   if (failure !== undefined) throw failure;
-  return { ...summary!, released_reservations: released };
+  return { ...summary!, released_reservations: released, ...(rotation ? { key_rotation: rotation } : {}) };
 }

@@ -50,5 +50,7 @@ export async function runResetJob(deps: ResetJobDeps, opts?: Parameters<BudgetRe
     failure ??= err;
   }
   if (failure !== undefined) throw failure;
-  return { ...summary!, released_reservations: released, ...(rotation ? { key_rotation: rotation } : {}) };
+  // Reported only when a key was due, so the summary of an ordinary run keeps its shape.
+  const rotatedAny = rotation && rotation.rotated + rotation.skipped + rotation.failed > 0;
+  return { ...summary!, released_reservations: released, ...(rotatedAny ? { key_rotation: rotation } : {}) };
 }

@@ -223,8 +223,9 @@ export class KeyRotation {
   private async rotate(entry: RotationEntry, publicKey: string, now: Date): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const old = await this.table.get<KeyItem>(keys.key(entry.token));
-      if (!old || old.key_rotation_at !== entry.key_rotation_at || !old.auto_rotate) {
-        // Rotated, rescheduled or deleted meanwhile: drop this entry if it is still the stale one.
+      const expired = old?.expires ? Date.parse(old.expires) <= now.getTime() : false;
+      if (!old || old.key_rotation_at !== entry.key_rotation_at || !old.auto_rotate || expired) {
+        // Rotated, rescheduled or deleted meanwhile (or expired: no use rotating it): drop the entry if it is still this one.
         await this.table.delete(keys.keyRotation(entry.token), { expression: 'key_rotation_at = :at', values: { ':at': entry.key_rotation_at }, onFail: () => new KeyChanged() }).catch(() => undefined);
         return false;
       }

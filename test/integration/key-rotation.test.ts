@@ -159,6 +159,7 @@ describe('scheduled rotation (auto_rotate, rotation_interval)', () => {
     const { s, at } = await clockedStack();
     const k = await ownedKey(s, { auto_rotate: true, rotation_interval: '1d' });
     const off = await ownedKey(s, { auto_rotate: true, rotation_interval: '1d' });
+    const expiring = await ownedKey(s, { auto_rotate: true, rotation_interval: '1d', duration: '1d' });
     const updated = await s.call('POST', '/key/update', { token: off.user.token, body: { key: off.token, auto_rotate: false } });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ auto_rotate: false, key_rotation_at: null });
@@ -166,7 +167,12 @@ describe('scheduled rotation (auto_rotate, rotation_interval)', () => {
 
     at('2027-03-11T12:00:00.000Z');
     const summary = await runResetJob(s.deps);
-    expect(summary.key_rotation).toEqual({ rotated: 1, skipped: 0, failed: 0 });
+    // The expired key is not rotated: its schedule entry is dropped.
+    expect(summary.key_rotation).toEqual({ rotated: 1, skipped: 1, failed: 0 });
+    expect(await s.deps.table.get(keys.key(expiring.token))).toMatchObject({ token: expiring.token });
+    expect(await s.deps.table.get(keys.keyRotation(expiring.token))).toBeUndefined();
+    // A run with nothing due reports no rotation, as before.
+    expect((await runResetJob(s.deps)).key_rotation).toBeUndefined();
     expect((await keyInfo(s, k.secret)).body.info.token).not.toBe(k.token);
     expect((await keyInfo(s, off.secret)).body.info.token).toBe(off.token);
   });

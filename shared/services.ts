@@ -12,6 +12,8 @@ import { Keys } from './keys/service';
 import { Models } from './models/registry';
 import { ModelCalls } from './gateway/calls';
 import { SpendLogs } from './spend/logs';
+import { SecretSeal } from './keys/sealed-secret';
+import { KeyRotation } from './keys/rotation';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
@@ -39,6 +41,8 @@ export type Deps = {
   spendLogs: SpendLogs;
   /** Budget alert emails: sent when a settlement crosses a threshold, retried by the reset job. */
   budgetAlerts: BudgetAlerts;
+  /** Scheduled key rotation, run with the budget reset (locally and by POST /budget/reset too). */
+  keyRotation: KeyRotation;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
   /** Who changed what: written by the audit hook (http/audit-hook.ts). */
@@ -55,7 +59,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const teams = new Teams(table, users, settings, clock);
   const mailer = overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint });
   const budgetAlerts = new BudgetAlerts(table, mailer, clock);
-  const keys = new Keys(table, users, teams, clock);
+  const keys = new Keys(table, users, teams, clock, new SecretSeal(config.jwtSecret));
   const gateway = new Gateway(table, clock, budgetAlerts);
   const models = new Models(table, clock);
   return {
@@ -72,6 +76,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     gateway,
     budgetReset: new BudgetReset(table, clock),
     budgetAlerts,
+    keyRotation: new KeyRotation(table, clock, process.env.ONRAMP_KEY_ROTATION_GRACE_PERIOD || undefined),
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     spendLogs: new SpendLogs(table, clock),

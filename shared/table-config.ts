@@ -8,8 +8,21 @@
  * so the reset bundle stays small (zod/mini with its English messages is ~55 KB minified).
  */
 import type { Config } from './config';
+import { graceUntil, MAX_GRACE_PERIOD } from './keys/rotation';
 
-export type TableConfig = Pick<Config, 'tableName' | 'dynamodbEndpoint' | 'region'>;
+function validGrace(value: string): boolean {
+  try {
+    graceUntil(value, new Date());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type TableConfig = Pick<Config, 'tableName' | 'dynamodbEndpoint' | 'region'> & {
+  /** ONRAMP_KEY_ROTATION_GRACE_PERIOD: how long a rotated key's old secret keeps working (default 24h, at most 7d). */
+  keyRotationGracePeriod?: string;
+};
 
 export class TableConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -27,8 +40,10 @@ export function loadTableConfig(env: Record<string, string | undefined> = proces
   else if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) problems.push('ONRAMP_TABLE_NAME must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
   const endpoint = value('ONRAMP_DYNAMODB_ENDPOINT');
   if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push('ONRAMP_DYNAMODB_ENDPOINT must be an http(s) URL');
+  const grace = value('ONRAMP_KEY_ROTATION_GRACE_PERIOD');
+  if (grace !== undefined && !validGrace(grace)) problems.push(`ONRAMP_KEY_ROTATION_GRACE_PERIOD must be a duration such as 24h, at most ${MAX_GRACE_PERIOD}`);
   if (problems.length > 0) throw new TableConfigError(problems);
-  return { tableName: tableName!, dynamodbEndpoint: endpoint, region: value('AWS_REGION') ?? 'us-east-1' };
+  return { tableName: tableName!, dynamodbEndpoint: endpoint, region: value('AWS_REGION') ?? 'us-east-1', ...(grace ? { keyRotationGracePeriod: grace } : {}) };
 }
 
 function isHttpUrl(value: string): boolean {

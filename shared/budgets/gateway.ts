@@ -5,6 +5,7 @@ import { mustNotExist, TransactionConflictError, type Condition, type Table, typ
 import { conflict, DomainError, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
+import { keyForSecret } from '../keys/rotation';
 import { ALL_MODELS } from '../keys/service';
 import type { BudgetAlerts } from './alerts';
 import { BudgetReset, type DueBudget } from './reset';
@@ -114,7 +115,8 @@ export class Gateway {
   }
 
   private async activeKey(secret: string): Promise<KeyItem> {
-    const key = await this.table.get<KeyItem>(keys.key(sha256Hex(secret)));
+    // Within a regenerate's grace period the old secret stands for the new key item.
+    const key = await keyForSecret(this.table, secret, this.clock());
     if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
     if (key.blocked) throw unauthenticated(`Key is blocked: ${key.key_name}.`);
     if (key.expires && Date.parse(key.expires) <= this.clock().getTime()) throw unauthenticated(`Key expired at ${key.expires}: ${key.key_name}.`);
@@ -253,7 +255,9 @@ export class Gateway {
     const key = pick<KeyItem & { regenerated_from?: string[] }>(keys.key(hash));
     const reservation = pick<Reservation>(keys.reservation(input.request_id));
     // The secret that authorized it (even if its key was deleted since), or the key it was regenerated into.
-    const madeBy = (token: string) => token === hash || (key?.regenerated_from ?? []).includes(token);
+    // Within a regenerate's grace period the old secret also settles what its successor reserved.
+    const graced = key ? undefined : await keyForSecret(this.table, secret, this.clock());
+    const madeBy = (token: string) => token === hash || token === graced?.token || (key?.regenerated_from ?? []).includes(token);
     // BatchGetItem reads each item on its own: a concurrent record of this request may
     // have settled between the two reads, so look for its record again before refusing.
     const existing =

@@ -5,12 +5,13 @@ import { SesMailer } from '../email/mailer';
 import { BudgetAlerts } from './alerts';
 import { Gateway } from './gateway';
 import { BudgetReset, type ResetSummary } from './reset';
+import { KeyRotation, type RotationSummary } from '../keys/rotation';
 
 /** What one run of the budget-reset job did. */
-export type ResetJobSummary = ResetSummary & { released_reservations: number; budget_alerts_retried?: number };
+export type ResetJobSummary = ResetSummary & { released_reservations: number; budget_alerts_retried?: number; key_rotation?: RotationSummary };
 
-/** The two services the job uses (a subset of `Deps`, so the API's deps fit too). */
-export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway; budgetAlerts?: BudgetAlerts };
+/** The services the job uses (a subset of `Deps`, so the API's deps fit too). */
+export type ResetJobDeps = { budgetReset: BudgetReset; gateway: Gateway; budgetAlerts?: BudgetAlerts; keyRotation?: KeyRotation };
 
 /**
  * The job's dependencies from the table settings alone: no secrets. Given an SES
@@ -25,7 +26,13 @@ export function resetJobDeps(
 ): ResetJobDeps & { table: Table } {
   const table = new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const budgetAlerts = alertMail ? new BudgetAlerts(table, new SesMailer({ region: config.region, ...alertMail }), clock) : undefined;
-  return { table, budgetReset: new BudgetReset(table, clock), gateway: new Gateway(table, clock), ...(budgetAlerts ? { budgetAlerts } : {}) };
+  return {
+    table,
+    budgetReset: new BudgetReset(table, clock),
+    gateway: new Gateway(table, clock),
+    keyRotation: new KeyRotation(table, clock, config.keyRotationGracePeriod),
+    ...(budgetAlerts ? { budgetAlerts } : {}),
+  };
 }
 
 /**
@@ -58,6 +65,21 @@ export async function runResetJob(deps: ResetJobDeps, opts?: Parameters<BudgetRe
       logger.error('retrying budget alert emails failed; the next run retries them', { error: err as Error });
     }
   }
+  // Scheduled key rotation rides on the same schedule (every 5 minutes).
+  let rotation: RotationSummary | undefined;
+  try {
+    rotation = await deps.keyRotation?.run();
+  } catch (err) {
+    logger.error('key rotation failed', { error: err as Error });
+    failure ??= err;
+  }
   if (failure !== undefined) throw failure;
-  return { ...summary!, released_reservations: released, ...(alertsRetried ? { budget_alerts_retried: alertsRetried } : {}) };
+  // Each part is reported only when it did something, so the summary of an ordinary run keeps its shape.
+  const rotatedAny = rotation && rotation.rotated + rotation.skipped + rotation.failed > 0;
+  return {
+    ...summary!,
+    released_reservations: released,
+    ...(alertsRetried ? { budget_alerts_retried: alertsRetried } : {}),
+    ...(rotatedAny ? { key_rotation: rotation } : {}),
+  };
 }

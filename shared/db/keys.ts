@@ -19,7 +19,10 @@
  *   one membership ................. GetItem  PK=TEAM#<id>  SK=MEMBER#<user id>
  *   a user's memberships ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with TEAM#
  *   key by hash .................... GetItem  PK=KEY#<sha256>         SK=KEY
- *   successor of a regenerated key . GetItem  PK=KEY#<old sha256>     SK=REGENERATED (expires by TTL)
+ *   successor of a regenerated key . GetItem  PK=KEY#<old sha256>     SK=REGENERATED (expires by TTL; `grace_until` lets the old secret in)
+ *   a key's rotation schedule ...... GetItem  PK=KEY#<sha256>         SK=ROTATION  (only keys with auto_rotate)
+ *   keys due for rotation .......... Query    GSI4 GSI4PK=KEY_ROTATION GSI4SK <= <now ISO>
+ *   public key sealing rotated keys  GetItem  PK=SETTINGS             SK=KEY_SEAL
  *   key hash by alias .............. GetItem  PK=KEYALIAS#<alias>     SK=KEYALIAS (uniqueness guard)
  *   all keys ....................... Query    GSI1 GSI1PK=KEYS
  *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#
@@ -76,6 +79,9 @@ export const keys = {
   passwordResetRequests: (email: string): ItemKey => ({ PK: `PWRESETREQ#${email.toLowerCase()}`, SK: 'PWRESETREQ' }),
   /** Left behind by /key/regenerate: points an old token at its successor, so open reservations still settle. */
   keyForward: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'REGENERATED' }),
+  /** A key's next scheduled rotation, in the sparse rotation index (shared/keys/rotation.ts). */
+  keyRotation: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'ROTATION' }),
+  keySeal: (): ItemKey => ({ PK: 'SETTINGS', SK: 'KEY_SEAL' }),
   reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
   spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
   model: (modelId: string): ItemKey => ({ PK: `MODEL#${modelId}`, SK: 'MODEL' }),
@@ -108,6 +114,8 @@ export const indexKeys = {
   }),
   /** Only items with a reset time carry these, which keeps GSI4 sparse. */
   budgetReset: (resetAt: string, pk: string, sk: string) => ({ GSI4PK: 'BUDGET_RESET', GSI4SK: `${resetAt}#${pk}#${sk}` }),
+  /** Keys with auto_rotate by their next rotation, so the scheduled job finds due ones without a scan. */
+  keyRotation: (rotateAt: string, tokenHash: string) => ({ GSI4PK: 'KEY_ROTATION', GSI4SK: `${rotateAt}#${tokenHash}` }),
   /** Open reservations by expiry, so unsettled ones are released without a scan. */
   reservationExpiry: (expiresAt: string, requestId: string) => ({ GSI4PK: 'RESERVATION', GSI4SK: `${expiresAt}#${requestId}` }),
   /** A key's settled spend records, newest last. */

@@ -14,8 +14,8 @@ export const UNENFORCED_KEY_FIELDS = [
   'aliases', 'config', 'permissions', 'spend', 'max_parallel_requests', 'allowed_cache_controls',
   'model_max_budget', 'model_rpm_limit', 'model_tpm_limit', 'guardrails', 'policies', 'prompts',
   'object_permission', 'organization_id', 'project_id', 'budget_id', 'tags', 'enforced_params',
-  'allowed_passthrough_routes', 'allowed_vector_store_indexes', 'access_group_ids', 'auto_rotate',
-  'rotation_interval', 'router_settings', 'key_type', 'rpm_limit_type', 'tpm_limit_type',
+  'allowed_passthrough_routes', 'allowed_vector_store_indexes', 'access_group_ids',
+  'router_settings', 'key_type', 'rpm_limit_type', 'tpm_limit_type',
 ] as const;
 
 export const UNENFORCED_USER_FIELDS = [

@@ -29,6 +29,14 @@ export type KeyItem = BudgetFields & {
   updated_at: string;
   created_by: string;
   updated_by: string;
+  /** Scheduled rotation (LiteLLM's fields); see ./rotation.ts. */
+  auto_rotate?: boolean;
+  rotation_interval?: string | null;
+  key_rotation_at?: string | null;
+  last_rotation_at?: string | null;
+  rotation_count?: number;
+  /** The secret the scheduled rotation made, sealed to the API until its owner reads it once. Never shown. */
+  sealed_secret?: string;
 };
 
 /** A new secret: `sk-` and 256 random bits. */
@@ -50,7 +58,7 @@ export function namesKey(ref: string, item: KeyItem): boolean {
 }
 
 export function publicKey(item: KeyItem) {
-  const view = withoutStorage(item) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
+  const view = withoutStorage(item, ['sealed_secret']) as Omit<KeyItem, 'PK' | 'SK' | 'type'>;
   return {
     ...view,
     allowed_routes: item.allowed_routes ?? [],

@@ -1,12 +1,12 @@
 import { isProxyAdmin, MASTER_KEY_USER_ID, readsEverything, type Principal } from '../auth/roles';
 import { expiresAt } from '../budgets/duration';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
-import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
+import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, DomainError, forbidden, notFound, rateLimited, unauthenticated } from '../errors';
+import { badRequest, DomainError, forbidden, notFound, rateLimited, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import { effectiveMemberBudget, type TeamItem } from '../teams/model';
 import type { Teams } from '../teams/service';
@@ -14,6 +14,8 @@ import type { UserItem } from '../users/model';
 import type { Users } from '../users/service';
 import { assertKeyAccess, type KeyAction } from './access';
 import { displayName, newKeySecret, tokenHashOf, type KeyItem } from './model';
+import { checkRotationInput, graceUntil, KeyChanged, keyForSecret, keyNotFound, moveOps, rotationSchedule, successorItem } from './rotation';
+import type { SecretSeal } from './sealed-secret';
 
 /** `models: ["no-default-models"]` on a user: keys only inside a team. */
 export const NO_DEFAULT_MODELS = 'no-default-models';
@@ -33,7 +35,13 @@ export type KeyFields = {
   blocked?: boolean;
   /** See ./routes.ts; `[]` lifts the restriction. */
   allowed_routes?: string[];
+  /** Scheduled rotation every `rotation_interval` (./rotation.ts). */
+  auto_rotate?: boolean;
+  rotation_interval?: string | null;
 };
+
+/** What /key/regenerate may change besides the secret. */
+export type RegenerateInput = Pick<KeyFields, 'models' | 'max_budget' | 'duration'> & { grace_period?: string | null };
 
 export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: string | null; key?: string };
 /** Names the key by `key` (secret or hash), or by `key_alias` alone (then the alias is not a rename). */
@@ -43,40 +51,8 @@ export type KeyListQuery = { page: number; size: number; user_id?: string; team_
 
 /** A regenerate that keeps meeting concurrent changes gives up after this many reads. */
 const REGENERATE_ATTEMPTS = 25;
-/** How long an old hash forwards to its regenerated key: far beyond any open reservation. */
-const FORWARD_TTL_SECONDS = 30 * 86_400;
-/** What a concurrent write may have changed on a key between reading and moving it. */
-const MOVED_FIELDS = ['counter_version', 'budget_reset_at', 'max_budget', 'blocked', 'expires', 'updated_at'] as const;
-
-/** The key changed after it was read (spend, reset, block, update): read it again. */
-class KeyChanged extends DomainError {
-  constructor() {
-    super('conflict', 'the key changed while it was being regenerated');
-  }
-}
-
-/** The key still exists and these fields still hold what was read. */
-function unchangedSince(old: KeyItem, gone: () => DomainError): Condition {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const parts = ['attribute_exists(PK)'];
-  MOVED_FIELDS.forEach((field, i) => {
-    const value = (old as Record<string, unknown>)[field];
-    names[`#m${i}`] = field;
-    if (value === undefined) parts.push(`attribute_not_exists(#m${i})`);
-    else if (value === null) {
-      parts.push(`attribute_type(#m${i}, :null_type)`);
-      values[':null_type'] = 'NULL';
-    } else {
-      parts.push(`#m${i} = :m${i}`);
-      values[`:m${i}`] = value;
-    }
-  });
-  return { expression: parts.join(' AND '), names, values, onFail: (item) => (item ? new KeyChanged() : gone()) };
-}
 
 const aliasTaken = (alias: string) => `Key with alias "${alias}" already exists. Key aliases are unique.`;
-const keyNotFound = (hash: string) => notFound(`Key not found: ${hash.slice(0, 12)}… does not exist.`, 'key');
 
 /** Virtual keys: generation within a team's models and budgets, and their life cycle. */
 export class Keys {
@@ -85,6 +61,8 @@ export class Keys {
     private readonly users: Users,
     private readonly teams: Teams,
     private readonly clock: () => Date,
+    /** Opens secrets made by the scheduled rotation; its public half is written for the job. */
+    private readonly seal?: SecretSeal,
   ) {}
 
   get(hash: string): Promise<KeyItem | undefined> {
@@ -100,7 +78,7 @@ export class Keys {
 
   /** The key behind a Bearer `sk-…` credential, if it may be used now. */
   async authenticate(secret: string): Promise<KeyItem> {
-    const item = await this.get(sha256Hex(secret));
+    const item = await keyForSecret(this.table, secret, this.clock());
     if (!item) throw unauthenticated('Invalid API key: it does not match any key.');
     if (item.blocked) throw unauthenticated(`Key is blocked: ${item.key_name}. Ask an admin to unblock it.`);
     if (item.expires && Date.parse(item.expires) <= this.clock().getTime()) {
@@ -147,6 +125,9 @@ export class Keys {
     const alias = input.key_alias?.trim() || null;
     if (input.duration !== undefined) this.checkLifetime(actor, team, input.duration ?? null, now);
     const duration = input.duration ?? (team && ownerId ? team.team_member_key_duration : null);
+    checkRotationInput(input.auto_rotate, input.rotation_interval);
+    const schedule = rotationSchedule(hash, input.auto_rotate === true, input.rotation_interval, now);
+    if (schedule.entry) await this.publishSeal();
     const item: KeyItem & Guarded = {
       ...key,
       ...indexKeys.key(hash, iso, ownerId, team?.team_id ?? null),
@@ -168,6 +149,8 @@ export class Keys {
       tpm_limit: input.tpm_limit ?? null,
       rpm_limit: input.rpm_limit ?? null,
       allowed_routes: input.allowed_routes ?? [],
+      ...schedule.fields,
+      rotation_count: 0,
       created_at: iso,
       updated_at: iso,
       created_by: actor.userId,
@@ -178,6 +161,7 @@ export class Keys {
       { put: item, condition: mustNotExist(() => badRequest('This key already exists.', 'key')) },
       ...(alias ? [putGuard(keys.keyAlias(alias), key, 'key_alias', aliasTaken(alias), 'key_alias')] : []),
       ...(team && ownerId ? [this.memberStillThere(team.team_id, ownerId)] : []),
+      ...(schedule.entry ? [{ put: schedule.entry }] : []),
     ]);
     return { secret, item };
   }
@@ -277,6 +261,15 @@ export class Keys {
       }
     }
     if (team && ownerId && (movesUser || movesTeam)) ops.push(this.memberStillThere(team.team_id, ownerId));
+    if (input.auto_rotate !== undefined || input.rotation_interval !== undefined) {
+      const autoRotate = input.auto_rotate ?? item.auto_rotate === true;
+      const interval = input.rotation_interval === undefined ? item.rotation_interval : input.rotation_interval;
+      checkRotationInput(autoRotate, interval);
+      const schedule = rotationSchedule(item.token, autoRotate, interval, now);
+      Object.assign(set, schedule.fields);
+      ops.push(schedule.entry ? { put: schedule.entry } : { delete: keys.keyRotation(item.token) });
+      if (schedule.entry) await this.publishSeal();
+    }
     const raw = input.max_budget !== undefined ? [limitClause(input.max_budget)] : [];
     const condition = input.blocked === undefined ? mustExist(() => keyNotFound(item.token)) : this.blockAllowed(item.token, blockRank(actor, currentTeam));
     await this.table.transact([{ update: key, change: { ...setAndRemove(set, remove, raw), condition } }, ...ops]);
@@ -303,30 +296,28 @@ export class Keys {
 
   /**
    * A new secret for the same key: its record (alias, budgets, spend, owner,
-   * history) moves to the new hash in one transaction and the old secret stops working.
-   * The move is conditional on the key being unchanged since it was read, so spend
-   * settled or reserved meanwhile is never overwritten by a stale copy (it is read
-   * again and retried); the old hash keeps a forwarding item so reservations made
-   * with it still settle on the key.
+   * history) moves to the new hash in one transaction. The old secret stops working,
+   * or keeps working as this key until `grace_period` ends (at most 7 days, see
+   * ./rotation.ts). The move is conditional on the key being unchanged since it was
+   * read, so spend settled or reserved meanwhile is never overwritten by a stale copy
+   * (it is read again and retried); the old hash keeps a forwarding item so
+   * reservations made with it still settle on the key.
    */
-  async regenerate(actor: Principal, keyOrHash: string, changes: KeyFields = {}): Promise<{ secret: string; item: KeyItem }> {
+  async regenerate(actor: Principal, keyOrHash: string, changes: RegenerateInput = {}): Promise<{ secret: string; item: KeyItem }> {
+    const { grace_period, ...fields } = changes;
+    graceUntil(grace_period, this.clock());
     const first = await this.require(keyOrHash);
     const team = await this.check(actor, 'regenerate', first);
-    if (changes.duration !== undefined) this.checkNewLifetime(actor, first, team, changes.duration, this.clock());
+    if (fields.duration !== undefined) this.checkNewLifetime(actor, first, team, fields.duration, this.clock());
     const owner = first.user_id ? ((await this.users.get(first.user_id)) ?? null) : null;
     const secret = newKeySecret();
-    const hash = sha256Hex(secret);
     let old = first;
     for (let attempt = 1; ; attempt++) {
-      const item = this.regenerated(actor, old, secret, changes);
+      const now = this.clock();
+      const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now });
       await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
       try {
-        await this.table.transact([
-          { delete: keys.key(old.token), condition: unchangedSince(old, () => keyNotFound(old.token)) },
-          { put: item, condition: mustNotExist(() => conflict('The new key already exists; retry.', 'key')) },
-          { put: { ...keys.keyForward(old.token), type: 'key_forward', token: hash, ttl: Math.floor(this.clock().getTime() / 1000) + FORWARD_TTL_SECONDS } },
-          ...(old.key_alias ? [{ put: { ...keys.keyAlias(old.key_alias), type: 'key_alias', owner_pk: item.PK, owner_sk: item.SK } }] : []),
-        ]);
+        await this.table.transact(moveOps(old, item, graceUntil(grace_period, now), now));
         return { secret, item };
       } catch (err) {
         if (!(err instanceof KeyChanged || err instanceof TransactionConflictError) || attempt >= REGENERATE_ATTEMPTS) {
@@ -339,25 +330,44 @@ export class Keys {
     }
   }
 
-  /** The key's item under its new hash, built from the item as read. */
-  private regenerated(actor: Principal, old: KeyItem, secret: string, changes: KeyFields): KeyItem & Guarded {
-    const hash = sha256Hex(secret);
-    const key = keys.key(hash);
-    const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, GSI4PK: _g, GSI4SK: _h, ...rest } = old as KeyItem & Record<string, unknown>;
-    return {
-      ...rest,
-      ...key,
-      ...indexKeys.key(hash, old.created_at, old.user_id, old.team_id),
-      ...(old.budget_reset_at ? indexKeys.budgetReset(old.budget_reset_at, key.PK, key.SK) : {}),
-      token: hash,
-      key_name: displayName(secret),
-      ...(changes.models !== undefined ? { models: changes.models } : {}),
-      ...(changes.max_budget !== undefined ? { max_budget: changes.max_budget, budget_remaining: (changes.max_budget ?? UNLIMITED) - (old.used ?? 0) } : {}),
-      ...(changes.duration !== undefined ? { expires: changes.duration ? expiresAt(changes.duration, this.clock()).toISOString() : null } : {}),
-      regenerated_from: [...(((old as Record<string, unknown>).regenerated_from as string[]) ?? []), old.token].slice(-10),
-      updated_at: this.clock().toISOString(),
-      updated_by: actor.userId,
-    } as KeyItem & Guarded;
+  /**
+   * The secret the scheduled rotation gave this key, once: to its owner or a proxy
+   * admin. Removed in the same conditional write, so two reads never both get it.
+   */
+  async revealRotated(actor: Principal, keyOrHash: string): Promise<{ secret: string; item: KeyItem }> {
+    const item = await this.require(keyOrHash);
+    if (!isProxyAdmin(actor) && (!item.user_id || item.user_id !== actor.userId)) {
+      throw forbidden('Only the key\'s owner or a proxy admin can read its rotated secret.');
+    }
+    // Not with a virtual key: whoever holds a leaked old secret must not get the new one.
+    if (actor.via === 'virtual_key' && !isProxyAdmin(actor)) {
+      throw forbidden('Read a rotated secret signed in (session), not with a virtual key.');
+    }
+    if (!item.sealed_secret || !this.seal) throw notFound(`Key ${item.key_name} has no rotated secret waiting: it was read already, or the key was not rotated by the schedule.`, 'key');
+    const secret = this.seal.open(item.sealed_secret);
+    await this.table.update(keys.key(item.token), {
+      expression: 'REMOVE sealed_secret',
+      condition: {
+        expression: 'sealed_secret = :s',
+        values: { ':s': item.sealed_secret },
+        onFail: () => notFound(`Key ${item.key_name} has no rotated secret waiting: it was read already.`, 'key'),
+      },
+    });
+    const { sealed_secret: _s, ...rest } = item;
+    return { secret, item: rest as KeyItem };
+  }
+
+  private sealWritten = false;
+
+  /**
+   * The job seals rotated secrets with this public key: written (outside the key's
+   * transaction, idempotent) before a key first gets auto_rotate in this process.
+   */
+  private async publishSeal(): Promise<void> {
+    if (!this.seal) throw badRequest('auto_rotate is not available: this server cannot seal rotated secrets.', 'auto_rotate');
+    if (this.sealWritten) return;
+    await this.table.put({ ...keys.keySeal(), type: 'settings', public_key: this.seal.publicKey });
+    this.sealWritten = true;
   }
 
   /**

@@ -25,6 +25,8 @@ const keyFields = {
   tpm_limit: z.optional(z.nullable(Limit)),
   rpm_limit: z.optional(z.nullable(Limit)),
   blocked: z.optional(z.boolean()),
+  auto_rotate: z.optional(z.boolean()).check(z.meta({ description: 'give the key a new secret every rotation_interval (read it with POST /key/rotated_secret)' })),
+  rotation_interval: z.optional(z.nullable(DurationString)),
   allowed_routes: z.optional(z.array(RoutePath).check(z.maxLength(100))).check(
     z.meta({ description: 'routes the key may call (exact, a route and those below it, or a prefix ending in *); [] = any' }),
   ),
@@ -50,7 +52,7 @@ const Update = z
   );
 
 /** Fields /key/update changes that /key/regenerate does not (LiteLLM takes them on both). */
-const NOT_REGENERATED = ['key_alias', 'team_id', 'user_id', 'metadata', 'soft_budget', 'budget_duration', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes', 'new_key'];
+const NOT_REGENERATED = ['key_alias', 'team_id', 'user_id', 'metadata', 'soft_budget', 'budget_duration', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes', 'new_key', 'auto_rotate', 'rotation_interval'];
 const REGENERATE_CHANGES_ONLY = 'is not changed by /key/regenerate in onramp (only models, max_budget and duration are): change it with /key/update.';
 
 /** A key as returned by generate/regenerate: the only time the secret is shown. */
@@ -162,9 +164,19 @@ export const keyRoutes = newRouter()
       middleware: [requireJsonBody, refuseFields(UNENFORCED_KEY_FIELDS), refuseFields(NOT_REGENERATED, REGENERATE_CHANGES_ONLY)] as const,
       path: '/key/regenerate',
       tags: ['keys'],
-      summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working',
+      summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working, or after grace_period (at most 7d)',
       security,
-      request: { body: jsonBody(z.object({ key: KeyRef, models: z.optional(ModelList), max_budget: z.optional(z.nullable(Money)), duration: z.optional(z.nullable(DurationString)) })) },
+      request: {
+        body: jsonBody(
+          z.object({
+            key: KeyRef,
+            models: z.optional(ModelList),
+            max_budget: z.optional(z.nullable(Money)),
+            duration: z.optional(z.nullable(DurationString)),
+            grace_period: z.optional(z.nullable(DurationString)).check(z.meta({ description: 'how long the old secret keeps working (e.g. 24h), at most 7d; none = stops at once' })),
+          }),
+        ),
+      },
       responses: okJson('The key, with its new secret', 'RegenerateKeyResponse'),
     }),
     async (c) => {
@@ -185,6 +197,22 @@ export const keyRoutes = newRouter()
     }),
     async (c) => {
       const { secret, item } = await c.get('deps').keys.regenerate(requirePrincipal(c), c.req.valid('param').key);
+      return c.json(withSecret(secret, item), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      ...json,
+      path: '/key/rotated_secret',
+      tags: ['keys'],
+      summary: "The new secret the scheduled rotation gave a key, once, to its owner or a proxy admin (onramp's own route)",
+      security,
+      request: { body: jsonBody(z.object({ key: KeyRef })) },
+      responses: okJson('The key, with its new secret', 'RotatedSecretResponse'),
+    }),
+    async (c) => {
+      const { secret, item } = await c.get('deps').keys.revealRotated(requirePrincipal(c), c.req.valid('json').key);
       return c.json(withSecret(secret, item), 200);
     },
   )

@@ -29,6 +29,7 @@ export const AUDIT_TABLES = {
   settings: 'LiteLLM_Config',
   session: 'onramp_session',
   budget: 'onramp_budget_reset',
+  model: 'LiteLLM_ProxyModelTable',
 } as const;
 export type AuditObject = keyof typeof AUDIT_TABLES;
 

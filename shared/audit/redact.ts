@@ -4,7 +4,7 @@
  * attributes. Removed by field name, and any string that looks like a key secret
  * (`sk-…`) or a signed token (JWT) is replaced wherever it appears.
  */
-const SECRET_FIELD = /password|secret|credential|session_stamp|csrf|setup_lease|invitation_link|^key$|^new_key$|^token_secret$|^id_hash$|^api_key$|^master_key$/i;
+const SECRET_FIELD = /password|secret|credential|session_stamp|csrf|setup_lease|invitation_link|^key$|^new_key$|^token_secret$|^id_hash$|^reset_id$|^api_key$|^master_key$/i;
 const STORAGE_FIELD = /^(PK|SK|type|ttl|unique_guards|counter_version|GSI\dP?S?K)$/;
 const KEY_SECRET = /^sk-[A-Za-z0-9_-]{16,}$/;
 const SIGNED_TOKEN = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;

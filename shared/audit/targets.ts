@@ -1,6 +1,7 @@
 import { keys as tableKeys } from '../db/keys';
 import { invitationHash } from '../invitations/model';
 import { publicKey, tokenHashOf } from '../keys/model';
+import { publicModel } from '../models/model';
 import { publicTeam } from '../teams/model';
 import { publicUser } from '../users/model';
 import type { Deps } from '../services';
@@ -95,6 +96,7 @@ export const AUDIT_TARGETS: Record<string, AuditTarget | AuditTarget[]> = {
   'POST /key/update': { object: 'key', ids: async (f, d) => [keyHash(f.body.key) ?? (await keyByAlias(d, f.body.key_alias))] },
   'POST /key/delete': { object: 'key', ids: async (f, d) => [...strs(f.body.keys).map(keyHash), ...(await Promise.all(strs(f.body.key_aliases).map((a) => keyByAlias(d, a))))] },
   'POST /key/regenerate': { object: 'key', action: 'rotated', ids: keyRef },
+  'POST /key/rotated_secret': { object: 'key', action: 'secret_revealed', ids: keyRef },
   'POST /key/:key/regenerate': { object: 'key', action: 'rotated', ids: (f) => [keyHash(f.params.key), str(f.response?.token)] },
   'POST /key/block': { object: 'key', action: 'blocked', ids: keyRef },
   'POST /key/unblock': { object: 'key', action: 'unblocked', ids: keyRef },
@@ -103,6 +105,21 @@ export const AUDIT_TARGETS: Record<string, AuditTarget | AuditTarget[]> = {
   'POST /invitation/update': { object: 'invitation', ids: (f) => [hashOf(f.body.invitation_id)] },
   'POST /invitation/delete': { object: 'invitation', ids: (f) => [hashOf(f.body.invitation_id)] },
   'POST /invitation/resend': { object: 'invitation', action: 'resent', ids: (f) => [hashOf(f.body.invitation_id), hashOf(f.response?.id)] },
+  // models
+  'POST /model/new': { object: 'model', ids: (f) => [str(f.response?.model_id)] },
+  'POST /model/update': { object: 'model', ids: (f) => [str((f.body.model_info as Record<string, unknown> | undefined)?.id)] },
+  'PATCH /model/:model_id/update': { object: 'model', ids: (f) => [f.params.model_id] },
+  'POST /model/delete': { object: 'model', ids: (f) => [str(f.body.id)] },
+  'POST /ui/models': { object: 'model', ids: () => [] },
+  'POST /ui/models/:id': { object: 'model', ids: (f) => [f.params.id] },
+  'POST /ui/models/:id/delete': { object: 'model', ids: (f) => [f.params.id] },
+  // passwords: a request names no user (it must not tell whether the email has an account), and
+  // the reset link's id is a secret, so neither route may fall back to its request fields
+  'POST /password/forgot': { object: 'user', action: 'password_reset_requested', ids: () => [] },
+  'POST /ui/forgot-password': { object: 'user', action: 'password_reset_requested', ids: () => [] },
+  'POST /password/reset': { object: 'user', action: 'password_reset', ids: (f) => [str(f.response?.user_id)] },
+  'POST /ui/reset-password': { object: 'user', action: 'password_reset', ids: () => [] },
+  'POST /ui/account': { object: 'user', action: 'password_changed', ids: (f) => [f.caller] },
   // sign-in, onboarding, sign-out
   'POST /login': { object: 'session', action: 'login', ids: session },
   'POST /v2/login': { object: 'session', action: 'login', ids: session },
@@ -123,7 +140,12 @@ export const AUDIT_TARGETS: Record<string, AuditTarget | AuditTarget[]> = {
   'POST /ui/teams/:id/members': { object: 'member', ids: async (f, d) => [member(f.params.id, await userByEmail(d, f.body.user_email))] },
   'POST /ui/teams/:id/members/remove': { object: 'member', ids: (f) => [member(f.params.id, str(f.body.user_id))] },
   'POST /ui/users': { object: 'user', ids: async (f, d) => [await userByEmail(d, f.body.user_email)] },
-  'POST /ui/users/:id/invite': { object: 'user', action: 'invited', ids: (f) => [f.params.id] },
+  'POST /ui/users/:id/resend': { object: 'user', action: 'invited', ids: (f) => [f.params.id] },
+  'POST /ui/users/:id': { object: 'user', ids: (f) => [f.params.id] },
+  'POST /ui/users/:id/delete': { object: 'user', ids: (f) => [f.params.id] },
+  'POST /ui/teams/:id/edit': { object: 'team', ids: (f) => [f.params.id] },
+  'POST /ui/teams/:id/delete': { object: 'team', ids: (f) => [f.params.id] },
+  'POST /ui/teams/:id/members/:userId/edit': { object: 'member', ids: (f) => [member(f.params.id, f.params.userId)] },
 };
 
 function hashOf(id: unknown): string | undefined {
@@ -172,6 +194,10 @@ export async function snapshot(deps: Deps, object: string, id: string): Promise<
       return (await deps.table.get<Record<string, unknown>>(tableKeys.invitation(id))) ?? null;
     case 'settings':
       return (await deps.settings.internalUser()) as unknown as Record<string, unknown>;
+    case 'model': {
+      const model = await deps.models.get(id);
+      return model ? publicModel(model) : null;
+    }
     default:
       return null;
   }

@@ -1,8 +1,21 @@
 import { AUDIT_TARGETS, NOT_AUDITED } from '../../shared/audit/targets';
 import { sha256Hex } from '../../shared/ids';
+import { KeyRotation } from '../../shared/keys/rotation';
 import { expectError, MASTER_KEY, testStack, type Reply, type TestStack } from '../support/stack';
 
 const PASSWORD = 'correct horse battery staple';
+const UPSTREAM_SECRET = 'sk-upstream-credential-never-audited-0123';
+
+/** The text of the newest email sent to `to` (local SES store). */
+async function lastMailTo(to: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const store = (await (await fetch(`${process.env.ONRAMP_TEST_SES_ENDPOINT}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text?: string; html?: string } }[] };
+    const mail = store.emails.filter((m) => m.destination.to.includes(to)).at(-1);
+    if (mail) return `${mail.body.text ?? ''}${mail.body.html ?? ''}`;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email to ${to}`);
+}
 
 /** Every audit entry in the table, newest first. */
 async function entries(s: TestStack) {
@@ -67,6 +80,24 @@ describe('audit log', () => {
         return r;
       } },
       { route: 'post /key/delete', table: 'LiteLLM_VerificationToken', action: 'deleted', run: () => s.call('POST', '/key/delete', { body: { keys: [ctx.token] } }) },
+      { route: 'post /key/rotated_secret', table: 'LiteLLM_VerificationToken', action: 'secret_revealed', run: async () => {
+        // A key rotated by the schedule (run here with a clock past its rotation time); a proxy admin reads its new secret.
+        const k = ok(await s.call('POST', '/key/generate', { body: { auto_rotate: true, rotation_interval: '1d' } }), 'rotating key').body;
+        await new KeyRotation(s.deps.table, () => new Date(Date.now() + 2 * 86_400_000)).run();
+        const rotated = ok(await s.call('GET', `/key/list?return_full_object=true&size=100`), 'key list').body.keys.find((x: { regenerated_from?: string[] }) => x.regenerated_from?.includes(k.token));
+        const admin = await s.userWithSession('proxy_admin');
+        return s.call('POST', '/key/rotated_secret', { token: admin.token, body: { key: rotated.token } });
+      } },
+      { route: 'post /model/new', table: 'LiteLLM_ProxyModelTable', action: 'created', run: async () => {
+        const r = await s.call('POST', '/model/new', {
+          body: { model_name: `audited-${Date.now()}`, litellm_params: { model: 'openai/audited', api_base: 'http://127.0.0.1:9/v1', api_key: UPSTREAM_SECRET, input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } },
+        });
+        ctx.modelId = r.body.model_id;
+        return r;
+      } },
+      { route: 'post /model/update', table: 'LiteLLM_ProxyModelTable', action: 'updated', run: () => s.call('POST', '/model/update', { body: { model_info: { id: ctx.modelId }, litellm_params: { output_cost_per_token: 3e-6 } } }) },
+      { route: 'patch /model/{model_id}/update', table: 'LiteLLM_ProxyModelTable', action: 'updated', run: () => s.call('PATCH', `/model/${ctx.modelId}/update`, { body: { litellm_params: { output_cost_per_token: 4e-6 } } }) },
+      { route: 'post /model/delete', table: 'LiteLLM_ProxyModelTable', action: 'deleted', run: () => s.call('POST', '/model/delete', { body: { id: ctx.modelId } }) },
       { route: 'post /invitation/new', table: 'LiteLLM_InvitationLink', action: 'created', run: async () => {
         const r = await s.call('POST', '/invitation/new', { body: { user_id: ctx.userId, send_email: false } });
         ctx.invitationId = r.body.id;
@@ -83,6 +114,12 @@ describe('audit log', () => {
         const o = await onboarded();
         ctx.email = o.user.user_email;
         return s.call('POST', '/onboarding/claim_token', { token: null, body: { invitation_link: o.id, user_id: o.user.user_id, password: PASSWORD, token: o.token } });
+      } },
+      { route: 'post /password/forgot', table: 'LiteLLM_UserTable', action: 'password_reset_requested', run: () => s.call('POST', '/password/forgot', { token: null, body: { user_email: ctx.email } }) },
+      { route: 'post /password/reset', table: 'LiteLLM_UserTable', action: 'password_reset', run: async () => {
+        const mail = await lastMailTo(ctx.email!);
+        ctx.resetId = /reset-password\?id=([A-Za-z0-9_-]+)/.exec(mail)![1]!;
+        return s.call('POST', '/password/reset', { token: null, body: { reset_id: ctx.resetId, password: PASSWORD } });
       } },
       { route: 'post /login', table: 'onramp_session', action: 'login', run: () => s.call('POST', '/login', { token: null, form: { username: ctx.email!, password: PASSWORD } }) },
       { route: 'post /v2/login', table: 'onramp_session', action: 'login', run: async () => {
@@ -112,7 +149,7 @@ describe('audit log', () => {
       expect({ route: example.route, tables: written.map((e) => e.table_name) }).toEqual({ route: example.route, tables: expect.arrayContaining([example.table]) });
       if (example.action) expect({ route: example.route, actions: written.map((e) => e.action) }).toEqual({ route: example.route, actions: expect.arrayContaining([example.action]) });
       // No secret the route answered with is in the log.
-      const secrets = [reply.body?.key, reply.body?.token && String(reply.body.token).startsWith('ey') ? reply.body.token : undefined, reply.body?.invitation_link, reply.body?.id && example.table === 'LiteLLM_InvitationLink' ? reply.body.id : undefined, PASSWORD, MASTER_KEY].filter(
+      const secrets = [reply.body?.key, reply.body?.token && String(reply.body.token).startsWith('ey') ? reply.body.token : undefined, reply.body?.invitation_link, reply.body?.id && example.table === 'LiteLLM_InvitationLink' ? reply.body.id : undefined, PASSWORD, MASTER_KEY, UPSTREAM_SECRET, ctx.resetId].filter(
         (x): x is string => typeof x === 'string' && x.length > 0,
       );
       for (const secret of secrets) expect(JSON.stringify(written)).not.toContain(secret);

@@ -7,6 +7,8 @@ import { SesMailer, type Mailer } from './email/mailer';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerCredentials, TableCredentials, type CredentialStore } from './models/credentials';
 import { Models } from './models/registry';
 import { ModelCalls } from './gateway/calls';
 import { SpendLogs } from './spend/logs';
@@ -49,7 +51,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const teams = new Teams(table, users, settings, clock);
   const keys = new Keys(table, users, teams, clock);
   const gateway = new Gateway(table, clock);
-  const models = new Models(table, clock);
+  const models = new Models(table, clock, modelCredentials(config));
   return {
     config,
     table,
@@ -68,4 +70,10 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     spendLogs: new SpendLogs(table, clock),
     mailer: overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint }),
   };
+}
+
+/** Secrets Manager on AWS (the stack sets the prefix); locally the credential stays on the model row. */
+function modelCredentials(config: Config): CredentialStore {
+  if (!config.modelSecretsPrefix) return new TableCredentials();
+  return new SecretsManagerCredentials(new SecretsManagerClient({ region: config.region }), { prefix: config.modelSecretsPrefix });
 }

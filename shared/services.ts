@@ -41,7 +41,7 @@ export type Deps = {
   mailer: Mailer;
 };
 
-export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch } = {}): Deps {
+export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch; credentials?: CredentialStore } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
   const table =
     overrides.table ??
@@ -51,7 +51,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const teams = new Teams(table, users, settings, clock);
   const keys = new Keys(table, users, teams, clock);
   const gateway = new Gateway(table, clock);
-  const models = new Models(table, clock, modelCredentials(config));
+  const models = new Models(table, clock, overrides.credentials ?? modelCredentials(config));
   return {
     config,
     table,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ensureTable, localClient } from '../../local/dynamodb';
 import { loadConfig } from '../../shared/config';
 import { createApp } from '../../shared/http/app';
+import type { CredentialStore } from '../../shared/models/credentials';
 import { buildDeps, type Deps } from '../../shared/services';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
@@ -14,7 +15,7 @@ export type CallOptions = { body?: unknown; form?: Record<string, string>; token
  * A fresh table in the run's DynamoDB Local and the real app on it, called
  * in-process through `app.request` (same code path as the Lambda and the server).
  */
-export async function testStack(opts: { env?: Record<string, string>; clock?: () => Date } = {}) {
+export async function testStack(opts: { env?: Record<string, string>; clock?: () => Date; credentials?: CredentialStore } = {}) {
   const endpoint = process.env.ONRAMP_TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('ONRAMP_TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (globalSetup starts DynamoDB Local)');
   const tableName = `onramp-test-${randomUUID().slice(0, 8)}`;
@@ -29,7 +30,7 @@ export async function testStack(opts: { env?: Record<string, string>; clock?: ()
     PROXY_BASE_URL: 'http://onramp.test',
     ...opts.env,
   });
-  const deps: Deps = buildDeps(config, { clock: opts.clock });
+  const deps: Deps = buildDeps(config, { clock: opts.clock, credentials: opts.credentials });
   const app = createApp(deps);
 
   async function call<T = any>(method: string, path: string, o: CallOptions = {}): Promise<Reply<T>> {

@@ -1,10 +1,37 @@
 import { Aws, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OnrampFunction } from './onramp-function';
+
+/**
+ * Name prefix of the model credentials' secrets (one per model, written by the API
+ * function's /model/* routes; see shared/models/credentials.ts). Both functions get it
+ * as `ONRAMP_MODEL_SECRETS_PREFIX`, and their grants stop at it.
+ */
+export const MODEL_SECRETS_PREFIX = 'onramp/models/';
+
+/** The ARN pattern of every model secret (Secrets Manager adds a random suffix to each name). */
+export function modelSecretsArn(scope: Construct): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${MODEL_SECRETS_PREFIX}*`;
+}
+
+/**
+ * What the /model/* routes do to model secrets: create one, add a version, schedule its
+ * deletion (with a recovery window), restore one deleted within it. No reading.
+ */
+export function grantModelSecretsWrite(grantee: IGrantable, scope: Construct): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'WriteModelCredentials',
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:RestoreSecret'],
+      resources: [modelSecretsArn(scope)],
+    }),
+  );
+}
 
 export interface ModelGatewayProps {
   readonly table: ITable;
@@ -41,8 +68,14 @@ export class ModelGateway extends Construct {
     props.table.grantReadWriteData(this.fn);
     props.jwtSecret.grantRead(this.fn);
     props.masterKeySecret.grantRead(this.fn);
+    // Calls read the model's credential; nothing else on model secrets.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ sid: 'ReadModelCredentials', actions: ['secretsmanager:GetSecretValue'], resources: [modelSecretsArn(this)] }),
+    );
     const models = props.bedrockModels ?? [];
     if (models.length) {
+      // Bedrock's OpenAI-compatible Chat Completions on bedrock-runtime (signed with this role) are
+      // authorized as InvokeModel, streamed ones as InvokeModelWithResponseStream (AWS: "Making inference requests").
       this.fn.addToRolePolicy(
         new PolicyStatement({
           sid: 'InvokeConfiguredBedrockModels',

@@ -14,7 +14,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { IndexName } from '../shared/db/keys';
 import type { SsoSettings } from './app';
-import { ModelGateway } from './model-gateway';
+import { grantModelSecretsWrite, MODEL_SECRETS_PREFIX, ModelGateway } from './model-gateway';
 import { OnrampFunction } from './onramp-function';
 
 /** The sparse index the reset reads due budgets (and expired reservations) from. */
@@ -69,6 +69,7 @@ export class OnrampStatelessStack extends Stack {
       ONRAMP_JWT_SECRET_ARN: props.jwtSecret.secretArn,
       ONRAMP_MASTER_KEY_SECRET_ARN: props.masterKeySecret.secretArn,
       ONRAMP_SES_SENDER: props.senderEmail,
+      ONRAMP_MODEL_SECRETS_PREFIX: MODEL_SECRETS_PREFIX,
       ...(props.proxyBaseUrl ? { PROXY_BASE_URL: props.proxyBaseUrl } : {}),
       ...(props.proxyLogoutUrl ? { PROXY_LOGOUT_URL: props.proxyLogoutUrl } : {}),
     };
@@ -87,6 +88,8 @@ export class OnrampStatelessStack extends Stack {
     props.masterKeySecret.grantRead(this.apiFunction);
     props.emailIdentity.grantSendEmail(this.apiFunction);
     props.sso?.clientSecret.grantRead(this.apiFunction);
+    // /model/new, /model/update and /model/delete keep model credentials in Secrets Manager.
+    grantModelSecretsWrite(this.apiFunction, this);
 
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
     this.httpApi = new HttpApi(this, 'HttpApi', {

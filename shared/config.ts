@@ -38,6 +38,10 @@ const envSchema = z.object({
   ONRAMP_SSO_TEAM_MAP: z.optional(z.string()),
   ONRAMP_DISABLE_PASSWORD_LOGIN: z._default(z.enum(['true', 'false']), 'false'),
   ONRAMP_AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
+  // Set by the CDK stack: model credentials then live in Secrets Manager, one secret per model under this prefix.
+  ONRAMP_MODEL_SECRETS_PREFIX: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/, { error: 'must be a Secrets Manager name prefix (1-200 of A-Z a-z 0-9 / _ + = . @ -)' })),
+  ),
   // LiteLLM's manual endpoint settings: onramp reads them from the issuer's discovery document instead.
   GENERIC_AUTHORIZATION_ENDPOINT: z.optional(z.string()),
 });
@@ -78,6 +82,8 @@ export type Config = {
   passwordLogin: boolean;
   /** Days an audit entry is kept before DynamoDB's TTL removes it. @default 90 */
   auditRetentionDays: number;
+  /** On AWS, model credentials are kept in Secrets Manager under this name prefix; unset (locally), on the model row. */
+  modelSecretsPrefix: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -121,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     passwordLogin: e.ONRAMP_DISABLE_PASSWORD_LOGIN !== 'true',
     auditRetentionDays: e.ONRAMP_AUDIT_RETENTION_DAYS,
+    modelSecretsPrefix: e.ONRAMP_MODEL_SECRETS_PREFIX,
   };
 }
 

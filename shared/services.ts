@@ -9,6 +9,8 @@ import { BudgetAlerts } from './budgets/alerts';
 import { Gateway } from './budgets/gateway';
 import { BudgetReset } from './budgets/reset';
 import { Keys } from './keys/service';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerCredentials, TableCredentials, type CredentialStore } from './models/credentials';
 import { Models } from './models/registry';
 import { ModelCalls } from './gateway/calls';
 import { SpendLogs } from './spend/logs';
@@ -49,7 +51,7 @@ export type Deps = {
   audit: AuditLog;
 };
 
-export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch } = {}): Deps {
+export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch; credentials?: CredentialStore } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
   const table =
     overrides.table ??
@@ -61,7 +63,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const budgetAlerts = new BudgetAlerts(table, mailer, clock);
   const keys = new Keys(table, users, teams, clock, new SecretSeal(config.jwtSecret));
   const gateway = new Gateway(table, clock, budgetAlerts);
-  const models = new Models(table, clock);
+  const models = new Models(table, clock, overrides.credentials ?? modelCredentials(config));
   return {
     config,
     table,
@@ -83,4 +85,10 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     mailer,
     audit: new AuditLog(table, clock, config.auditRetentionDays),
   };
+}
+
+/** Secrets Manager on AWS (the stack sets the prefix); locally the credential stays on the model row. */
+function modelCredentials(config: Config): CredentialStore {
+  if (!config.modelSecretsPrefix) return new TableCredentials();
+  return new SecretsManagerCredentials(new SecretsManagerClient({ region: config.region }), { prefix: config.modelSecretsPrefix });
 }

@@ -5,6 +5,7 @@ import type { Table } from '../db/table';
 import { badRequest, DomainError } from '../errors';
 import type { Keys } from '../keys/service';
 import { logger } from '../logger';
+import { CredentialUnavailable } from '../models/credentials';
 import { splitModel, type ModelItem } from '../models/model';
 import { PRICE_DATABASE, priceUsage, type TokenUsage } from '../models/prices';
 import { callUpstream, type UpstreamCall } from '../models/providers/upstream';
@@ -188,7 +189,8 @@ export class ModelCalls {
     };
     let res: Response;
     try {
-      res = await callUpstream(call.model, { api, body, forward, signal: upstream.signal }, this.fetchImpl);
+      const secret = await this.models.credentials.read(call.model.credential);
+      res = await callUpstream(call.model, { api, body, forward, secret, signal: upstream.signal }, this.fetchImpl);
     } catch (err) {
       done();
       const reason = upstream.signal.reason;
@@ -197,7 +199,12 @@ export class ModelCalls {
         await call.settle({ usage: call.estimate(0, 0), estimated: true, status: 'failure', error: 'client disconnected' });
         throw new UpstreamFailure(499, 'The client closed the request.', { cause: err });
       }
-      const failure = reason instanceof UpstreamFailure ? reason : new UpstreamFailure(502, `${call.model.model_name}: the provider could not be reached.`, { cause: err });
+      const failure =
+        reason instanceof UpstreamFailure
+          ? reason
+          : err instanceof CredentialUnavailable
+            ? new UpstreamFailure(502, `${call.model.model_name}: ${err.message}.`, { cause: err })
+            : new UpstreamFailure(502, `${call.model.model_name}: the provider could not be reached.`, { cause: err });
       await call.settle({ usage: null, estimated: false, status: 'failure', error: failure.message });
       throw failure;
     }

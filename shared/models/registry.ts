@@ -3,6 +3,8 @@ import { indexKeys, keys } from '../db/keys';
 import { mustNotExist, type Table } from '../db/table';
 import { badRequest, conflict, forbidden } from '../errors';
 import { newUuid } from '../ids';
+import { logger } from '../logger';
+import { TableCredentials, type CredentialStore } from './credentials';
 import { splitModel, type LitellmParams, type ModelInfo, type ModelItem } from './model';
 import { isPriced } from './prices';
 
@@ -14,12 +16,14 @@ const unknownModel = (id: string) => badRequest(`Model with id=${id} not found i
 /**
  * The model registry: public `model_name`s, each one or more deployments (provider,
  * upstream model, api_base, credential, prices). Admins write it through LiteLLM's
- * `/model/*` routes; `npm start` seeds it from a config file.
+ * `/model/*` routes; `npm start` seeds it from a config file. Credentials go to the
+ * credential store (Secrets Manager on AWS); the row keeps what the store returns.
  */
 export class Models {
   constructor(
     private readonly table: Table,
     private readonly clock: () => Date,
+    readonly credentials: CredentialStore = new TableCredentials(),
   ) {}
 
   get(modelId: string): Promise<ModelItem | undefined> {
@@ -48,7 +52,7 @@ export class Models {
       model_id: modelId,
       model_name: input.model_name,
       litellm_params: params,
-      credential: api_key ?? null,
+      credential: null,
       model_info: { ...input.model_info, id: modelId },
       created_at: now,
       created_by: actor.userId,
@@ -56,6 +60,8 @@ export class Models {
       updated_by: actor.userId,
     };
     checkServable(item);
+    // Kept before the row is written: a row never refers to a credential that is not there.
+    if (api_key !== undefined) item.credential = await this.credentials.save(modelId, api_key);
     await this.table.put(item, mustNotExist(() => conflict(`A model with id ${modelId} already exists.`, 'model_info.id')));
     return item;
   }
@@ -73,23 +79,43 @@ export class Models {
       ...indexKeys.model(modelId, modelName, current.created_at),
       model_name: modelName,
       litellm_params: { ...current.litellm_params, ...params },
-      credential: api_key !== undefined ? api_key : current.credential,
+      credential: current.credential,
       model_info: { ...current.model_info, ...change.model_info, id: modelId },
       updated_at: now,
       updated_by: actor.userId,
     };
     checkServable(next);
+    if (api_key !== undefined) next.credential = await this.credentials.save(modelId, api_key);
     await this.table.put(next, {
       expression: 'attribute_exists(PK) AND updated_at = :seen',
       values: { ':seen': current.updated_at },
       onFail: (item) => (item ? conflict(`Model ${modelId} was changed concurrently; nothing was written. Retry.`, 'id') : unknownModel(modelId)),
     });
+    await this.forget(current.credential, next.credential);
     return next;
   }
 
+  /** Deletes the row, then its credential (Secrets Manager keeps it for its recovery window). */
   async delete(actor: Principal, modelId: string): Promise<void> {
     assertAdmin(actor);
-    await this.table.delete(keys.model(modelId), { expression: 'attribute_exists(PK)', onFail: () => unknownModel(modelId) });
+    const current = await this.get(modelId);
+    if (!current) throw unknownModel(modelId);
+    await this.table.delete(keys.model(modelId), {
+      expression: 'attribute_exists(PK) AND updated_at = :seen',
+      values: { ':seen': current.updated_at },
+      onFail: (item) => (item ? conflict(`Model ${modelId} was changed concurrently; nothing was deleted. Retry.`, 'id') : unknownModel(modelId)),
+    });
+    await this.forget(current.credential, null);
+  }
+
+  /** The row is written: a credential it no longer refers to goes. A failure here leaves a stray secret, never a broken model. */
+  private async forget(previous: string | null, current: string | null): Promise<void> {
+    if (previous === current) return;
+    try {
+      await this.credentials.retire(previous, current);
+    } catch (err) {
+      logger.error('could not forget a model credential', { error: err as Error });
+    }
   }
 
   /** Upserts models from a config file (`npm start`), as the master key; ids are stable so restarts change nothing. */

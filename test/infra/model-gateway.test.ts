@@ -50,3 +50,28 @@ test('no Bedrock permission unless models are configured, then InvokeModel on ex
 test('a malformed Bedrock model id stops the synth, naming the setting', () => {
   expect(() => readSettings(new App({ context: { bedrockModels: 'ok.model,Bad Model' } }), {})).toThrow(/bedrockModels/);
 });
+
+test('model credentials: the API function may create, version and delete secrets under the prefix only; the models function only reads them', () => {
+  const t = stateless();
+  const fnNamed = (prefix: string) => Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1] as any;
+  const onModelSecrets = (prefix: string) =>
+    statementsOf(t, fnNamed(prefix).Properties.Role['Fn::GetAtt'][0]).filter((s) => JSON.stringify(s.Resource).includes(':secret:onramp/models/'));
+  const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:onramp/models/*']] };
+
+  const api = onModelSecrets('ApiFunction');
+  expect(api).toHaveLength(1);
+  expect([api[0]!.Action].flat().sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:RestoreSecret']);
+  expect(api[0]!.Resource).toEqual(arn);
+
+  const models = onModelSecrets('ModelsFunction');
+  expect(models).toHaveLength(1);
+  expect(models[0]!.Action).toBe('secretsmanager:GetSecretValue');
+  expect(models[0]!.Resource).toEqual(arn);
+
+  // Nothing else anywhere touches model secrets (no wildcard secret grants either), and both functions are told the prefix.
+  for (const [id, fn] of Object.entries(t.findResources('AWS::Lambda::Function')) as Array<[string, any]>) {
+    const statements = statementsOf(t, fn.Properties.Role['Fn::GetAtt'][0]).filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    for (const s of statements) expect(JSON.stringify(s.Resource)).not.toMatch(/secret:\*|"\*"/);
+    if (id.startsWith('ApiFunction') || id.startsWith('ModelsFunction')) expect(fn.Properties.Environment.Variables.ONRAMP_MODEL_SECRETS_PREFIX).toBe('onramp/models/');
+  }
+});

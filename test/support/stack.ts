@@ -3,6 +3,7 @@ import { ensureTable, localClient } from '../../local/dynamodb';
 import { loadConfig } from '../../shared/config';
 import type { Mailer } from '../../shared/email/mailer';
 import { createApp } from '../../shared/http/app';
+import type { CredentialStore } from '../../shared/models/credentials';
 import { buildDeps, type Deps } from '../../shared/services';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
@@ -15,7 +16,7 @@ export type CallOptions = { body?: unknown; form?: Record<string, string>; token
  * A fresh table in the run's DynamoDB Local and the real app on it, called
  * in-process through `app.request` (same code path as the Lambda and the server).
  */
-export async function testStack(opts: { env?: Record<string, string>; clock?: () => Date; mailer?: Mailer } = {}) {
+export async function testStack(opts: { env?: Record<string, string>; clock?: () => Date; mailer?: Mailer; credentials?: CredentialStore } = {}) {
   const endpoint = process.env.ONRAMP_TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('ONRAMP_TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (globalSetup starts DynamoDB Local)');
   const tableName = `onramp-test-${randomUUID().slice(0, 8)}`;
@@ -30,7 +31,7 @@ export async function testStack(opts: { env?: Record<string, string>; clock?: ()
     PROXY_BASE_URL: 'http://onramp.test',
     ...opts.env,
   });
-  const deps: Deps = buildDeps(config, { clock: opts.clock, mailer: opts.mailer });
+  const deps: Deps = buildDeps(config, { clock: opts.clock, mailer: opts.mailer, credentials: opts.credentials });
   const app = createApp(deps);
 
   async function call<T = any>(method: string, path: string, o: CallOptions = {}): Promise<Reply<T>> {

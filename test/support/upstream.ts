@@ -16,15 +16,18 @@ import type { Hono } from 'hono';
 export type Upstream = Awaited<ReturnType<typeof startUpstream>>;
 
 export async function startUpstream() {
-  const stats = { requests: 0, inFlight: 0, maxInFlight: 0, closedEarly: 0, lastBody: null as any, lastHeaders: null as any };
+  const stats = { requests: 0, inFlight: 0, maxInFlight: 0, closedEarly: 0, lastBody: null as any, lastHeaders: null as any, lastRawBody: '', lastUrl: '' };
   let releaseHeld: () => void = () => undefined;
   let held = new Promise<void>((r) => (releaseHeld = r));
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = JSON.parse(raw || '{}');
     stats.requests++;
+    stats.lastRawBody = raw;
+    stats.lastUrl = req.url ?? '';
     stats.lastBody = body;
     stats.lastHeaders = req.headers;
     stats.inFlight++;

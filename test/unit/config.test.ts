@@ -36,6 +36,7 @@ describe('loadConfig', () => {
         sso: undefined,
         passwordLogin: true,
         auditRetentionDays: 90,
+        modelSecretsPrefix: undefined,
       });
     });
 
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
         ONRAMP_SES_ENDPOINT: 'http://127.0.0.1:8005',
         ONRAMP_SESSION_HOURS: '24',
         AWS_REGION: 'eu-west-1',
+        ONRAMP_MODEL_SECRETS_PREFIX: 'onramp/models/',
         UNRELATED: 'ignored',
       });
       expect(config).toMatchObject({
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
         sesEndpoint: 'http://127.0.0.1:8005',
         sessionHours: 24,
         region: 'eu-west-1',
+        modelSecretsPrefix: 'onramp/models/',
       });
     });
 
@@ -105,6 +108,7 @@ describe('loadConfig', () => {
       ['a bad PROXY_LOGOUT_URL', { ...VALID, PROXY_LOGOUT_URL: 'javascript:alert(1)' }, 'PROXY_LOGOUT_URL'],
       ['a bad sender email', { ...VALID, ONRAMP_SES_SENDER: 'onramp-at-example.com' }, 'ONRAMP_SES_SENDER'],
       ['a missing table name', { ...VALID, ONRAMP_TABLE_NAME: undefined }, 'ONRAMP_TABLE_NAME'],
+      ['a model secrets prefix with a space', { ...VALID, ONRAMP_MODEL_SECRETS_PREFIX: 'onramp models/' }, 'ONRAMP_MODEL_SECRETS_PREFIX'],
       ['a table name with spaces', { ...VALID, ONRAMP_TABLE_NAME: 'my table' }, 'ONRAMP_TABLE_NAME'],
       ['session hours out of range', { ...VALID, ONRAMP_SESSION_HOURS: '0' }, 'ONRAMP_SESSION_HOURS'],
       ['an SSO issuer without a client id', { ...VALID, ONRAMP_SSO_ISSUER: 'https://idp.example', GENERIC_CLIENT_SECRET: 's' }, 'GENERIC_CLIENT_ID'],

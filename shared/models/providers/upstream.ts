@@ -1,5 +1,6 @@
 import type { ModelItem } from '../model';
 import { splitModel } from '../model';
+import { signBedrockRequest } from './bedrock-signing';
 import { echoResponse } from './echo';
 
 /** What a model call sends upstream: onramp's routes speak OpenAI's or Anthropic's API, and so do the providers. */
@@ -8,15 +9,10 @@ export type UpstreamCall = {
   body: Record<string, unknown>;
   /** Headers forwarded as they came (`anthropic-version`, `anthropic-beta`). */
   forward?: Record<string, string>;
+  /** The model's own credential, read from the credential store; null when it has none. */
+  secret: string | null;
   signal: AbortSignal;
 };
-
-/** The model's credential: a literal, or `os.environ/NAME` read at call time (LiteLLM's convention). */
-export function resolveCredential(credential: string | null, env: Record<string, string | undefined> = process.env): string | null {
-  if (!credential) return null;
-  const ref = /^os\.environ\/(\w+)$/.exec(credential);
-  return ref ? (env[ref[1]!] ?? null) : credential;
-}
 
 const trimSlash = (s: string) => s.replace(/\/+$/, '');
 
@@ -29,7 +25,7 @@ export async function callUpstream(model: ModelItem, call: UpstreamCall, fetchIm
   const split = splitModel(model.litellm_params.model)!;
   const p = model.litellm_params;
   const body = { ...call.body, model: split.upstreamModel };
-  const secret = resolveCredential(model.credential);
+  const secret = call.secret;
   const headers: Record<string, string> = { 'content-type': 'application/json', ...call.forward };
   let url: string;
   switch (split.provider) {
@@ -48,12 +44,25 @@ export async function callUpstream(model: ModelItem, call: UpstreamCall, fetchIm
     }
     case 'bedrock':
     case 'openai': {
-      // Bedrock's OpenAI-compatible endpoint, authenticated with a Bedrock API key as Bearer.
       const base = p.api_base ?? (split.provider === 'bedrock' ? `https://bedrock-runtime.${p.aws_region_name}.amazonaws.com/openai/v1` : 'https://api.openai.com/v1');
       url = `${trimSlash(base)}/${call.api === 'embeddings' ? 'embeddings' : 'chat/completions'}`;
       if (secret) headers.authorization = `Bearer ${secret}`;
+      // Bedrock with no API key: signed with the function's own IAM role (SigV4), below.
+      else if (split.provider === 'bedrock') {
+        const payload = JSON.stringify(body);
+        const signed = await signBedrockRequest(url, bedrockRegion(model), headers, payload);
+        return fetchImpl(url, { method: 'POST', headers: signed, body: payload, signal: call.signal });
+      }
       break;
     }
   }
   return fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: call.signal });
+}
+
+/** The region a Bedrock request is signed for: the model's, else its endpoint's, else the function's. */
+function bedrockRegion(model: ModelItem): string {
+  const p = model.litellm_params;
+  if (p.aws_region_name) return p.aws_region_name;
+  const fromHost = p.api_base ? /(?:^|\.)bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/.exec(new URL(p.api_base).hostname)?.[1] : undefined;
+  return fromHost ?? process.env.AWS_REGION ?? 'us-east-1';
 }

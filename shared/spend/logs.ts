@@ -118,7 +118,7 @@ export class SpendLogs {
   /** Dates as ISO bounds; without them the last 30 days. An unfiltered query spans at most 31 days. */
   private range(q: SpendLogQuery): { from: string; to: string } {
     for (const [name, v] of [['start_date', q.start_date], ['end_date', q.end_date]] as const) {
-      if (v !== undefined && !DAY.test(v)) throw badRequest(`${name} must be a date as YYYY-MM-DD.`, name);
+      if (v !== undefined && !isCalendarDay(v)) throw badRequest(`${name} must be a date as YYYY-MM-DD.`, name);
     }
     const today = this.clock().toISOString().slice(0, 10);
     const end = q.end_date ?? today;
@@ -155,3 +155,10 @@ function daysBetween(from: string, to: string): string[] {
 }
 
 const round = (n: number) => Number(n.toFixed(10));
+
+/** `YYYY-MM-DD` naming a day that exists. */
+export function isCalendarDay(value: string): boolean {
+  if (!DAY.test(value)) return false;
+  const t = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === value;
+}

@@ -91,3 +91,12 @@ test("the user's page shows their recent requests and what they can still spend 
   // $2 member budget minus a few millionths of a dollar
   expect(html).toContain('$2.00');
 });
+
+test('a date that does not exist is a 400 naming the field, not a 500', async () => {
+  const s = await testStack();
+  for (const [field, day] of [['start_date', '2026-02-30'], ['end_date', '2026-13-01'], ['start_date', '0000-00-00']] as const) {
+    const err = expectError(await s.call('GET', `/spend/logs?${field}=${day}&user_id=someone`), 400);
+    expect(err.param).toBe(field);
+  }
+  expect((await s.call('GET', '/spend/logs?start_date=2026-02-28&end_date=2026-03-01&user_id=someone')).status).toBe(200);
+});

@@ -1,10 +1,12 @@
+import { isCalendarDay } from '../../spend/logs';
 import * as z from 'zod/mini';
 import { tokenHashOf } from '../../keys/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { okJson, security } from '../schemas';
 
-const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' }));
+/** A real calendar day (2026-02-30 is refused, not a 500 later). */
+const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' }), z.refine(isCalendarDay, { message: 'must be a day that exists (YYYY-MM-DD)' }));
 const Query = z.object({
   api_key: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
   user_id: z.optional(z.string().check(z.maxLength(128))),

@@ -22,9 +22,10 @@ const TEXT = '#4b5563';
 
 /** Spend per day as bars; each bar carries its day and amount as a tooltip (<title>), the table below has the same numbers. */
 export function DailyChart(p: { days: UsageSummary['days']; id: string }) {
-  const width = 640;
-  const height = 220;
-  const left = 64;
+  // A narrow drawing, so its text stays readable when a phone scales it down.
+  const width = 480;
+  const height = 200;
+  const left = 92;
   const bottom = 28;
   const top = 12;
   const plot = height - bottom - top;
@@ -40,7 +41,7 @@ export function DailyChart(p: { days: UsageSummary['days']; id: string }) {
       aria-labelledby={`${p.id}-title ${p.id}-desc`}
       class="chart"
       font-family="system-ui, sans-serif"
-      font-size="12"
+      font-size="14"
     >
       <title id={`${p.id}-title`}>Spend per day, last {USAGE_DAYS} days</title>
       <desc id={`${p.id}-desc`}>
@@ -62,8 +63,8 @@ export function DailyChart(p: { days: UsageSummary['days']; id: string }) {
             <rect x={x.toFixed(1)} y={y(d.spend).toFixed(1)} width={(slot * 0.7).toFixed(1)} height={Math.max(h, d.spend > 0 ? 1 : 0).toFixed(1)} fill={BAR} data-day={d.day}>
               <title>{`${d.day}: ${spent(d.spend)}`}</title>
             </rect>
-            {i % 7 === 0 || i === p.days.length - 1 ? (
-              <text x={(x + slot * 0.35).toFixed(1)} y={height - 8} text-anchor="middle" fill={TEXT}>
+            {(p.days.length - 1 - i) % 7 === 0 ? (
+              <text x={(i === p.days.length - 1 ? x + slot * 0.7 : x + slot * 0.35).toFixed(1)} y={height - 8} text-anchor={i === p.days.length - 1 ? 'end' : 'middle'} fill={TEXT}>
                 {d.day.slice(5)}
               </text>
             ) : null}

@@ -14,6 +14,7 @@ import { SecretsManagerCredentials, TableCredentials, type CredentialStore } fro
 import { Models } from './models/registry';
 import { ModelCalls } from './gateway/calls';
 import { SpendLogs } from './spend/logs';
+import { Usage } from './spend/usage';
 import { SecretSeal } from './keys/sealed-secret';
 import { KeyRotation } from './keys/rotation';
 import { Settings } from './settings/service';
@@ -41,6 +42,8 @@ export type Deps = {
   modelCalls: ModelCalls;
   /** What users and admins see of spend (/spend/logs). */
   spendLogs: SpendLogs;
+  /** The usage pages' data: spend by day, model and member, and the budgets that apply. */
+  usage: Usage;
   /** Budget alert emails: sent when a settlement crosses a threshold, retried by the reset job. */
   budgetAlerts: BudgetAlerts;
   /** Scheduled key rotation, run with the budget reset (locally and by POST /budget/reset too). */
@@ -63,6 +66,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
   const budgetAlerts = new BudgetAlerts(table, mailer, clock);
   const keys = new Keys(table, users, teams, clock, new SecretSeal(config.jwtSecret));
   const gateway = new Gateway(table, clock, budgetAlerts);
+  const spendLogs = new SpendLogs(table, clock);
   const models = new Models(table, clock, overrides.credentials ?? modelCredentials(config));
   return {
     config,
@@ -81,7 +85,8 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     keyRotation: new KeyRotation(table, clock, process.env.ONRAMP_KEY_ROTATION_GRACE_PERIOD || undefined),
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
-    spendLogs: new SpendLogs(table, clock),
+    spendLogs,
+    usage: new Usage(users, teams, spendLogs, clock),
     mailer,
     audit: new AuditLog(table, clock, config.auditRetentionDays),
   };

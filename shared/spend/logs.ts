@@ -100,6 +100,16 @@ export class SpendLogs {
     return found.map(toRow);
   }
 
+  /**
+   * A team's rows in the last 30 days, every member's: for its usage page, whose
+   * caller (`Usage.ofTeam`) has already checked the reader may see the whole team.
+   */
+  async teamRows(teamId: string): Promise<SpendLogRow[]> {
+    const { from, to } = this.range({});
+    const inRange = (r: Stored) => r.team_id === teamId && r.created_at >= from && r.created_at <= to;
+    return (await this.newestFirst('GSI1', `SPENDTEAM#${teamId}`, from, to, MAX_LOG_ROWS, inRange)).map(toRow);
+  }
+
   /** LiteLLM's summarized answer: per day, total spend and spend per user and per model. */
   async daily(actor: Principal, q: SpendLogQuery) {
     const rows = await this.rows(actor, { ...q, limit: MAX_LOG_ROWS });

@@ -17,6 +17,7 @@ import { teamEditPages } from './team-edit';
 import { teamPages } from './teams';
 import { render, statusOf, type PageContext } from './ui';
 import { userEditPages } from './user-edit';
+import { usagePages } from './usage';
 import { userPages } from './users';
 
 /**
@@ -126,6 +127,7 @@ ui.route('/', userEditPages);
 ui.route('/', settingsPages);
 ui.route('/', modelPages);
 ui.route('/', auditPages);
+ui.route('/', usagePages);
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { isProxyAdmin } from '../../auth/roles';
+import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
 import {
   DEFAULT_TEAM_MEMBER_PERMISSIONS,
@@ -149,6 +149,11 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
         <dt>Team member max budget</dt>
         <dd>{formatUsd(team.team_member_budget)}</dd>
       </dl>
+      {manage || readsEverything(actor) ? (
+        <p>
+          <a href={`${teamPath(team.team_id)}/usage`}>Usage: spend by day, model and member</a>
+        </p>
+      ) : null}
       {isProxyAdmin(actor) ? (
         <p class="actions">
           <a class="button secondary" href={`${teamPath(team.team_id)}/edit`}>

@@ -109,9 +109,18 @@ function paramsOf(pattern: string, path: string): Record<string, string> {
   const values = path.split('/');
   const params: Record<string, string> = {};
   names.forEach((name, i) => {
-    if (name.startsWith(':') && values[i] !== undefined) params[name.slice(1)] = decodeURIComponent(values[i]!);
+    if (name.startsWith(':') && values[i] !== undefined) params[name.slice(1)] = decodedOrRaw(values[i]!);
   });
   return params;
+}
+
+/** A path segment decoded; one that is not valid percent-encoded UTF-8 is kept as sent (the route refuses it, the hook must not fail). */
+function decodedOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 async function responseJson(res: Response): Promise<Record<string, unknown> | undefined> {

@@ -184,6 +184,16 @@ describe('audit log', () => {
     expect(text).not.toContain(PASSWORD);
   });
 
+  test('a path parameter that is not valid UTF-8 gets the route\'s 4xx, not a 500 from the audit hook', async () => {
+    for (const [method, path] of [['PATCH', '/model/a%ED%A0%80b/update'], ['POST', '/key/a%ED%A0%80b/regenerate']] as const) {
+      const r = await s.call(method, path, { body: { litellm_params: { output_cost_per_token: 1e-6 } } });
+      expect({ path, status: r.status }).toEqual({ path, status: expect.any(Number) });
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+      expectError(r, r.status);
+    }
+  });
+
   test('every route the audit targets describe exists (a misspelt one would be audited without before/after values)', () => {
     const registered = new Set(s.app.routes.map((r) => `${r.method} ${r.path}`));
     expect(Object.keys(AUDIT_TARGETS).filter((route) => !registered.has(route))).toEqual([]);

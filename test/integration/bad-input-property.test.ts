@@ -133,7 +133,7 @@ describe('random requests to every route in the OpenAPI document', () => {
         }),
         { numRuns: RUNS_PER_ROUTE, endOnFailure: true },
       ).catch((err: Error) =>
-        failures.push([String((err.cause as Error | undefined)?.message ?? ''), ...err.message.split('\n').filter((l) => /Counterexample|seed/.test(l))].join('\n').slice(0, 3000)),
+        failures.push(`${method.toUpperCase()} ${path}: ${[String((err.cause as Error | undefined)?.message ?? err.message.split('\n')[0]), ...err.message.split('\n').filter((l) => /Counterexample|seed/.test(l))].join('\n')}`.slice(0, 3000)),
       );
     }
     expect(failures).toEqual([]);

@@ -9,12 +9,12 @@
  *   - every page at phone width (375 px) without horizontal overflow.
  * Screenshots go to test-artifacts/screenshots/admin-*.png.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../shared/auth/roles';
@@ -25,7 +25,6 @@ import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const ADMIN: Principal = { userId: MASTER_KEY_USER_ID, role: 'proxy_admin', via: 'master_key' };
 const PASSWORD = 'admin pages password 0123';
 const tag = randomUUID().slice(0, 6);
@@ -58,12 +57,7 @@ beforeAll(async () => {
   const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(srv, 'listening');
   close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 
   const d = s.deps;
   w.team = await d.teams.create(ADMIN, { team_alias: `research ${tag}`, models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10 });

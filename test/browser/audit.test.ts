@@ -4,17 +4,16 @@
  * who made them and the values before and after; filters work; it fits a phone;
  * other users neither see the link nor the page. Screenshots in test-artifacts/screenshots/.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
 let s: TestStack;
 let browser: Browser;
@@ -28,12 +27,7 @@ beforeAll(async () => {
   const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(srv, 'listening');
   close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

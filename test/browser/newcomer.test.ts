@@ -5,18 +5,17 @@
  * team and invites a user; the user opens the emailed link, sets a password and creates
  * a key in that team. No permissions page, no other admin step.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const USER_EMAIL = `newcomer-${Date.now()}@xyz.com`;
 const PASSWORD = 'a newcomer passphrase';
 const TEAM = 'first hour exploration';
@@ -33,12 +32,7 @@ beforeAll(async () => {
   const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(server, 'listening');
   close = () => new Promise<void>((done) => server.close(() => done()));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -11,18 +11,17 @@
  *
  * Every page is screenshotted to test-artifacts/screenshots/ and checked for labels.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const USER_EMAIL = 'test_default_team_user@xyz.com';
 const USER_PASSWORD = 'correct horse battery staple';
 const TEAM = 'internal exploration';
@@ -51,12 +50,7 @@ let closeServer: () => Promise<void>;
 beforeAll(async () => {
   const started = await startServer();
   ({ stack: s, url: base, srv: server, close: closeServer } = started);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -4,18 +4,17 @@
  * password, which signs out every other browser; (b) change password on the
  * account page with the current one. Screenshots go to test-artifacts/screenshots/.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const OLD_PASSWORD = 'my first passphrase 1';
 const RESET_PASSWORD = 'my reset passphrase 2';
 const CHANGED_PASSWORD = 'my changed passphrase 3';
@@ -33,12 +32,7 @@ beforeAll(async () => {
   const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(server, 'listening');
   close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

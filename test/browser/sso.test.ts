@@ -11,18 +11,17 @@
  *
  * Screenshots go to test-artifacts/screenshots/sso-*.png.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { startIdp, type TestIdp } from '../support/oidc-idp';
 import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
 type Server = { stack: TestStack; url: string; close: () => Promise<void> };
 
@@ -52,12 +51,7 @@ beforeAll(async () => {
     body: { teams: [defaultTeamId], models: ['no-default-models'], max_budget: 10, budget_duration: '1mo' },
   });
   expect(settings.status).toBe(200);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

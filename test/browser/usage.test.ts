@@ -6,19 +6,18 @@
  * errors (the CSP would report a style attribute or inline script).
  * Screenshots go to test-artifacts/screenshots/usage-*.png.
  */
+import { launchChromium, SCREENSHOTS } from '../support/browser';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { LOCAL_ECHO, seedLocalModels } from '../../shared/models/config-file';
 import { testStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const PASSWORD = 'usage pages password 0123';
 const tag = randomUUID().slice(0, 6);
 
@@ -37,12 +36,7 @@ beforeAll(async () => {
   const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(srv, 'listening');
   close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 
   await seedLocalModels(s.deps.models, []);
   const team = await s.call('POST', '/team/new', {

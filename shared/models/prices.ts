@@ -1,4 +1,3 @@
-import { calcPrice } from '@pydantic/genai-prices';
 import type { ModelItem, ProviderId } from './model';
 import { splitModel } from './model';
 
@@ -35,7 +34,7 @@ export function priceUsage(model: Pick<ModelItem, 'litellm_params'>, usage: Toke
   const split = splitModel(p.model);
   const providerId = split ? DATABASE_PROVIDER[split.provider] : null;
   if (!split || !providerId) return null;
-  const found = calcPrice({ ...usage }, split.upstreamModel, { providerId });
+  const found = priceDatabase().calcPrice({ ...usage }, split.upstreamModel, { providerId });
   return found ? { cost: round(found.total_price), price_source: `${PRICE_DATABASE}:${found.provider.id}/${found.model.id}` } : null;
 }
 
@@ -45,3 +44,14 @@ export function isPriced(model: Pick<ModelItem, 'litellm_params'>): boolean {
 }
 
 const round = (n: number) => Number(n.toFixed(10));
+
+type PriceDatabase = typeof import('@pydantic/genai-prices');
+let database: PriceDatabase | undefined;
+/**
+ * The price database (about 470 KB of data) is loaded on the first lookup, not at cold
+ * start: most API requests never price anything, and models with their own prices never need it.
+ */
+function priceDatabase(): PriceDatabase {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (database ??= require('@pydantic/genai-prices') as PriceDatabase);
+}

@@ -72,7 +72,8 @@ function encodePathValue(value: string): string {
 }
 
 /** A query value as a client would put it in a URL. */
-const queryValue = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+const scalar = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+const queryValue = (v: unknown): string => (Array.isArray(v) ? v.map(scalar).join(',') : scalar(v));
 
 async function send(method: string, template: string, op: Operation, g: Generated) {
   const path = template.replaceAll(/\{([^}]+)\}/g, (_, name: string) => encodePathValue(g.path[name] ?? ''));

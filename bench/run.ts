@@ -33,7 +33,7 @@ import { serve } from '@hono/node-server';
 import { build, type Metafile } from 'esbuild';
 import { ensureTable, localClient, startDynamoDb, type LocalDynamo } from '../local/dynamodb';
 import { freePort } from '../local/ports';
-import { resetOp, type DueBudget } from '../shared/budgets/reset';
+import { resetOp, type DueBudget } from '../shared/spend/reset';
 import { initialBudgetState } from '../shared/budgets/state';
 import { loadConfig } from '../shared/config';
 import { indexKeys, keys, type ItemKey } from '../shared/db/keys';

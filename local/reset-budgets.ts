@@ -11,7 +11,7 @@
  * On AWS the same job is the budget-reset function (invoke it), or POST /budget/reset
  * with the master key.
  */
-import { resetJobDeps, runResetJob } from '../shared/budgets/job';
+import { resetJobDeps, runResetJob } from '../shared/spend/job';
 import { loadTableConfig } from '../shared/table-config';
 
 async function main(): Promise<number> {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { runResetJob } from '../shared/budgets/job';
+import { runResetJob } from '../shared/spend/job';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createApp } from '../shared/http/app';
 import { randomToken } from '../shared/ids';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { resetJobDeps, runResetJob, type ResetJobSummary } from '../../shared/budgets/job';
+import { resetJobDeps, runResetJob, type ResetJobSummary } from '../../shared/spend/job';
 import { loadTableConfig } from '../../shared/table-config';
 import { logger } from '../../shared/logger';
 

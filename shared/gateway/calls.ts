@@ -1,6 +1,6 @@
 import { assertKeyMayCall } from '../keys/routes';
 import { randomUUID } from 'node:crypto';
-import type { Gateway } from '../budgets/gateway';
+import type { Gateway } from '../spend/gateway';
 import type { Table } from '../db/table';
 import { badRequest, DomainError } from '../errors';
 import type { Keys } from '../keys/service';

@@ -1,5 +1,5 @@
 import { readsEverything, type Principal } from '../auth/roles';
-import type { SpendRecord } from '../budgets/gateway';
+import type { SpendRecord } from './gateway';
 import { keys } from '../db/keys';
 import type { IndexName } from '../db/keys';
 import type { Table } from '../db/table';

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readMailbox, type StoredEmail } from '../../local/ses';
-import type { AlertItem } from '../../shared/budgets/alerts';
-import { runResetJob } from '../../shared/budgets/job';
+import type { AlertItem } from '../../shared/spend/alerts';
+import { runResetJob } from '../../shared/spend/job';
 import { keys } from '../../shared/db/keys';
 import { SesMailer, type Mailer, type OutgoingEmail } from '../../shared/email/mailer';
 import { testStack, type TestStack } from '../support/stack';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient } from '../../local/dynamodb';
-import { runResetJob } from '../../shared/budgets/job';
+import { runResetJob } from '../../shared/spend/job';
 import { keys } from '../../shared/db/keys';
 import { sha256Hex } from '../../shared/ids';
 import { expectError, testStack, type TestStack } from '../support/stack';

@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { calcPrice } from '@pydantic/genai-prices';
-import type { SpendRecord } from '../../shared/budgets/gateway';
+import type { SpendRecord } from '../../shared/spend/gateway';
 import { keys } from '../../shared/db/keys';
 import { serveOverHttp, startUpstream, type Upstream } from '../support/upstream';
 import { testStack, type TestStack } from '../support/stack';

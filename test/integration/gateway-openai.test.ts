@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { keys } from '../../shared/db/keys';
-import type { SpendRecord } from '../../shared/budgets/gateway';
+import type { SpendRecord } from '../../shared/spend/gateway';
 import { serveOverHttp, startUpstream, type Upstream } from '../support/upstream';
 import { testStack, type TestStack } from '../support/stack';
 

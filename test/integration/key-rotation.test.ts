@@ -4,7 +4,7 @@
  * the scheduled rotation of keys with auto_rotate: found by a Query, rotated once
  * even by two jobs at once, the new secret read once by its owner, signed in.
  */
-import { runResetJob } from '../../shared/budgets/job';
+import { runResetJob } from '../../shared/spend/job';
 import { keys } from '../../shared/db/keys';
 import { KeyRotation } from '../../shared/keys/rotation';
 import { expectError, testStack, type TestStack } from '../support/stack';

@@ -3,7 +3,7 @@
  * (`resetOp`): the calendar is kept however late the job runs, and the next
  * reset is always in the future.
  */
-import { nextAfter, resetOp, type DueBudget } from '../../shared/budgets/reset';
+import { nextAfter, resetOp, type DueBudget } from '../../shared/spend/reset';
 
 const next = (duration: string, due: string, now: string) => nextAfter(duration, new Date(due), new Date(now)).toISOString();
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, unauthenticated } from '../../errors';
-import { runResetJob } from '../../budgets/job';
+import { runResetJob } from '../../spend/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';

@@ -2,8 +2,8 @@ import { indexKeys } from '../db/keys';
 import { TransactionConflictError, type Table, type TransactOp } from '../db/table';
 import { DomainError } from '../errors';
 import { logger } from '../logger';
-import { nextResetAt } from './duration';
-import { COUNTER_VERSION_BUMP } from './state';
+import { nextResetAt } from '../budgets/duration';
+import { COUNTER_VERSION_BUMP } from '../budgets/state';
 
 /** A budget-bearing item as the reset index (GSI4, projected ALL) returns it. */
 export type DueBudget = {

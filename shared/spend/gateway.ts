@@ -9,7 +9,7 @@ import { keyForSecret } from '../keys/rotation';
 import { ALL_MODELS } from '../keys/service';
 import type { BudgetAlerts } from './alerts';
 import { BudgetReset, type DueBudget } from './reset';
-import { COUNTER_VERSION_BUMP } from './state';
+import { COUNTER_VERSION_BUMP } from '../budgets/state';
 
 /** Reservations not settled within this time are released by the reset job. */
 export const RESERVATION_MINUTES = 15;

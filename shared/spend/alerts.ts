@@ -7,7 +7,7 @@ import { logger } from '../logger';
 import type { KeyItem } from '../keys/model';
 import type { MembershipItem, TeamItem } from '../teams/model';
 import type { UserItem } from '../users/model';
-import { UNLIMITED } from './state';
+import { UNLIMITED } from '../budgets/state';
 
 /**
  * Budget alerts: when a budget's settled spend reaches its `soft_budget` (keys and

@@ -1,12 +1,12 @@
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
-import { unauthenticated } from '../errors';
-import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
+import { keyForSecret } from '../keys/rotation';
+import { assertUsableKey } from '../keys/usable';
 import { ALL_MODELS, NO_DEFAULT_MODELS } from '../keys/service';
 import type { TeamItem } from '../teams/model';
 import type { UserItem } from '../users/model';
-import { KeyExpired, ModelAccessDenied } from './errors';
+import { ModelAccessDenied } from './errors';
 
 /** A key list entry that lifts the key's own restriction: the team's (or user's) models apply. */
 const ALL_TEAM_MODELS = 'all-team-models';
@@ -43,18 +43,17 @@ export function refusingLevel(scope: KeyScope, model: string): ModelAccessDenied
 }
 
 /**
- * Reads the key (refusing unknown, blocked, expired) and then its team and user in one
- * BatchGetItem: two round trips, for listing models and explaining refusals.
+ * Reads the key and refuses it unless usable (the one key check, ../keys/usable.ts),
+ * then its team and user in one BatchGetItem: two round trips, for listing models and
+ * explaining refusals. An old secret within its regenerate grace period stands for
+ * its successor, as it does for authentication and the spend gateway.
  */
 export async function readKeyScope(table: Table, secret: string, now: Date): Promise<KeyScope> {
-  const key = await table.get<KeyItem>(keys.key(sha256Hex(secret)));
-  if (!key) throw unauthenticated('Invalid API key: it does not match any key.');
-  if (key.blocked) throw unauthenticated(`Authentication Error - Key is blocked: ${key.key_name}.`);
-  if (key.expires && Date.parse(key.expires) <= now.getTime()) throw new KeyExpired(`Authentication Error - Key expired at ${key.expires}: ${key.key_name}.`);
+  const key = assertUsableKey(await keyForSecret(table, secret, now), now);
   const wanted = [key.team_id ? keys.team(key.team_id) : null, key.user_id ? keys.user(key.user_id) : null].filter((k) => k !== null);
   const found = wanted.length ? await table.batchGet<Record<string, unknown>>(wanted) : [];
   const team = (found.find((i) => i.type === 'team') as TeamItem | undefined) ?? null;
   const user = (found.find((i) => i.type === 'user') as UserItem | undefined) ?? null;
-  if (team?.blocked) throw unauthenticated(`Authentication Error - Team ${team.team_id} is blocked.`);
+  assertUsableKey(key, now, team);
   return { key, team, user };
 }

@@ -14,13 +14,8 @@ export class ModelAccessDenied extends DomainError {
   }
 }
 
-/** The key has expired (LiteLLM's `expired_key`). */
-export class KeyExpired extends DomainError {
-  constructor(message: string) {
-    super('unauthenticated', message);
-    this.name = 'KeyExpired';
-  }
-}
+/** The key has expired (LiteLLM's `expired_key`): raised by the one key check, shared/keys/usable.ts. */
+export { KeyExpired } from '../keys/usable';
 
 /**
  * The provider failed: its 4xx is passed on (its message, never its URL or

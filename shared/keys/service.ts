@@ -6,7 +6,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys, prefixes } from '../db/keys';
 import { mustExist, mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
-import { badRequest, DomainError, forbidden, notFound, rateLimited, unauthenticated } from '../errors';
+import { badRequest, DomainError, forbidden, notFound, rateLimited } from '../errors';
 import { sha256Hex } from '../ids';
 import { effectiveMemberBudget, type TeamItem } from '../teams/model';
 import type { Teams } from '../teams/service';
@@ -14,6 +14,7 @@ import type { UserItem } from '../users/model';
 import type { Users } from '../users/service';
 import { assertKeyAccess, type KeyAction } from './access';
 import { displayName, newKeySecret, tokenHashOf, type KeyItem } from './model';
+import { assertUsableKey } from './usable';
 import { checkRotationInput, graceUntil, KeyChanged, keyForSecret, keyNotFound, moveOps, rotationSchedule, successorItem } from './rotation';
 import type { SecretSeal } from './sealed-secret';
 
@@ -78,13 +79,8 @@ export class Keys {
 
   /** The key behind a Bearer `sk-…` credential, if it may be used now. */
   async authenticate(secret: string): Promise<KeyItem> {
-    const item = await keyForSecret(this.table, secret, this.clock());
-    if (!item) throw unauthenticated('Invalid API key: it does not match any key.');
-    if (item.blocked) throw unauthenticated(`Key is blocked: ${item.key_name}. Ask an admin to unblock it.`);
-    if (item.expires && Date.parse(item.expires) <= this.clock().getTime()) {
-      throw unauthenticated(`Key expired at ${item.expires}: ${item.key_name}.`);
-    }
-    return item;
+    // The team is not read here (one GetItem per request): a blocked team's keys are refused where they spend.
+    return assertUsableKey(await keyForSecret(this.table, secret, this.clock()), this.clock());
   }
 
   private async teamOf(teamId: string | null | undefined): Promise<TeamItem | null> {

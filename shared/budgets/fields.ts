@@ -3,7 +3,7 @@ import { nextResetAt } from './duration';
 
 /**
  * The attributes a budget period sets on an item: its duration, its next reset time
- * and, when it has one, its entry in the sparse reset index (GSI4) that the
+ * and, when it has one, its entry in the sparse reset index that the
  * scheduled reset reads instead of scanning the table.
  */
 export function budgetPeriod(itemKey: ItemKey, duration: string | null | undefined, now: Date) {
@@ -13,4 +13,4 @@ export function budgetPeriod(itemKey: ItemKey, duration: string | null | undefin
 }
 
 /** Attribute names to REMOVE when an item's budget period is cleared. */
-export const RESET_INDEX_ATTRIBUTES = ['GSI4PK', 'GSI4SK'] as const;
+export { RESET_INDEX_ATTRIBUTES } from '../db/queries';

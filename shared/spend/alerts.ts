@@ -1,4 +1,5 @@
 import { indexKeys, keys, type ItemKey } from '../db/keys';
+import { ALERT_RETRY_INDEX_ATTRIBUTES, idInKey, type AlertRetryIndexFields, moveAlertRetryEntry, pendingBudgetAlerts, teamOfMembership } from '../db/queries';
 import { mustExist, mustNotExist, type Table } from '../db/table';
 import { DomainError } from '../errors';
 import type { Mailer } from '../email/mailer';
@@ -42,7 +43,8 @@ type BudgetItem = ItemKey & {
 };
 
 /** The alert item: the dedup guard and the outbox entry of one alert. */
-export type AlertItem = ItemKey & {
+export type AlertItem = ItemKey &
+  AlertRetryIndexFields & {
   type: 'budget_alert';
   budget: ItemKey;
   budget_type: BudgetItem['type'];
@@ -62,8 +64,6 @@ export type AlertItem = ItemKey & {
   sent_at?: string;
   /** While pending: when a retry may take it over (the sender holds it until then). */
   retry_at?: string;
-  GSI4PK?: string;
-  GSI4SK?: string;
   ttl?: number;
 };
 
@@ -157,7 +157,7 @@ export class BudgetAlerts {
     let sent = 0;
     let cursor: Record<string, unknown> | undefined;
     do {
-      const page = await this.table.query<AlertItem>({ index: 'GSI4', pk: 'ALERT_PENDING', skAtMost: `${now}#\uffff`, limit: opts.pageSize ?? 100, cursor });
+      const page = await pendingBudgetAlerts<AlertItem>(this.table, this.clock(), { limit: opts.pageSize ?? 100, cursor });
       cursor = page.cursor;
       for (const item of page.items.filter((i) => i.status === 'pending' && (i.retry_at ?? '') <= now)) {
         const alert = await this.takeOver(item);
@@ -211,13 +211,15 @@ export class BudgetAlerts {
   private async takeOver(item: AlertItem): Promise<AlertItem | undefined> {
     const retryAt = new Date(this.clock().getTime() + ALERT_CLAIM_MINUTES * 60_000).toISOString();
     try {
+      // Conditional on the retry entry as read: of two runs taking it over, one wins.
+      const entry = moveAlertRetryEntry(retryAt, item);
       return await this.table.update<AlertItem>(
         { PK: item.PK, SK: item.SK },
         {
-          expression: 'SET retry_at = :retry_at, GSI4SK = :sk',
-          values: { ':retry_at': retryAt, ':sk': indexKeys.budgetAlertRetry(retryAt, item.PK, item.SK).GSI4SK, ':old': item.GSI4SK, ':pending': 'pending' },
-          names: { '#status': 'status' },
-          condition: { expression: 'GSI4SK = :old AND #status = :pending', onFail: () => new AlertExists() },
+          expression: `SET retry_at = :retry_at, ${entry.clause}`,
+          values: { ':retry_at': retryAt, ':pending': 'pending', ...entry.values },
+          names: { '#status': 'status', ...entry.names },
+          condition: { expression: `${entry.condition} AND #status = :pending`, onFail: () => new AlertExists() },
         },
       );
     } catch (err) {
@@ -257,8 +259,8 @@ export class BudgetAlerts {
       await this.table.update(
         { PK: alert.PK, SK: alert.SK },
         {
-          expression: `SET #status = :status, attempts = :attempts, sent_to = :sent_to${problem ? ', last_error = :error' : ''}${status === 'sent' ? ', sent_at = :now' : ''}${status === 'pending' ? '' : ' REMOVE GSI4PK, GSI4SK, retry_at'}`,
-          names: { '#status': 'status' },
+          expression: `SET #status = :status, attempts = :attempts, sent_to = :sent_to${problem ? ', last_error = :error' : ''}${status === 'sent' ? ', sent_at = :now' : ''}${status === 'pending' ? '' : ' REMOVE #retry_index_pk, #retry_index_sk, retry_at'}`,
+          names: { '#status': 'status', ...(status === 'pending' ? {} : { '#retry_index_pk': ALERT_RETRY_INDEX_ATTRIBUTES[0], '#retry_index_sk': ALERT_RETRY_INDEX_ATTRIBUTES[1] }) },
           values: { ':status': status, ':attempts': attempts, ':sent_to': sentTo, ...(problem ? { ':error': problem.slice(0, 1000) } : {}), ...(status === 'sent' ? { ':now': this.clock().toISOString() } : {}) },
           condition: mustExist(() => new AlertExists()),
         },
@@ -283,20 +285,20 @@ export class BudgetAlerts {
     switch (alert.budget_type) {
       case 'user': {
         const user = await this.getOne<UserItem>(alert.budget);
-        return { recipients: only(user?.user_email), budget: `user ${user?.user_alias ?? user?.user_email ?? alert.budget.PK.slice('USER#'.length)}` };
+        return { recipients: only(user?.user_email), budget: `user ${user?.user_alias ?? user?.user_email ?? idInKey(alert.budget)}` };
       }
       case 'team': {
         const team = await this.getOne<TeamItem>(alert.budget);
-        return { recipients: only(...adminsOf(team)), budget: `team ${team?.team_alias ?? alert.budget.PK.slice('TEAM#'.length)}` };
+        return { recipients: only(...adminsOf(team)), budget: `team ${team?.team_alias ?? idInKey(alert.budget)}` };
       }
       case 'member': {
-        const [member, team] = await Promise.all([this.getOne<MembershipItem>(alert.budget), this.getOne<TeamItem>({ PK: alert.budget.PK, SK: 'TEAM' })]);
+        const [member, team] = await Promise.all([this.getOne<MembershipItem>(alert.budget), this.getOne<TeamItem>(teamOfMembership(alert.budget))]);
         const email = member?.user_email ?? (await emailOf(member?.user_id));
-        return { recipients: only(email), budget: `${email ?? member?.user_id ?? 'a member'} in team ${team?.team_alias ?? alert.budget.PK.slice('TEAM#'.length)}` };
+        return { recipients: only(email), budget: `${email ?? member?.user_id ?? 'a member'} in team ${team?.team_alias ?? idInKey(alert.budget)}` };
       }
       case 'key': {
         const key = await this.getOne<KeyItem>(alert.budget);
-        const name = `key ${key?.key_alias ?? key?.key_name ?? alert.budget.PK.slice('KEY#'.length, 'KEY#'.length + 8)}`;
+        const name = `key ${key?.key_alias ?? key?.key_name ?? idInKey(alert.budget).slice(0, 8)}`;
         if (key?.user_id) return { recipients: only(await emailOf(key.user_id)), budget: name };
         // A team's service-account key (no user): its team's admins.
         if (key?.team_id) return { recipients: only(...adminsOf(await this.getOne<TeamItem>(keys.team(key.team_id)))), budget: name };

@@ -1,7 +1,7 @@
 import { readsEverything, type Principal } from '../auth/roles';
-import type { SpendRecord } from './gateway';
+import type { SpendRecord } from './model';
 import { keys } from '../db/keys';
-import type { IndexName } from '../db/keys';
+import { spendRecordsNewestFirst, type SpendRecordOwner } from '../db/queries';
 import type { Table } from '../db/table';
 import { badRequest } from '../errors';
 
@@ -87,14 +87,14 @@ export class SpendLogs {
     // The narrowest partition that holds the answer: a non-admin's own, a key's, a user's, a team's, else each day's.
     const userId = readsEverything(actor) ? q.user_id : actor.userId;
     let found: Stored[];
-    if (q.api_key) found = await this.newestFirst('GSI3', `SPENDOF#${q.api_key}`, from, to, limit, matches);
-    else if (userId) found = await this.newestFirst('GSI2', `SPENDUSER#${userId}`, from, to, limit, matches);
-    else if (q.team_id) found = await this.newestFirst('GSI1', `SPENDTEAM#${q.team_id}`, from, to, limit, matches);
+    if (q.api_key) found = await this.newestFirst({ key: q.api_key }, from, to, limit, matches);
+    else if (userId) found = await this.newestFirst({ user: userId }, from, to, limit, matches);
+    else if (q.team_id) found = await this.newestFirst({ team: q.team_id }, from, to, limit, matches);
     else {
       found = [];
       for (const day of daysBetween(from, to).reverse()) {
         if (found.length >= limit) break;
-        found.push(...(await this.newestFirst('GSI4', `SPENDDAY#${day}`, from, to, limit - found.length, matches)));
+        found.push(...(await this.newestFirst({ day }, from, to, limit - found.length, matches)));
       }
     }
     return found.map(toRow);
@@ -107,7 +107,7 @@ export class SpendLogs {
   async teamRows(teamId: string): Promise<SpendLogRow[]> {
     const { from, to } = this.range({});
     const inRange = (r: Stored) => r.team_id === teamId && r.created_at >= from && r.created_at <= to;
-    return (await this.newestFirst('GSI1', `SPENDTEAM#${teamId}`, from, to, MAX_LOG_ROWS, inRange)).map(toRow);
+    return (await this.newestFirst({ team: teamId }, from, to, MAX_LOG_ROWS, inRange)).map(toRow);
   }
 
   /** LiteLLM's summarized answer: per day, total spend and spend per user and per model. */
@@ -142,11 +142,11 @@ export class SpendLogs {
   }
 
   /** Reads a partition newest first, from `to` back to `from`, page by page, up to `limit` matching rows. */
-  private async newestFirst(index: IndexName, pk: string, from: string, to: string, limit: number, keep: (r: Stored) => boolean): Promise<Stored[]> {
+  private async newestFirst(owner: SpendRecordOwner, from: string, to: string, limit: number, keep: (r: Stored) => boolean): Promise<Stored[]> {
     const out: Stored[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
-      const page = await this.table.query<Stored>({ index, pk, skAtMost: `${to}\uffff`, newestFirst: true, limit: 200, cursor });
+      const page = await spendRecordsNewestFirst<Stored>(this.table, owner, to, { limit: 200, cursor });
       for (const r of page.items) {
         if (r.created_at < from) return out;
         if (keep(r)) out.push(r);

@@ -6,8 +6,9 @@
  */
 import type { Deps } from '../shared/services';
 import { startUpstream } from '../test/support/upstream';
+import { noUnits, type Meter, type Units } from './capacity';
 
-type Capacity = { commands: string[]; ms: number; units: number; measuring: boolean };
+type Capacity = { commands: string[]; ms: number; measuring: boolean };
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const pct = (xs: number[], p: number) => {
@@ -16,19 +17,16 @@ const pct = (xs: number[], p: number) => {
 };
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
-/** Counts round trips, their time and consumed capacity on the app's own client while `measuring`. */
+/** Counts round trips and their time on the app's own client while `measuring` (units: the bench's meter). */
 function installCapacity(deps: Deps): Capacity {
-  const cap: Capacity = { commands: [], ms: 0, units: 0, measuring: false };
+  const cap: Capacity = { commands: [], ms: 0, measuring: false };
   deps.table.doc.middlewareStack.add(
     (next, context) => async (args) => {
       if (!cap.measuring) return next(args);
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
       const t = nowMs();
       const out = await next(args);
       cap.ms += nowMs() - t;
       cap.commands.push(String(context.commandName ?? '?').replace(/Command$/, ''));
-      const consumed = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      for (const c of [consumed].flat()) cap.units += Number((c as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0);
       return out;
     },
     { step: 'initialize', name: 'benchModelCapacity', priority: 'low' },
@@ -36,7 +34,19 @@ function installCapacity(deps: Deps): Capacity {
   return cap;
 }
 
-export async function benchModelGateway(opts: { deps: Deps; base: string; masterKey: string; samples: number; warmup: number; log: (m: string) => void; stops: Array<{ name: string; stop: () => Promise<void> }> }): Promise<string[]> {
+/** What one model call consumed: the report's lines, and the units of one non-stream and one streamed call. */
+export type ModelBench = { lines: string[]; perCall: Units; perStream: Units };
+
+export async function benchModelGateway(opts: {
+  deps: Deps;
+  meter: Meter;
+  base: string;
+  masterKey: string;
+  samples: number;
+  warmup: number;
+  log: (m: string) => void;
+  stops: Array<{ name: string; stop: () => Promise<void> }>;
+}): Promise<ModelBench> {
   const { deps, base, masterKey } = opts;
   const upstream = await startUpstream();
   opts.stops.push({ name: 'mock upstream', stop: upstream.close });
@@ -83,30 +93,30 @@ export async function benchModelGateway(opts: { deps: Deps; base: string; master
     await once(`${upstream.url}/v1/chat/completions`, direct, upstreamChat);
   }
   opts.log(`model gateway: ${opts.samples} samples per series, interleaved`);
-  let perCall = { commands: [] as string[], units: 0 };
-  let perStream = { commands: [] as string[], units: 0 };
+  let perCall = { commands: [] as string[], units: noUnits() };
+  let perStream = { commands: [] as string[], units: noUnits() };
   for (let i = 0; i < opts.samples; i++) {
     const d = await once(`${upstream.url}/v1/chat/completions`, direct, upstreamChat);
     cap.commands = [];
     cap.ms = 0;
-    cap.units = 0;
     cap.measuring = true;
-    const o = await once(`${base}/v1/chat/completions`, asKey, chat);
+    const { result: o, units } = await opts.meter.measure(() => once(`${base}/v1/chat/completions`, asKey, chat));
     cap.measuring = false;
-    perCall = { commands: [...cap.commands], units: cap.units };
+    perCall = { commands: [...cap.commands], units };
     series.direct.push(d);
     series.onramp.push(o);
     series.overhead.push(o - d);
     series.dynamoMs.push(cap.ms);
     series.ttftDirect.push(await ttft(`${upstream.url}/v1/chat/completions`, direct, upstreamChat));
     cap.commands = [];
-    cap.units = 0;
     cap.measuring = true;
-    series.ttftOnramp.push(await ttft(`${base}/v1/chat/completions`, asKey, chat));
-    // the stream settles as it closes: wait for its record before counting
-    await new Promise((r) => setTimeout(r, 5));
+    const streamed = await opts.meter.measure(async () => {
+      series.ttftOnramp.push(await ttft(`${base}/v1/chat/completions`, asKey, chat));
+      // the stream settles as it closes: wait for its record before counting
+      await new Promise((r) => setTimeout(r, 5));
+    });
     cap.measuring = false;
-    perStream = { commands: [...cap.commands], units: cap.units };
+    perStream = { commands: [...cap.commands], units: streamed.units };
   }
   const overheadP50 = pct(series.overhead, 50);
   const dynamoP50 = pct(series.dynamoMs, 50);
@@ -118,7 +128,8 @@ export async function benchModelGateway(opts: { deps: Deps; base: string; master
     for (const c of cs) m.set(c, (m.get(c) ?? 0) + 1);
     return [...m].map(([c, n]) => (n > 1 ? `${c}×${n}` : c)).join(', ');
   };
-  return [
+  const unitsOf = (u: Units) => `${f2(u.read)} read + ${f2(u.write)} write units (table ${f2(u.tableRead)} R / ${f2(u.tableWrite)} W, indexes ${f2(u.indexWrite)} W)`;
+  const lines = [
     '## Model gateway (issue 12)',
     '',
     '| measure | p50 | p99 |',
@@ -131,9 +142,10 @@ export async function benchModelGateway(opts: { deps: Deps; base: string; master
     `| time to first token, through onramp | ${f2(pct(series.ttftOnramp, 50))} ms | ${f2(pct(series.ttftOnramp, 99))} ms |`,
     '',
     `- Overhead p50 / DynamoDB time p50 = **${f2(ratio)}×** (target ≤ 1.5×: ${ratio <= 1.5 ? 'PASS' : 'MISS'}); TTFT overhead p50 ${f2(ttftOverhead)} ms.`,
-    `- DynamoDB per non-stream call: ${perCall.commands.length} round trips (${breakdown(perCall.commands)}), ${f2(perCall.units)} capacity units (ReturnConsumedCapacity TOTAL, as DynamoDB Local reports them).`,
-    `- DynamoDB per streamed call: ${perStream.commands.length} round trips (${breakdown(perStream.commands)}), ${f2(perStream.units)} capacity units.`,
+    `- DynamoDB per non-stream call: ${perCall.commands.length} round trips (${breakdown(perCall.commands)}), ${unitsOf(perCall.units)}, measured (ReturnConsumedCapacity INDEXES).`,
+    `- DynamoDB per streamed call: ${perStream.commands.length} round trips (${breakdown(perStream.commands)}), ${unitsOf(perStream.units)}.`,
     `- ${opts.samples} samples per series after ${opts.warmup} warm-up pairs, interleaved (direct, onramp, direct stream, onramp stream), sequential, fetch keep-alive; the upstream is test/support/upstream.ts on 127.0.0.1 (answers at once), prices $1/$2 per million tokens.`,
     '',
   ];
+  return { lines, perCall: perCall.units, perStream: perStream.units };
 }

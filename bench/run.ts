@@ -9,10 +9,12 @@
  *      cannot avoid (one GetItem of the key, one TransactWriteItems of the shape
  *      authorize sends), through the same DynamoDB client: ratio = authorize p50 /
  *      (GetItem p50 + TransactWriteItems p50);
- *   2. DynamoDB round trips per route, counted by an SDK middleware on the app's
- *      own client (product code unchanged);
+ *   2. DynamoDB round trips and capacity units per route, counted by SDK middlewares
+ *      on the app's own client (product code unchanged; ./capacity.ts asks each call
+ *      for ReturnConsumedCapacity), and authorize + record against the floor the
+ *      hard cap needs, computed from item sizes;
  *   3. the reset of N due budgets (BudgetReset.run) against a bare BatchWriteItem
- *      of the same items, with the same number of requests in flight;
+ *      of the same items: wall clock and capacity units per item;
  *   4. minified bundle sizes (esbuild with the CDK's options) and the biggest inputs;
  *   5. cold initialisation of the API bundle in fresh `node` processes.
  *
@@ -41,6 +43,7 @@ import type { TransactOp } from '../shared/db/table';
 import { createApp } from '../shared/http/app';
 import { logger } from '../shared/logger';
 import { buildDeps, type Deps } from '../shared/services';
+import { installMeter, itemSize, noUnits, readUnits, writeUnits, type Units } from './capacity';
 import { benchModelGateway } from './model-gateway';
 
 const REPO = resolve(__dirname, '..');
@@ -371,6 +374,7 @@ async function main() {
   });
   const deps = buildDeps(config);
   const counter = installCounter(deps);
+  const meter = installMeter(deps.table.doc);
   const app = createApp(deps);
   const appPort = await freePort();
   const server = serve({ fetch: app.fetch, port: appPort, hostname: '127.0.0.1' }) as Server;
@@ -515,19 +519,21 @@ async function main() {
   log(`authorize p50 ${f2(authP50)} ms, GetItem p50 ${f2(getP50)} ms, TransactWriteItems p50 ${f2(twP50)} ms → ratio ${f2(latencyRatio)}`);
 
   // --- 1b. the model gateway: a chat completion through onramp vs straight to the upstream
-  const modelLines = await benchModelGateway({ deps, base, masterKey: MASTER_KEY, samples: int('BENCH_MODEL_N', 100), warmup: 10, log, stops });
+  const modelBench = await benchModelGateway({ deps, meter, base, masterKey: MASTER_KEY, samples: int('BENCH_MODEL_N', 100), warmup: 10, log, stops });
 
   // --- 2. round trips per route (sequential requests, counter reset per request)
   log('round trips per route');
   const counted = async (fn: () => Promise<Reply>) => {
     counter.commands = [];
-    const r = await fn();
-    return { status: r.status, commands: [...counter.commands] };
+    const { result: r, units } = await meter.measure(fn);
+    return { status: r.status, commands: [...counter.commands], units };
   };
   const REPEAT = 3;
-  type RouteCount = { route: string; caller: string; counts: number[]; commands: string[]; statuses: number[]; note?: string };
+  /** `units`: what the last of the calls consumed (ReturnConsumedCapacity). */
+  type RouteCount = { route: string; caller: string; counts: number[]; commands: string[]; statuses: number[]; units: Units; note?: string };
   const routes: RouteCount[] = [];
-  const measureRoute = async (route: string, caller: string, fn: (i: number) => Promise<{ status: number; commands: string[] }>, note?: string) => {
+  const measureRoute = async (route: string, caller: string, fn: (i: number) => Promise<{ status: number; commands: string[]; units: Units }>, note?: string) => {
+    let units = noUnits();
     const counts: number[] = [];
     const statuses: number[] = [];
     let commands: string[] = [];
@@ -536,8 +542,9 @@ async function main() {
       counts.push(r.commands.length);
       statuses.push(r.status);
       commands = r.commands;
+      units = r.units;
     }
-    routes.push({ route, caller, counts, commands, statuses, note });
+    routes.push({ route, caller, counts, commands, statuses, units, note });
   };
   let userSeq = 0;
   await measureRoute('POST /spend/authorize', 'virtual key', () => counted(() => authorize()));
@@ -569,7 +576,33 @@ async function main() {
     counted(() => call('POST', '/user/new', MASTER_KEY, { user_email: `rt-nokey-${++userSeq}@example.com`, user_role: 'internal_user', auto_create_key: false })),
     'auto_create_key: false',
   );
+  for (const [route, units, note] of [
+    ['POST /v1/chat/completions', modelBench.perCall, 'a model call, not streamed (model gateway section): model lookup, authorize, settle'],
+    ['POST /v1/chat/completions (stream)', modelBench.perStream, 'a streamed model call'],
+  ] as const) {
+    routes.push({ route, caller: 'virtual key', counts: [units.calls.length], commands: [...units.calls], statuses: [200], units, note });
+  }
   const authRoute = routes.find((r) => r.route === 'POST /spend/authorize')!;
+  const recordRoute = routes.find((r) => r.route === 'POST /spend/record')!;
+
+  // --- 2b. the floor of authorize + record: the writes the hard cap needs, computed from item sizes
+  const floorId = `floor-${++seq}`;
+  expectOk(await authorize(floorId), '/spend/authorize');
+  const reservationItem = await deps.table.get<Record<string, unknown>>(keys.reservation(floorId));
+  expectOk(await record(floorId), '/spend/record');
+  const recordItem = await deps.table.get<Record<string, unknown>>(keys.spendRecord(floorId));
+  const budgetItems = await Promise.all(scopeKeys.map((k) => deps.table.get<Record<string, unknown>>(k)));
+  if (!reservationItem || !recordItem || budgetItems.some((i) => !i)) throw new Error('could not read the items the floor is computed from');
+  const budgetSizes = budgetItems.map((i) => itemSize(i!));
+  const reserveFloor = budgetSizes.reduce((sum, b) => sum + writeUnits(b, true), 0) + writeUnits(itemSize(reservationItem), true);
+  const settleFloor = budgetSizes.reduce((sum, b) => sum + writeUnits(b, true), 0) + writeUnits(itemSize(recordItem), true);
+  const readFloor = readUnits(itemSize(budgetItems[0]!)) + readUnits(itemSize(reservationItem));
+  const pairUnits: Units = { ...noUnits() };
+  for (const u of [authRoute.units, recordRoute.units]) {
+    for (const f of ['read', 'write', 'tableRead', 'tableWrite', 'indexRead', 'indexWrite'] as const) pairUnits[f] += u[f];
+    pairUnits.unreported.push(...u.unreported);
+  }
+  const pairFloor = reserveFloor + settleFloor;
   const authTrips = Math.max(...authRoute.counts);
 
   // --- 3. reset of N due budgets vs a bare BatchWrite of the same items
@@ -617,8 +650,8 @@ async function main() {
       request = out.UnprocessedItems;
     }
   };
-  // The reset writes pages of (by default) 1000 due items as 10 concurrent TransactWriteItems of 100;
-  // the bare writes keep the same number of requests in flight: 10 (each 25 items, BatchWriteItem's maximum).
+  // The bare writes: 10 BatchWriteItem calls in flight, 25 items each (BatchWriteItem's maximum), as
+  // before; the reset now sends one UpdateItem per item, 32 in flight (RESET_CONCURRENCY).
   const RESET_IN_FLIGHT = 10;
   const bareAll = (inFlight: number) => pool(batches.map((b) => () => batchWrite(b)), inFlight);
   /** Like the reset: waves of 1000 items, all of a wave in flight at once (40 × 25). */
@@ -665,15 +698,16 @@ async function main() {
   await bareAll(RESET_IN_FLIGHT); // seeding (untimed for the figure; also warms the path)
   log(`seeded in ${f1((nowMs() - seedStart) / 1000)} s`);
   /** One timed phase of the comparison: wall times, DynamoDB calls and server CPU, one entry per rep. */
-  type Phase = { times: number[]; calls: string[]; cpu: number[] };
-  const newPhase = (): Phase => ({ times: [], calls: [], cpu: [] });
+  type Phase = { times: number[]; calls: string[]; cpu: number[]; units: Units[] };
+  const newPhase = (): Phase => ({ times: [], calls: [], cpu: [], units: [] });
   const phases = { reset: newPhase(), bare: newPhase(), transact: newPhase(), wave: newPhase(), update: newPhase() };
   const timed = async <T>(phase: Phase, run: () => Promise<T>): Promise<T> => {
     counter.durations = [];
     const cpuStart = serverCpuSeconds(dynamo.process.pid);
     const t = nowMs();
-    const result = await run();
+    const { result, units } = await meter.measure(run);
     phase.times.push(nowMs() - t);
+    phase.units.push(units);
     const cpuEnd = serverCpuSeconds(dynamo.process.pid);
     if (cpuStart !== null && cpuEnd !== null) phase.cpu.push(cpuEnd - cpuStart);
     phase.calls.push(timeBreakdown(counter.durations));
@@ -710,6 +744,13 @@ async function main() {
   const transactMs = median(transactTimes);
   const updateMs = median(updateTimes);
   const resetRatio = resetMs / bareMs;
+  // Capacity units per item, medians over the reps (the same items each time).
+  const perItem = (phase: Phase, f: 'read' | 'write' | 'tableWrite' | 'indexWrite') => median(phase.units.map((u) => u[f])) / RESET_ITEMS;
+  const resetWrite = perItem(phases.reset, 'write');
+  const bareWrite = perItem(phases.bare, 'write');
+  const resetUnitRatio = resetWrite / bareWrite;
+  const computedItemUnits = writeUnits(itemSize(resetItems[0]!));
+  const unreportedIn = (phase: Phase) => phase.units.reduce((n, u) => n + u.unreported.length, 0);
 
   // --- 4. bundles
   log('bundles');
@@ -745,12 +786,15 @@ async function main() {
   p(`| (reference) the same authorize in-process via app.request, no socket, p50 / p99 (n=${series.inProcess.length}) | ${f2(median(series.inProcess))} / ${f2(pct(series.inProcess, 99))} ms | — | |`);
   p(`| bare GetItem of the key, p50 / p99 (n=${series.get.length}) | ${f2(getP50)} / ${f2(pct(series.get, 99))} ms | — | |`);
   p(`| bare TransactWriteItems (${shape}), p50 / p99 (n=${series.transact.length}) | ${f2(twP50)} / ${f2(pct(series.transact, 99))} ms | — | |`);
-  p(`| **authorize p50 / (GetItem p50 + TransactWriteItems p50)** | **${f2(latencyRatio)}** | ≤ 1.5 | ${verdict(latencyRatio <= 1.5)} |`);
+  p(`| (reference, wall clock) authorize p50 / (GetItem p50 + TransactWriteItems p50) | ${f2(latencyRatio)} | ≤ 1.5 | ${verdict(latencyRatio <= 1.5)} |`);
   p(`| authorize + record pair over HTTP, p50 / p99 (n=${series.pair.length}) | ${f2(median(series.pair))} / ${f2(pct(series.pair, 99))} ms (record alone p50 ${f2(median(series.pairRecord))} ms) | — | |`);
   p(`| **authorize DynamoDB round trips** (counted) | **${authTrips}** (${breakdown(authRoute.commands)}) | ≤ 2 | ${verdict(authTrips <= 2)} |`);
-  p(`| reset of ${RESET_ITEMS.toLocaleString('en')} due budgets (BudgetReset.run), median of ${resetTimes.length} | ${f2(resetMs / 1000)} s | — | |`);
+  p(`| **authorize + record: table write units / the hard cap's floor** (measured / computed) | **${f2(pairUnits.tableWrite)} / ${pairFloor} = ${f2(pairUnits.tableWrite / pairFloor)}** | ≤ 1.0 | ${verdict(pairUnits.tableWrite <= pairFloor + 1e-9)} |`);
+  p(`| authorize + record: all units (measured) | ${f2(pairUnits.read)} read + ${f2(pairUnits.write)} write (of which index copies ${f2(pairUnits.indexWrite)} W) | — | |`);
+  p(`| **reset write units per item / bare BatchWrite's** (measured) | **${f2(resetWrite)} / ${f2(bareWrite)} = ${f2(resetUnitRatio)}** | ≤ 1.0 | ${verdict(resetUnitRatio <= 1 + 1e-9)} |`);
+  p(`| (reference, wall clock) reset of ${RESET_ITEMS.toLocaleString('en')} due budgets (BudgetReset.run), median of ${resetTimes.length} | ${f2(resetMs / 1000)} s | — | |`);
   p(`| bare BatchWriteItem of the same items (25 per call, ${RESET_IN_FLIGHT} in flight), median of ${bareTimes.length} | ${f2(bareMs / 1000)} s | — | |`);
-  p(`| **reset / bare BatchWrite** | **${f2(resetRatio)}** | ≤ 1.5 | ${verdict(resetRatio <= 1.5)} |`);
+  p(`| (reference, wall clock) reset / bare BatchWrite | ${f2(resetRatio)} | ≤ 1.5 | ${verdict(resetRatio <= 1.5)} |`);
   p(`| (alt.) bare BatchWriteItem in waves of 1000 items (40 calls in flight) | ${f2(waveMs / 1000)} s → reset / bare ${f2(resetMs / waveMs)} | — | |`);
   p(`| (reference) bare TransactWriteItems of the reset's own updates (100 per call, 10 in flight, no index reads) | ${f2(transactMs / 1000)} s → reset / this ${f2(resetMs / transactMs)}; this / bare BatchWrite ${f2(transactMs / bareMs)} | — | |`);
   p(`| (reference) the same conditional updates as single UpdateItem calls (${UPDATE_IN_FLIGHT} in flight, no index reads) | ${f2(updateMs / 1000)} s → this / bare BatchWrite ${f2(updateMs / bareMs)} | — | |`);
@@ -773,13 +817,58 @@ async function main() {
   p();
   p(`Counted by an SDK middleware on the app's DynamoDB client (deserialize step: once per HTTP attempt, retries included), reset before each request; each route called ${REPEAT} times in a row, sequentially.`);
   p();
-  p('| Route | Caller | Round trips | Commands (last call) | HTTP status | Note |');
-  p('|---|---|---|---|---|---|');
+  p('Read and write units of the last call, measured with ReturnConsumedCapacity INDEXES (table + index copies; "idx" is the part written to the indexes).');
+  p();
+  p('| Route | Caller | Round trips | Commands (last call) | Read units | Write units (idx) | HTTP status | Note |');
+  p('|---|---|---|---|---|---|---|---|');
   for (const r of routes) {
     const min = Math.min(...r.counts);
     const max = Math.max(...r.counts);
-    p(`| ${r.route} | ${r.caller} | ${min === max ? min : `${min}–${max} (${r.counts.join(', ')})`} | ${breakdown(r.commands)} | ${[...new Set(r.statuses)].join(', ')} | ${r.note ?? ''} |`);
+    const u = r.units;
+    const unreported = u.unreported.length ? ` (${u.unreported.length} call(s) reported nothing: ${u.unreported.join(', ')})` : '';
+    p(`| ${r.route} | ${r.caller} | ${min === max ? min : `${min}–${max} (${r.counts.join(', ')})`} | ${breakdown(r.commands)} | ${f2(u.read)} | ${f2(u.write)} (${f2(u.indexWrite)})${unreported} | ${[...new Set(r.statuses)].join(', ')} | ${r.note ?? ''} |`);
   }
+  p();
+  p('## DynamoDB capacity units: authorize + record against the floor');
+  p();
+  const sizes = budgetSizes.map((b, i) => `${['key', 'member', 'team', 'user'][i]} ${b} B`).join(', ');
+  p(`The hard cap needs, per request on a key with ${scopeKeys.length} budgets (key, membership, team, user), one transaction at authorize that lowers every budget under its condition and writes one item for the request (so it settles or is released exactly once), and one at record that settles every budget and writes the request's item again as its spend record (the exactly-once guard of a request id). A transaction writes each item at 2 units per KB started. Item sizes by DynamoDB's rules (computed): ${sizes}, reservation ${itemSize(reservationItem)} B, spend record ${itemSize(recordItem)} B. Floor: authorize ${reserveFloor} + record ${settleFloor} = **${pairFloor} table write units**; reads: the key at authorize and the request's item at record, ${readFloor} read units.`);
+  p();
+  p('| | read units | table write units | index write units | total |');
+  p('|---|---|---|---|---|');
+  p(`| authorize (measured) | ${f2(authRoute.units.read)} | ${f2(authRoute.units.tableWrite)} | ${f2(authRoute.units.indexWrite)} | ${f2(authRoute.units.read + authRoute.units.write)} |`);
+  p(`| record (measured) | ${f2(recordRoute.units.read)} | ${f2(recordRoute.units.tableWrite)} | ${f2(recordRoute.units.indexWrite)} | ${f2(recordRoute.units.read + recordRoute.units.write)} |`);
+  p(`| **authorize + record (measured)** | **${f2(pairUnits.read)}** | **${f2(pairUnits.tableWrite)}** | **${f2(pairUnits.indexWrite)}** | **${f2(pairUnits.read + pairUnits.write)}** |`);
+  p(`| floor (computed) | ${readFloor} | ${pairFloor} | 0 | ${readFloor + pairFloor} |`);
+  p();
+  p(`- Above the floor: onramp keeps the reservation and the spend record as two items, so authorize also checks (ConditionCheck, billed as a transactional write: 2 units) that the request id was never recorded, and record deletes the reservation (${writeUnits(itemSize(reservationItem), true)} units). One item per request whose state moves from reserved to recorded would reach the floor; it changes the key design (shared/db/keys.ts), left for a follow-up.`);
+  p(`- Items over 1 KB cost 2 units per write (4 in a transaction): the key item is ${budgetSizes[0]} B.`);
+  p(`- Reads above the floor: record's budget-alert check reads the charged budgets after the commit (one BatchGetItem, 1 unit per budget): alerts need the spend as committed, not the hard cap.`);
+  p(`- Index writes: every index is projected ALL, so each change to a budget's counters rewrites the item's copy in every index it is in (a team key is in four). They are not needed by the hard cap; an index that projected only its keys (or the attributes its queries read) would not be rewritten when counters move.`);
+  p(`- Before this change /spend/record made 4 round trips and read 11 units (BatchGetItem of key, reservation and record: 3; the live scopes: 4; the alert check: 4); it now reads the reservation alone (1) and resolves live scopes only after a scope moved.`);
+  p();
+  p('## DynamoDB capacity units: the reset');
+  p();
+  p(`Per due budget, medians over ${phases.reset.units.length} rep(s) of ${RESET_ITEMS.toLocaleString('en')} items (measured with ReturnConsumedCapacity INDEXES; each item is ${itemSize(resetItems[0]!)} B, so ${computedItemUnits} unit per plain write, computed):`);
+  p();
+  p('| | write units per item | of which table | of which index | read units per item |');
+  p('|---|---|---|---|---|');
+  for (const [label, phase] of [
+    ['**reset** (BudgetReset.run: one conditional UpdateItem per item, index Query pages)', phases.reset],
+    ['bare BatchWriteItem of the same items (the floor)', phases.bare],
+    ['(reference) the same updates as single UpdateItem calls, no Query', phases.update],
+  ] as const) {
+    p(`| ${label} | ${f2(perItem(phase, 'write'))} | ${f2(perItem(phase, 'tableWrite'))} | ${f2(perItem(phase, 'indexWrite'))} | ${f2(perItem(phase, 'read'))} |`);
+  }
+  // DynamoDB Local answers a TransactWriteItems of many like-shaped updates with one item's units
+  // (checked: 1, 10 or 100 updates all report 2), so this row is computed from the item size.
+  const txTable = writeUnits(itemSize(resetItems[0]!), true);
+  const txIndex = 2 * perItem(phases.update, 'indexWrite');
+  p(`| (reference) the same updates in TransactWriteItems of 100 — **computed**: 2× the table write (DynamoDB's rule), index writes taken as 2× the single update's (DynamoDB Local doubles them in transactions); Local itself reported ${f2(perItem(phases.transact, 'write'))} | ${f2(txTable + txIndex)} | ${txTable} | ${f2(txIndex)} | 0.00 |`);
+  p();
+  p(`- Reset / bare BatchWrite, write units per item: **${f2(resetUnitRatio)}** (target ≤ 1.0). The index part is the item's move in the reset index (its sort key is the next reset time), which a put of the item pays too.`);
+  const unreportedCalls = (['reset', 'bare', 'transact', 'update'] as const).reduce((n, k) => n + unreportedIn(phases[k]), 0);
+  p(`- Calls that reported no consumed capacity: ${unreportedCalls}${unreportedCalls ? ' (not counted above: the figures undercount by those)' : ' (every figure above is measured)'}.`);
   p();
   p('## Bundles: biggest inputs (bytes in the minified output)');
   for (const b of [apiBundle, resetBundle]) {
@@ -808,13 +897,13 @@ async function main() {
     p(`- rep ${i + 1}, the same updates as single UpdateItem calls, ${UPDATE_IN_FLIGHT} in flight (${f2(updateTimes[i]! / 1000)} s wall): ${updateCalls[i]}`);
   }
   p();
-  for (const line of modelLines) p(line);
+  for (const line of modelBench.lines) p(line);
   p('## How it was measured');
   p();
   p(`- Latency: after ${WARMUP} warm-up rounds, ${N} samples per series in rounds of ${ROUND}: ${ROUND} authorize over HTTP (keep-alive, one socket, sequential), ${ROUND} in-process authorize (app.request), then ${ROUND} bare GetItem, ${ROUND} bare TransactWriteItems, ${ROUND} authorize+record pairs — so any drift touches every series alike.${latencyCut ? ` **Cut short by the ${LATENCY_BUDGET_MS / 1000} s budget.**` : ''}`);
   p(`- The bare calls go through the app's own DynamoDBDocumentClient. GetItem: the key item, ConsistentRead like authorize. TransactWriteItems: the input authorize sent, captured by an SDK middleware and replayed verbatim (${shape}, same expressions, conditions and ReturnValuesOnConditionCheckFailure) on throwaway copies of the key, member, team and user items (same attributes and index entries, other partition keys) and a fresh reservation id.`);
   p(`- Authorize setup: a team (max_budget 1000, 30d), a member budget of 100, a user (max_budget 1000) and a team key (max_budget 100, 1d), created through the API with the master key; every authorize reserves $0.0001 (pairs record $0.00005).`);
-  p(`- Reset: ${RESET_ITEMS.toLocaleString('en')} key-shaped items, budget_duration 1d, budget_reset_at 36 h ago, spend 1.25, in the GSI4 reset index, written with BatchWriteItem. BudgetReset.run() with its defaults: pages of 1000 due items read from GSI4, each written as 10 concurrent TransactWriteItems of 100 conditional updates (so 10 requests in flight), pages one after another. Bare: BatchWriteItem PutRequests of the same items, 25 per call, 10 calls in flight (a pool), which also puts them back due for the next rep; the alternative row keeps the reset's wave structure (1000 items per wave, 40 calls in flight, waves one after another). The reference rows send the reset's own conditional updates (resetOp) as bare TransactWriteItems of 100, 10 in flight, and as single UpdateItem calls, ${UPDATE_IN_FLIGHT} in flight, both without the index reads. Reps interleaved: reset, bare BatchWrite, bare TransactWrite, bare BatchWrite in waves, bare UpdateItem (then the items are put back due, untimed); ${RESET_REPS} rep(s); medians. ${summaries.join('; ')}.`);
+  p(`- Reset: ${RESET_ITEMS.toLocaleString('en')} key-shaped items, budget_duration 1d, budget_reset_at 36 h ago, spend 1.25, in the GSI4 reset index, written with BatchWriteItem. BudgetReset.run() with its defaults: pages of 1000 due items read from the reset index (GSI4), each item reset by one conditional UpdateItem, 32 in flight, pages one after another. Bare: BatchWriteItem PutRequests of the same items, 25 per call, 10 calls in flight (a pool), which also puts them back due for the next rep; the alternative row keeps the reset's wave structure (1000 items per wave, 40 calls in flight, waves one after another). The reference rows send the reset's own conditional updates (resetOp) as bare TransactWriteItems of 100, 10 in flight, and as single UpdateItem calls, ${UPDATE_IN_FLIGHT} in flight, both without the index reads. Reps interleaved: reset, bare BatchWrite, bare TransactWrite, bare BatchWrite in waves, bare UpdateItem (then the items are put back due, untimed); ${RESET_REPS} rep(s); medians. ${summaries.join('; ')}.`);
   p(`- Bundles: esbuild ${require('esbuild/package.json').version} with infra/onramp-function.ts's options (bundle, minify, sourcemap, platform node, target node22, format cjs, charset utf8, external @aws-sdk/*); size of the .js file.`);
   p(`- Cold init: a fresh \`node\` per run (this machine's ${process.version}; Lambda runs Node 22) requires the bundle (@aws-sdk/* resolved from the repo's node_modules via NODE_PATH, as the Lambda runtime provides it), then invokes \`handler\` with an API Gateway v2 event for /health/liveliness (the module awaits secrets and config, then builds the app), then /health/readiness twice against the bench's DynamoDB Local. One untimed run first to warm the file cache; runs alternate without/with NODE_OPTIONS=--enable-source-maps (which the CDK sets).`);
   const report = lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import { notFound } from '../errors';
 import { newUuid } from '../ids';
-import { indexKeys, keys, TTL_ATTRIBUTE, type IndexName } from '../db/keys';
+import { indexKeys, keys, TTL_ATTRIBUTE } from '../db/keys';
+import { auditEntries, auditEntriesBy, auditEntriesOf } from '../db/queries';
 import type { Table } from '../db/table';
 import type { AuditActor, AuditEntry } from './model';
 
@@ -52,7 +53,7 @@ export class AuditLog {
       ...e,
       [TTL_ATTRIBUTE]: ttl,
     }));
-    for (let i = 0; i < items.length; i += 100) await this.table.transact(items.slice(i, i + 100).map((put) => ({ put })));
+    await this.table.transactInChunks(items.map((put) => ({ put })));
     return entries;
   }
 
@@ -69,12 +70,8 @@ export class AuditLog {
    * apply to what it returns, so `total` counts every match in the retention period.
    */
   async list(q: AuditQuery): Promise<{ audit_logs: AuditEntry[]; total: number; page: number; page_size: number; total_pages: number }> {
-    const [index, pk]: [IndexName, string] = q.object_id
-      ? ['GSI3', `AUDITOF#${q.object_id}`]
-      : q.changed_by
-        ? ['GSI2', `AUDITBY#${q.changed_by}`]
-        : ['GSI1', 'AUDIT'];
-    const items = await this.table.queryAll<AuditItem>({ index, pk, newestFirst: true });
+    const narrowest = q.object_id ? auditEntriesOf(q.object_id) : q.changed_by ? auditEntriesBy(q.changed_by) : auditEntries();
+    const items = await this.table.queryAll<AuditItem>({ ...narrowest, newestFirst: true });
     const from = q.start_date ? startOf(q.start_date) : undefined;
     const to = q.end_date ? endOf(q.end_date) : undefined;
     const matches = items

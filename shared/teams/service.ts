@@ -2,7 +2,8 @@ import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from 
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
-import { indexKeys, keys, prefixes } from '../db/keys';
+import { indexKeys, keys } from '../db/keys';
+import { allTeams, keysOfTeam, keysOfUser, membersOf, teamsOfUser } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
 import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
@@ -78,12 +79,12 @@ export class Teams {
   }
 
   members(teamId: string): Promise<MembershipItem[]> {
-    return this.table.queryAll<MembershipItem>({ pk: `TEAM#${teamId}`, skPrefix: prefixes.member });
+    return this.table.queryAll<MembershipItem>(membersOf(teamId));
   }
 
   /** The user's memberships, one Query on the user's index. */
   membershipsOf(userId: string): Promise<MembershipItem[]> {
-    return this.table.queryAll<MembershipItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.teamOfUser });
+    return this.table.queryAll<MembershipItem>(teamsOfUser(userId));
   }
 
   /** Proxy admins, and the team's own admins, manage a team's members, permissions and keys. */
@@ -213,7 +214,7 @@ export class Teams {
     this.requireReader(actor, team);
     const [memberships, teamKeys] = await Promise.all([
       this.members(teamId),
-      this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
+      this.table.queryAll<KeyItem>(keysOfTeam(teamId)),
     ]);
     // No more of the team's keys than /key/info would show this caller, one by one.
     return { team, memberships, keys: teamKeys.filter((k) => mayRead(actor, k, team)) };
@@ -228,7 +229,7 @@ export class Teams {
       const teams = await this.table.batchGet<TeamItem>(ids.map((id) => keys.team(id)));
       return teams.sort((a, b) => a.created_at.localeCompare(b.created_at));
     }
-    return this.table.queryAll<TeamItem>({ index: 'GSI1', pk: 'TEAMS' });
+    return this.table.queryAll<TeamItem>(allTeams());
   }
 
   /**
@@ -325,7 +326,7 @@ export class Teams {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete teams.');
     const teams = await Promise.all(teamIds.map((id) => this.require(id)));
     for (const team of teams) {
-      const teamKeys = await this.table.queryAll<{ PK: string; SK: string } & Guarded>({ index: 'GSI3', pk: `TEAM#${team.team_id}`, skPrefix: prefixes.keyOf });
+      const teamKeys = await this.table.queryAll<{ PK: string; SK: string } & Guarded>(keysOfTeam(team.team_id));
       const memberships = await this.members(team.team_id);
       // Only users that still exist get the team taken off their list (an update would create the others).
       const existing = new Set((await this.table.batchGet<UserItem>(memberships.map((m) => keys.user(m.user_id)))).map((u) => u.user_id));
@@ -336,7 +337,7 @@ export class Teams {
           ...(existing.has(m.user_id) ? [removeTeamFromUser(team.team_id, m.user_id)] : []),
         ]),
       ];
-      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transactInChunks(ops);
       await this.table.transact(deleteWithGuards(team as TeamItem & Guarded));
     }
     return teams.map((t) => t.team_id);
@@ -385,9 +386,9 @@ export class Teams {
     const user = await this.users.resolve(ref.user_id, ref.user_email);
     if (!team.members?.[user.user_id]) throw notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id');
     // The member's keys in this team go first; the membership last, so a retry finishes the job.
-    const owned = await this.table.queryAll<{ PK: string; SK: string; team_id?: string } & Guarded>({ index: 'GSI2', pk: `USER#${user.user_id}`, skPrefix: prefixes.keyOf });
+    const owned = await this.table.queryAll<{ PK: string; SK: string; team_id?: string } & Guarded>(keysOfUser(user.user_id));
     const keyOps = owned.filter((k) => k.team_id === teamId).flatMap((k) => deleteWithGuards(k));
-    for (let i = 0; i < keyOps.length; i += 90) await this.table.transact(keyOps.slice(i, i + 90));
+    await this.table.transactInChunks(keyOps);
     await this.table.transact([
       { delete: keys.member(teamId, user.user_id) },
       removeTeamFromUser(teamId, user.user_id),

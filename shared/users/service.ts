@@ -4,6 +4,7 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
+import { allUsers, ownedByUser, userIdByEmail } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
@@ -66,9 +67,8 @@ export class Users {
   }
 
   async byEmail(email: string): Promise<UserItem | undefined> {
-    const guard = await this.table.get<{ owner_pk: string }>(keys.userEmail(email));
-    if (!guard) return undefined;
-    return this.get(guard.owner_pk.slice('USER#'.length));
+    const userId = await userIdByEmail(this.table, email);
+    return userId === undefined ? undefined : this.get(userId);
   }
 
   /**
@@ -270,10 +270,7 @@ export class Users {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete users.');
     const users = await Promise.all(userIds.map((id) => this.require(id)));
     for (const user of users) {
-      const owned = await this.table.queryAll<{ PK: string; SK: string } & Guarded & Record<string, unknown>>({
-        index: 'GSI2',
-        pk: `USER#${user.user_id}`,
-      });
+      const owned = await this.table.queryAll<{ PK: string; SK: string } & Guarded & Record<string, unknown>>(ownedByUser(user.user_id));
       // Memberships also leave their team's member list (for teams that still exist:
       // an update would create the others).
       const teamIds = owned.filter((i) => i.type === 'member').map((i) => String(i.team_id));
@@ -284,7 +281,7 @@ export class Users {
           ? [{ update: keys.team(String(item.team_id)), change: { expression: 'REMOVE #members.#uid', names: { '#members': 'members', '#uid': user.user_id } } }]
           : []),
       ]);
-      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transactInChunks(ops);
       await this.table.transact(deleteWithGuards(user as UserItem & Guarded));
     }
     return users.map((u) => u.user_id);
@@ -292,7 +289,7 @@ export class Users {
 
   async list(actor: Principal, q: UserListQuery) {
     if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can list users.');
-    const all = await this.table.queryAll<UserItem>({ index: 'GSI1', pk: 'USERS' });
+    const all = await this.table.queryAll<UserItem>(allUsers());
     const needle = q.user_email?.toLowerCase();
     const ids = q.user_ids ? new Set(q.user_ids) : undefined;
     const matching = all.filter(

@@ -2,6 +2,7 @@ import { notFound } from '../errors';
 import { newUuid } from '../ids';
 import { indexKeys, keys, TTL_ATTRIBUTE } from '../db/keys';
 import { auditEntries, auditEntriesBy, auditEntriesOf } from '../db/queries';
+import { pageOf } from '../db/paging';
 import type { Table } from '../db/table';
 import type { AuditActor, AuditEntry } from './model';
 
@@ -91,14 +92,8 @@ export class AuditLog {
     const sign = q.sort_order === 'asc' ? 1 : -1;
     // Stable: ties keep the index's newest-first order.
     matches.sort((a, b) => sign * String(a[field]).localeCompare(String(b[field])));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      audit_logs: matches.slice(start, start + q.page_size),
-      total: matches.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.ceil(matches.length / q.page_size),
-    };
+    const { items: audit_logs, ...paging } = pageOf(matches, q.page, q.page_size);
+    return { audit_logs, ...paging };
   }
 
   private expired(item: AuditItem): boolean {

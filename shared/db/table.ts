@@ -87,6 +87,13 @@ export class Table {
     return out.Item as T | undefined;
   }
 
+  /** The item, or the domain error `missing` names (a 404 for the caller). */
+  async require<T>(key: ItemKey, missing: () => DomainError): Promise<T> {
+    const item = await this.get<T>(key);
+    if (item === undefined) throw missing();
+    return item;
+  }
+
   async batchGet<T>(keyList: ItemKey[]): Promise<T[]> {
     const found: T[] = [];
     for (let i = 0; i < keyList.length; i += 100) {

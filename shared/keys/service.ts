@@ -6,6 +6,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keyIndexMove, keys } from '../db/keys';
 import { allKeys, keyHashByAlias, keysOfTeam, keysOfUser } from '../db/queries';
 import { mustExist, mustNotExist, retryOnConflict, type Condition, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { badRequest, DomainError, forbidden, notFound, rateLimited, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
@@ -70,11 +71,9 @@ export class Keys {
     return this.table.get<KeyItem>(keys.key(hash));
   }
 
-  async require(keyOrHash: string): Promise<KeyItem> {
+  require(keyOrHash: string): Promise<KeyItem> {
     const hash = tokenHashOf(keyOrHash);
-    const item = await this.get(hash);
-    if (!item) throw keyNotFound(hash);
-    return item;
+    return this.table.require<KeyItem>(keys.key(hash), () => keyNotFound(hash));
   }
 
   /** The key behind a Bearer `sk-…` credential, if it may be used now. */
@@ -451,13 +450,8 @@ export class Keys {
     const filtered = items.filter(
       (k) => (!q.user_id || k.user_id === q.user_id) && (!q.team_id || k.team_id === q.team_id) && (!q.key_alias || k.key_alias === q.key_alias),
     );
-    const start = (q.page - 1) * q.size;
-    return {
-      keys: filtered.slice(start, start + q.size),
-      total_count: filtered.length,
-      current_page: q.page,
-      total_pages: Math.max(1, Math.ceil(filtered.length / q.size)),
-    };
+    const page = pageOf(filtered, q.page, q.size, { atLeastOnePage: true });
+    return { keys: page.items, total_count: page.total, current_page: page.page, total_pages: page.total_pages };
   }
 }
 

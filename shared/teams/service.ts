@@ -5,6 +5,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
 import { allTeams, keysOfTeam, keysOfUser, membersOf, teamsOfUser } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
@@ -20,7 +21,7 @@ import {
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
-import { assertKeyAccess } from '../keys/access';
+import { mayAccessKey } from '../keys/access';
 import type { KeyItem } from '../keys/model';
 import type { Settings } from '../settings/service';
 import { createUser } from '../users/onboarding';
@@ -68,10 +69,8 @@ export class Teams {
     return this.table.get<TeamItem>(keys.team(teamId));
   }
 
-  async require(teamId: string): Promise<TeamItem> {
-    const team = await this.get(teamId);
-    if (!team) throw teamNotFound(teamId);
-    return team;
+  require(teamId: string): Promise<TeamItem> {
+    return this.table.require<TeamItem>(keys.team(teamId), () => teamNotFound(teamId));
   }
 
   membership(teamId: string, userId: string): Promise<MembershipItem | undefined> {
@@ -217,7 +216,7 @@ export class Teams {
       this.table.queryAll<KeyItem>(keysOfTeam(teamId)),
     ]);
     // No more of the team's keys than /key/info would show this caller, one by one.
-    return { team, memberships, keys: teamKeys.filter((k) => mayRead(actor, k, team)) };
+    return { team, memberships, keys: teamKeys.filter((k) => mayAccessKey(actor, 'info', k.user_id, team)) };
   }
 
   async list(actor: Principal, userId?: string): Promise<TeamItem[]> {
@@ -247,14 +246,8 @@ export class Teams {
     const by = q.sort_by ?? 'created_at';
     const dir = (q.sort_by ? q.sort_order : 'desc') === 'desc' ? -1 : 1;
     teams.sort((a, b) => dir * (a[by] ?? '').localeCompare(b[by] ?? '') || a.team_id.localeCompare(b.team_id));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      teams: teams.slice(start, start + q.page_size),
-      total: teams.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.ceil(teams.length / q.page_size),
-    };
+    const { items, ...paging } = pageOf(teams, q.page, q.page_size);
+    return { teams: items, ...paging };
   }
 
   async update(actor: Principal, teamId: string, input: TeamInput): Promise<TeamItem> {
@@ -444,16 +437,6 @@ export class Teams {
       condition: mustExist(() => teamNotFound(teamId)),
     });
     return this.require(teamId);
-  }
-}
-
-function mayRead(actor: Principal, key: KeyItem, team: TeamItem): boolean {
-  try {
-    assertKeyAccess(actor, 'info', key.user_id, team);
-    return true;
-  } catch (err) {
-    if (err instanceof DomainError) return false;
-    throw err;
   }
 }
 

@@ -6,6 +6,7 @@ import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
 import { allUsers, ownedByUser, userIdByEmail } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid, randomToken } from '../ids';
@@ -60,10 +61,8 @@ export class Users {
     return this.table.get<UserItem>(keys.user(userId));
   }
 
-  async require(userId: string): Promise<UserItem> {
-    const user = await this.get(userId);
-    if (!user) throw notFound(`User ${userId} not found`, 'user_id');
-    return user;
+  require(userId: string): Promise<UserItem> {
+    return this.table.require<UserItem>(keys.user(userId), () => notFound(`User ${userId} not found`, 'user_id'));
   }
 
   async byEmail(email: string): Promise<UserItem | undefined> {
@@ -301,14 +300,8 @@ export class Users {
     );
     const dir = q.sort_order === 'desc' ? -1 : 1;
     matching.sort((a, b) => dir * compare(a[q.sort_by], b[q.sort_by]));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      users: matching.slice(start, start + q.page_size),
-      total: matching.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.max(1, Math.ceil(matching.length / q.page_size)),
-    };
+    const { items, ...paging } = pageOf(matching, q.page, q.page_size, { atLeastOnePage: true });
+    return { users: items, ...paging };
   }
 
   /** A user named by id or, when no id is given, by email. */

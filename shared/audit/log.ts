@@ -1,6 +1,8 @@
 import { notFound } from '../errors';
 import { newUuid } from '../ids';
-import { indexKeys, keys, TTL_ATTRIBUTE, type IndexName } from '../db/keys';
+import { indexKeys, keys, TTL_ATTRIBUTE } from '../db/keys';
+import { auditEntries, auditEntriesBy, auditEntriesOf } from '../db/queries';
+import { pageOf } from '../db/paging';
 import type { Table } from '../db/table';
 import type { AuditActor, AuditEntry } from './model';
 
@@ -52,7 +54,7 @@ export class AuditLog {
       ...e,
       [TTL_ATTRIBUTE]: ttl,
     }));
-    for (let i = 0; i < items.length; i += 100) await this.table.transact(items.slice(i, i + 100).map((put) => ({ put })));
+    await this.table.transactInChunks(items.map((put) => ({ put })));
     return entries;
   }
 
@@ -69,12 +71,8 @@ export class AuditLog {
    * apply to what it returns, so `total` counts every match in the retention period.
    */
   async list(q: AuditQuery): Promise<{ audit_logs: AuditEntry[]; total: number; page: number; page_size: number; total_pages: number }> {
-    const [index, pk]: [IndexName, string] = q.object_id
-      ? ['GSI3', `AUDITOF#${q.object_id}`]
-      : q.changed_by
-        ? ['GSI2', `AUDITBY#${q.changed_by}`]
-        : ['GSI1', 'AUDIT'];
-    const items = await this.table.queryAll<AuditItem>({ index, pk, newestFirst: true });
+    const narrowest = q.object_id ? auditEntriesOf(q.object_id) : q.changed_by ? auditEntriesBy(q.changed_by) : auditEntries();
+    const items = await this.table.queryAll<AuditItem>({ ...narrowest, newestFirst: true });
     const from = q.start_date ? startOf(q.start_date) : undefined;
     const to = q.end_date ? endOf(q.end_date) : undefined;
     const matches = items
@@ -94,14 +92,8 @@ export class AuditLog {
     const sign = q.sort_order === 'asc' ? 1 : -1;
     // Stable: ties keep the index's newest-first order.
     matches.sort((a, b) => sign * String(a[field]).localeCompare(String(b[field])));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      audit_logs: matches.slice(start, start + q.page_size),
-      total: matches.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.ceil(matches.length / q.page_size),
-    };
+    const { items: audit_logs, ...paging } = pageOf(matches, q.page, q.page_size);
+    return { audit_logs, ...paging };
   }
 
   private expired(item: AuditItem): boolean {

@@ -1,4 +1,5 @@
 import { keys as tableKeys } from '../db/keys';
+import { keyHashByAlias } from '../db/queries';
 import { invitationHash } from '../invitations/model';
 import { publicKey, tokenHashOf } from '../keys/model';
 import { publicModel } from '../models/model';
@@ -48,11 +49,7 @@ const keyHash = (ref: unknown): string | undefined => {
     return undefined;
   }
 };
-const keyByAlias = async (deps: Deps, alias: unknown) => {
-  if (typeof alias !== 'string') return undefined;
-  const guard = await deps.table.get<{ owner_pk?: string }>(tableKeys.keyAlias(alias));
-  return guard?.owner_pk?.replace(/^KEY#/, '');
-};
+const keyByAlias = async (deps: Deps, alias: unknown) => (typeof alias === 'string' ? keyHashByAlias(deps.table, alias) : undefined);
 const userByEmail = async (deps: Deps, email: unknown) => (typeof email === 'string' ? (await deps.users.byEmail(email))?.user_id : undefined);
 const member = (teamId: unknown, userId: string | undefined) => (typeof teamId === 'string' && userId ? `${teamId}/${userId}` : undefined);
 const memberRefs = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v] : []) as Record<string, unknown>[];

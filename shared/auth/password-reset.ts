@@ -1,5 +1,5 @@
-import { indexKeys, keys } from '../db/keys';
-import { mustExist, mustNotExist, TransactionConflictError, type TransactOp } from '../db/table';
+import { indexKeys, keys, type IndexAttributes, type ItemKey } from '../db/keys';
+import { mustExist, mustNotExist, retryOnConflict, type TransactOp } from '../db/table';
 import { passwordResetEmail } from '../email/password-reset-email';
 import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../errors';
 import { randomToken, sha256Hex } from '../ids';
@@ -36,11 +36,8 @@ export const RESET_LINK_SUPERSEDED =
   "This password reset link no longer works: the account's password or email changed after it was sent. Ask for a new one.";
 
 /** A reset link as stored; `id_hash` is the SHA-256 of the id in the emailed link. */
-export type PasswordResetItem = {
-  PK: string;
-  SK: string;
-  GSI2PK: string;
-  GSI2SK: string;
+export type PasswordResetItem = ItemKey &
+  IndexAttributes<'passwordReset'> & {
   type: 'password_reset';
   id_hash: string;
   user_id: string;
@@ -246,14 +243,9 @@ async function takeRequestSlot(deps: PasswordResetDeps, email: string): Promise<
 }
 
 /** DynamoDB cancels transactions that touch an item another one is writing; retried, the loser fails its condition with the real reason. */
-async function transactWithRetry(deps: PasswordResetDeps, ops: TransactOp[]): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.table.transact(ops);
-    } catch (err) {
-      if (!(err instanceof TransactionConflictError)) throw err;
-      if (attempt >= 4) throw conflict('This reset link is being used by another request; try again.', 'reset_id');
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 50 * (attempt + 1)));
-    }
-  }
+function transactWithRetry(deps: PasswordResetDeps, ops: TransactOp[]): Promise<void> {
+  return retryOnConflict(() => deps.table.transact(ops), {
+    backoffMs: 50,
+    exhausted: () => conflict('This reset link is being used by another request; try again.', 'reset_id'),
+  });
 }

@@ -8,32 +8,36 @@
  *   GSI3   GSI3PK / GSI3SK  — what a team owns: keys
  *   GSI4   GSI4PK / GSI4SK  — sparse: budgets with a reset time (issue "budgets")
  *
- * Access patterns (each one GetItem or one Query):
+ * Access patterns (each one GetItem or one Query). Every Query and every guard lookup
+ * is a named function in queries.ts (named on the right); nothing outside shared/db/
+ * spells an index or a key prefix.
  *   user by id ..................... GetItem  PK=USER#<id>            SK=USER
- *   user id by email ............... GetItem  PK=EMAIL#<lower email>  SK=EMAIL   (also the uniqueness guard)
- *   all users ...................... Query    GSI1 GSI1PK=USERS                   (sorted by created_at)
+ *   user id by email ............... GetItem  PK=EMAIL#<lower email>  SK=EMAIL   (also the uniqueness guard) userIdByEmail
+ *   all users ...................... Query    GSI1 GSI1PK=USERS                   (sorted by created_at)     allUsers
  *   team by id ..................... GetItem  PK=TEAM#<id>            SK=TEAM
- *   team id by alias ............... GetItem  PK=TEAMALIAS#<lower>    SK=TEAMALIAS (uniqueness guard)
- *   all teams ...................... Query    GSI1 GSI1PK=TEAMS
- *   a team's members ............... Query    PK=TEAM#<id>  SK begins_with MEMBER#
+ *   team id by alias ............... GetItem  PK=TEAMALIAS#<lower>    SK=TEAMALIAS (uniqueness guard)       teamIdByAlias
+ *   all teams ...................... Query    GSI1 GSI1PK=TEAMS                                             allTeams
+ *   a team's members ............... Query    PK=TEAM#<id>  SK begins_with MEMBER#                           membersOf
  *   one membership ................. GetItem  PK=TEAM#<id>  SK=MEMBER#<user id>
- *   a user's memberships ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with TEAM#
+ *   a user's memberships ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with TEAM#                teamsOfUser
+ *   everything a user owns ......... Query    GSI2 GSI2PK=USER#<id>  (memberships, keys, invitations, password resets:
+ *                                             what deleting the user deletes)                                ownedByUser
  *   key by hash .................... GetItem  PK=KEY#<sha256>         SK=KEY
  *   successor of a regenerated key . GetItem  PK=KEY#<old sha256>     SK=REGENERATED (expires by TTL; `grace_until` lets the old secret in)
  *   a key's rotation schedule ...... GetItem  PK=KEY#<sha256>         SK=ROTATION  (only keys with auto_rotate)
- *   keys due for rotation .......... Query    GSI4 GSI4PK=KEY_ROTATION GSI4SK <= <now ISO>
+ *   keys due for rotation .......... Query    GSI4 GSI4PK=KEY_ROTATION GSI4SK <= <now ISO>                  keysDueForRotation
  *   public key sealing rotated keys  GetItem  PK=SETTINGS             SK=KEY_SEAL
- *   key hash by alias .............. GetItem  PK=KEYALIAS#<alias>     SK=KEYALIAS (uniqueness guard)
- *   all keys ....................... Query    GSI1 GSI1PK=KEYS
- *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#
- *   a team's keys .................. Query    GSI3 GSI3PK=TEAM#<id> GSI3SK begins_with KEY#
+ *   key hash by alias .............. GetItem  PK=KEYALIAS#<alias>     SK=KEYALIAS (uniqueness guard)        keyHashByAlias
+ *   all keys ....................... Query    GSI1 GSI1PK=KEYS                                              allKeys
+ *   a user's keys .................. Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with KEY#                 keysOfUser
+ *   a team's keys .................. Query    GSI3 GSI3PK=TEAM#<id> GSI3SK begins_with KEY#                 keysOfTeam
  *   invitation by id ............... GetItem  PK=INVITE#<id>          SK=INVITE   (after a resend: its replaced marker)
- *   a user's invitations ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with INVITE#
+ *   a user's invitations ........... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with INVITE#              invitationsOfUser
  *   default user settings .......... GetItem  PK=SETTINGS             SK=INTERNAL_USER
  *   the admin's session stamp ...... GetItem  PK=SETTINGS             SK=ADMIN_SESSIONS (users keep theirs on the user item)
  *   failed logins for an email ..... GetItem  PK=LOGINFAIL#<lower>    SK=LOGINFAIL (expires by TTL)
  *   password reset by link id ...... GetItem  PK=PWRESET#<sha256>     SK=PWRESET   (expires by TTL)
- *   a user's password resets ....... Query    GSI2 GSI2PK=USER#<id> GSI2SK begins_with PWRESET# (deleted with the user)
+ *   a user's password resets ....... (GSI2 GSI2PK=USER#<id> GSI2SK PWRESET#…: read only with the rest, by ownedByUser)
  *   reset requests for an email .... GetItem  PK=PWRESETREQ#<lower>   SK=PWRESETREQ (rate limit; expires by TTL)
  *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
  *   reservation by request id ...... GetItem  PK=RESERVATION#<request id> SK=RESERVATION
@@ -44,14 +48,14 @@
  *   a team's spend records ......... Query    GSI1 GSI1PK=SPENDTEAM#<team id>     GSI1SK <at>#<request id>
  *   a day's spend records .......... Query    GSI4 GSI4PK=SPENDDAY#<YYYY-MM-DD>   GSI4SK <at>#<request id>
  *   model by id .................... GetItem  PK=MODEL#<id>           SK=MODEL   (also the uniqueness guard)
- *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)
- *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
+ *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)     allModels
+ *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>                            deploymentsNamed
  *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
  *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  *   audit entry by id .............. GetItem  PK=AUDIT#<id>           SK=AUDIT   (expires by TTL)
- *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)
- *   audit entries by who acted ..... Query    GSI2 GSI2PK=AUDITBY#<changed_by>
- *   audit entries of one object .... Query    GSI3 GSI3PK=AUDITOF#<object id>
+ *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)          auditEntries
+ *   audit entries by who acted ..... Query    GSI2 GSI2PK=AUDITBY#<changed_by>                              auditEntriesBy
+ *   audit entries of one object .... Query    GSI3 GSI3PK=AUDITOF#<object id>                               auditEntriesOf
  */
 
 export const TABLE_INDEXES = ['GSI1', 'GSI2', 'GSI3', 'GSI4'] as const;
@@ -150,13 +154,26 @@ export const indexKeys = {
   }),
 };
 
-/** Prefixes for the begins_with conditions of the Query patterns above. */
-export const prefixes = {
-  member: 'MEMBER#',
-  teamOfUser: 'TEAM#',
-  keyOf: 'KEY#',
-  inviteOf: 'INVITE#',
-};
+/** The index attributes an entity's builder above writes, e.g. `IndexAttributes<'invitation'>`. */
+export type IndexAttributes<E extends keyof typeof indexKeys> = ReturnType<(typeof indexKeys)[E]>;
+
+/**
+ * A key that changed owner or team: its index attributes to set, and those to remove
+ * (a key without a user, or without a team, leaves that index).
+ */
+export function keyIndexMove(tokenHash: string, createdAt: string, userId: string | null, teamId: string | null): { set: Record<string, string>; remove: string[] } {
+  return {
+    set: indexKeys.key(tokenHash, createdAt, userId, teamId),
+    remove: [...(userId ? [] : ['GSI2PK', 'GSI2SK']), ...(teamId ? [] : ['GSI3PK', 'GSI3SK'])],
+  };
+}
+
+const TABLE_KEY_ATTRIBUTE = /^(?:PK|SK|GSI\dPK|GSI\dSK)$/;
+
+/** An item without its table and index keys: what is left to copy under another key. */
+export function withoutTableKeys<T extends object>(item: T): Omit<T, 'PK' | 'SK'> {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !TABLE_KEY_ATTRIBUTE.test(k))) as Omit<T, 'PK' | 'SK'>;
+}
 
 /** Entity type attribute stored on every item. */
 export type EntityType =

@@ -1,46 +1,92 @@
-/**
- * Named access patterns: every Query the table serves, by what it answers, beside the
- * key builders of ./keys.ts (which lists them all). Call sites name the pattern and
- * never spell an index (`GSI4`) or a key prefix (`KEY#`).
- */
 import { indexKeys, keys, type ItemKey } from './keys';
-import type { Table } from './table';
+import type { QueryInput, Table } from './table';
+
+/**
+ * The access patterns of keys.ts by name: every Query the table serves, and every
+ * lookup through a uniqueness guard. Call sites say what they want (`keysOfTeam(id)`)
+ * and never spell an index or a key prefix; those stay here, beside the builders that
+ * write them. A Query pattern is a `QueryInput` for `table.queryAll` / `table.pages`
+ * (add `limit`, `newestFirst` as needed).
+ */
+export type AccessPattern = Omit<QueryInput, 'cursor' | 'limit'>;
+
+/** Upper bound of a time-ordered sort key `<ISO time>#…`: everything due at `now` or before. */
+const dueBy = (now: Date | string) => `${typeof now === 'string' ? now : now.toISOString()}#\uffff`;
+
+// ---- collections (GSI1) ----
+
+export const allUsers = (): AccessPattern => ({ index: 'GSI1', pk: 'USERS' });
+export const allTeams = (): AccessPattern => ({ index: 'GSI1', pk: 'TEAMS' });
+export const allKeys = (): AccessPattern => ({ index: 'GSI1', pk: 'KEYS' });
+export const allModels = (): AccessPattern => ({ index: 'GSI1', pk: 'MODELS' });
+
+// ---- a team's items ----
+
+export const membersOf = (teamId: string): AccessPattern => ({ pk: `TEAM#${teamId}`, skPrefix: 'MEMBER#' });
+export const keysOfTeam = (teamId: string): AccessPattern => ({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: 'KEY#' });
+
+// ---- what a user owns (GSI2) ----
+
+export const teamsOfUser = (userId: string): AccessPattern => ({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: 'TEAM#' });
+export const keysOfUser = (userId: string): AccessPattern => ({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: 'KEY#' });
+export const invitationsOfUser = (userId: string): AccessPattern => ({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: 'INVITE#' });
+/** Everything at once (memberships, keys, invitations, password resets): what deleting the user deletes. */
+export const ownedByUser = (userId: string): AccessPattern => ({ index: 'GSI2', pk: `USER#${userId}` });
+
+// ---- models ----
+
+export const deploymentsNamed = (modelName: string): AccessPattern => ({ index: 'GSI2', pk: `MODELNAME#${modelName}` });
+
+// ---- scheduled work (sparse GSI4) ----
+
+export const keysDueForRotation = (now: Date | string): AccessPattern => ({ index: 'GSI4', pk: 'KEY_ROTATION', skAtMost: dueBy(now) });
+
+// ---- audit log, each sorted by time ----
+
+export const auditEntries = (): AccessPattern => ({ index: 'GSI1', pk: 'AUDIT' });
+export const auditEntriesBy = (changedBy: string): AccessPattern => ({ index: 'GSI2', pk: `AUDITBY#${changedBy}` });
+export const auditEntriesOf = (objectId: string): AccessPattern => ({ index: 'GSI3', pk: `AUDITOF#${objectId}` });
+
+// ---- lookups through a uniqueness guard (one GetItem; see guards.ts) ----
+
+type GuardItem = { owner_pk?: string };
+
+/** The id in the owner's partition key (`USER#<id>` → `<id>`), when the guard names such an owner. */
+function ownerId(guard: GuardItem | undefined, prefix: string): string | undefined {
+  return guard?.owner_pk?.startsWith(prefix) ? guard.owner_pk.slice(prefix.length) : undefined;
+}
+
+export async function userIdByEmail(table: Table, email: string): Promise<string | undefined> {
+  return ownerId(await table.get<GuardItem>(keys.userEmail(email)), 'USER#');
+}
+
+export async function teamIdByAlias(table: Table, alias: string): Promise<string | undefined> {
+  return ownerId(await table.get<GuardItem>(keys.teamAlias(alias)), 'TEAM#');
+}
+
+export async function keyHashByAlias(table: Table, alias: string): Promise<string | undefined> {
+  return ownerId(await table.get<GuardItem>(keys.keyAlias(alias)), 'KEY#');
+}
 
 // ---- spend ----
 
-/** Where a paged read resumes (DynamoDB's LastEvaluatedKey). */
-type SpendCursor = Record<string, unknown>;
-type SpendPage<T> = { items: T[]; cursor?: SpendCursor };
-/** Sorts after every `<ISO time>#…` sort key of that time: "everything up to now". */
-const upTo = (at: string) => `${at}#\uffff`;
-
-/**
- * Budgets whose reset time is at or before `now`, oldest first, a page at a time:
- * Query on the sparse reset index (only items with a budget period are in it).
- */
-export function dueBudgets<T>(table: Table, now: Date, page: { limit: number; cursor?: SpendCursor }): Promise<SpendPage<T>> {
-  return table.query<T>({ index: 'GSI4', pk: 'BUDGET_RESET', skAtMost: upTo(now.toISOString()), limit: page.limit, cursor: page.cursor });
-}
+/** Budgets whose reset time is at or before `now`, oldest first: the sparse reset index holds only items with a budget period. */
+export const dueBudgets = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'BUDGET_RESET', skAtMost: dueBy(now) });
 
 /** Open reservations whose expiry is at or before `now`, oldest first (the reset job releases them). */
-export function expiredReservations<T>(table: Table, now: Date, page: { limit: number; cursor?: SpendCursor }): Promise<SpendPage<T>> {
-  return table.query<T>({ index: 'GSI4', pk: 'RESERVATION', skAtMost: upTo(now.toISOString()), limit: page.limit, cursor: page.cursor });
-}
+export const expiredReservations = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'RESERVATION', skAtMost: dueBy(now) });
 
 /** Budget alerts still pending whose retry time is at or before `now`, oldest first. */
-export function pendingBudgetAlerts<T>(table: Table, now: Date, page: { limit: number; cursor?: SpendCursor }): Promise<SpendPage<T>> {
-  return table.query<T>({ index: 'GSI4', pk: 'ALERT_PENDING', skAtMost: upTo(now.toISOString()), limit: page.limit, cursor: page.cursor });
-}
+export const pendingBudgetAlerts = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'ALERT_PENDING', skAtMost: dueBy(now) });
 
 /** Whose spend records: a key's (by token hash), a user's, a team's, or one UTC day's (`YYYY-MM-DD`). */
 export type SpendRecordOwner = { key: string } | { user: string } | { team: string } | { day: string };
 
 /**
- * Spend records of one owner created at or before `to` (ISO), newest first, a page at a
- * time. Each owner is a partition of its own index: see `indexKeys.spendRecord` and
- * `indexKeys.spendOwners`.
+ * Spend records of one owner created at or before `to` (ISO), newest first. Each owner
+ * is a partition of its own index: see `indexKeys.spendRecord` and `indexKeys.spendOwners`.
  */
-export function spendRecordsNewestFirst<T>(table: Table, owner: SpendRecordOwner, to: string, page: { limit: number; cursor?: SpendCursor }): Promise<SpendPage<T>> {
+export function spendRecordsNewestFirst(owner: SpendRecordOwner, to: string): AccessPattern {
   const where =
     'key' in owner
       ? ({ index: 'GSI3', pk: `SPENDOF#${owner.key}` } as const)
@@ -49,7 +95,7 @@ export function spendRecordsNewestFirst<T>(table: Table, owner: SpendRecordOwner
         : 'team' in owner
           ? ({ index: 'GSI1', pk: `SPENDTEAM#${owner.team}` } as const)
           : ({ index: 'GSI4', pk: `SPENDDAY#${owner.day}` } as const);
-  return table.query<T>({ ...where, skAtMost: `${to}\uffff`, newestFirst: true, limit: page.limit, cursor: page.cursor });
+  return { ...where, skAtMost: `${to}\uffff`, newestFirst: true };
 }
 
 /** The attributes that put an item in the reset index: REMOVEd when its budget period is cleared. */

@@ -15,6 +15,9 @@ import { DomainError } from '../errors';
 import type { IndexName, ItemKey } from './keys';
 
 type Values = Record<string, unknown>;
+
+/** DynamoDB's limit on the operations of one transaction. */
+export const MAX_TRANSACTION_OPS = 100;
 type Names = Record<string, string>;
 
 /**
@@ -84,6 +87,13 @@ export class Table {
     return out.Item as T | undefined;
   }
 
+  /** The item, or the domain error `missing` names (a 404 for the caller). */
+  async require<T>(key: ItemKey, missing: () => DomainError): Promise<T> {
+    const item = await this.get<T>(key);
+    if (item === undefined) throw missing();
+    return item;
+  }
+
   async batchGet<T>(keyList: ItemKey[]): Promise<T[]> {
     const found: T[] = [];
     for (let i = 0; i < keyList.length; i += 100) {
@@ -145,7 +155,7 @@ export class Table {
   /** All-or-nothing write of up to 100 operations. */
   async transact(ops: TransactOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > 100) throw new Error(`a transaction holds at most 100 operations, got ${ops.length}`);
+    if (ops.length > MAX_TRANSACTION_OPS) throw new Error(`a transaction holds at most ${MAX_TRANSACTION_OPS} operations, got ${ops.length}`);
     const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
       if ('put' in op) {
         return { Put: { TableName: this.name, Item: op.put, ...conditionParams(op.condition), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
@@ -224,16 +234,35 @@ export class Table {
     return { items: (out.Items ?? []) as T[], cursor: out.LastEvaluatedKey };
   }
 
-  /** Follows every page of a Query: for bounded collections (a team's members, a user's keys). */
-  async queryAll<T>(input: Omit<QueryInput, 'cursor' | 'limit'>): Promise<T[]> {
-    const all: T[] = [];
+  /**
+   * Every page of a Query, one at a time (`limit` is the page size): the next page is
+   * read only once the caller has handled this one, so a job that changes what it
+   * reads (a due item moved on) sees each page as it is then.
+   */
+  async *pages<T>(input: Omit<QueryInput, 'cursor'>): AsyncGenerator<T[]> {
     let cursor: Record<string, unknown> | undefined;
     do {
       const page: { items: T[]; cursor?: Record<string, unknown> } = await this.query<T>({ ...input, cursor });
-      all.push(...page.items);
+      yield page.items;
       cursor = page.cursor;
     } while (cursor);
+  }
+
+  /** Follows every page of a Query: for bounded collections (a team's members, a user's keys). */
+  async queryAll<T>(input: Omit<QueryInput, 'cursor' | 'limit'>): Promise<T[]> {
+    const all: T[] = [];
+    for await (const items of this.pages<T>(input)) all.push(...items);
     return all;
+  }
+
+  /**
+   * Writes a list of operations longer than one transaction allows, in order, in
+   * transactions of at most `size`. All or nothing per chunk only: callers order the
+   * list so that a run interrupted half-way is finished by running it again.
+   */
+  async transactInChunks(ops: TransactOp[], size = MAX_TRANSACTION_OPS): Promise<void> {
+    if (!(size >= 1 && size <= MAX_TRANSACTION_OPS)) throw new Error(`a chunk holds 1 to ${MAX_TRANSACTION_OPS} operations, got ${size}`);
+    for (let i = 0; i < ops.length; i += size) await this.transact(ops.slice(i, i + size));
   }
 
   private async guard<R>(condition: Condition | undefined, run: () => Promise<R>): Promise<R> {
@@ -253,6 +282,40 @@ export class TransactionConflictError extends Error {
   constructor(cause: unknown) {
     super('the write conflicted with a concurrent transaction', { cause });
     this.name = 'TransactionConflictError';
+  }
+}
+
+export type RetryOptions = {
+  /** Tries in all, the first included (default 5). */
+  attempts?: number;
+  /** Other failures that mean "read again and retry", e.g. a condition on an item that moved meanwhile. */
+  retryAlso?: (err: unknown) => boolean;
+  /** What the caller gets when every try failed so (default: the last failure itself). */
+  exhausted?: (err: unknown) => Error;
+  /** The wait before try n+1 is random in [0, backoffMs × n) (default 20 ms). */
+  backoffMs?: number;
+  /** How to wait (tests pass one that records instead). */
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/**
+ * Runs `attempt` again when it lost a race: DynamoDB cancels a transaction that
+ * touches an item another one is writing, and the retry (which reads afresh) then
+ * succeeds or fails its condition with the real reason. Bounded, with jittered
+ * backoff so that the racers do not collide again in step.
+ */
+export async function retryOnConflict<T>(attempt: (n: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const attempts = opts.attempts ?? 5;
+  const backoffMs = opts.backoffMs ?? 20;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      if (!(err instanceof TransactionConflictError || opts.retryAlso?.(err))) throw err;
+      if (n >= attempts) throw opts.exhausted ? opts.exhausted(err) : err;
+      await sleep(Math.random() * backoffMs * n);
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import type { IndexAttributes, ItemKey } from '../db/keys';
 import { withoutStorage } from '../db/view';
 import { sha256Hex } from '../ids';
 
@@ -9,11 +10,8 @@ export const INVITATION_VALID_MS = 7 * 24 * 60 * 60 * 1000;
  * so only its SHA-256 (`id_hash`, also in the item key) is kept: whoever reads
  * the table cannot claim anyone's account.
  */
-export type InvitationItem = {
-  PK: string;
-  SK: string;
-  GSI2PK: string;
-  GSI2SK: string;
+export type InvitationItem = ItemKey &
+  IndexAttributes<'invitation'> & {
   type: 'invitation';
   id_hash: string;
   user_id: string;

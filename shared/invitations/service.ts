@@ -2,8 +2,9 @@ import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
-import { indexKeys, keys, prefixes } from '../db/keys';
-import { mustExist, mustNotExist, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
+import { indexKeys, keys } from '../db/keys';
+import { invitationsOfUser } from '../db/queries';
+import { mustExist, mustNotExist, retryOnConflict, TransactionConflictError, type Condition, type TransactOp } from '../db/table';
 import { onboardingEmail } from '../email/templates';
 import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
 import { randomToken } from '../ids';
@@ -152,7 +153,7 @@ export type InvitationStatus = { state: 'accepted' | 'pending' | 'expired' | 'no
 
 /** The user's invitations, oldest first (one Query on the user's index). */
 function invitationsOf(deps: InvitationDeps, userId: string): Promise<InvitationItem[]> {
-  return deps.table.queryAll<InvitationItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.inviteOf });
+  return deps.table.queryAll<InvitationItem>(invitationsOfUser(userId));
 }
 
 /** The user's invitation status (admins and admin viewers). */
@@ -375,18 +376,11 @@ function refusal(item: InvitationItem | ReplacedInvitationItem | undefined, now:
  * DynamoDB cancels transactions that touch an item another transaction is
  * writing; retried, the loser then fails its condition with the real reason.
  */
-async function transactWithRetry(deps: InvitationDeps, ops: TransactOp[]): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.table.transact(ops);
-    } catch (err) {
-      if (!(err instanceof TransactionConflictError) || attempt >= 4) {
-        if (err instanceof TransactionConflictError) throw conflict('The invitation is being claimed by another request; try again.', 'invitation_link');
-        throw err;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 50 * (attempt + 1)));
-    }
-  }
+function transactWithRetry(deps: InvitationDeps, ops: TransactOp[]): Promise<void> {
+  return retryOnConflict(() => deps.table.transact(ops), {
+    backoffMs: 50,
+    exhausted: () => conflict('The invitation is being claimed by another request; try again.', 'invitation_link'),
+  });
 }
 
 function signer(deps: InvitationDeps): OnboardingSigner {

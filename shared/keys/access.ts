@@ -38,13 +38,16 @@ export function assertKeyAccess(actor: Principal, action: KeyAction, ownerId: st
   if (ownerId !== actor.userId) throw forbidden('You can only act on your own keys.');
 }
 
-/** Whether `actor` may create a key of their own in `team` (the same rule /key/generate applies). */
-export function mayCreateKeysIn(actor: Principal, team: TeamItem): boolean {
+/** `assertKeyAccess` as a yes or no: for showing only what the actor may see or do. */
+export function mayAccessKey(actor: Principal, action: KeyAction, ownerId: string | null, team: TeamItem | null): boolean {
   try {
-    assertKeyAccess(actor, 'generate', actor.userId, team);
+    assertKeyAccess(actor, action, ownerId, team);
     return true;
   } catch (err) {
     if (err instanceof DomainError) return false;
     throw err;
   }
 }
+
+/** Whether `actor` may create a key of their own in `team` (the same rule /key/generate applies). */
+export const mayCreateKeysIn = (actor: Principal, team: TeamItem): boolean => mayAccessKey(actor, 'generate', actor.userId, team);

@@ -11,9 +11,9 @@
  * and a block or expiry of the key still applies. Only the direct successor counts:
  * regenerating again without grace ends every earlier secret at once.
  *
- * Schedule: a key with `auto_rotate` has a companion item (PK=KEY#<hash>,
- * SK=ROTATION) in the sparse GSI4 partition KEY_ROTATION, sorted by `key_rotation_at`,
- * so the job Queries what is due. Each rotation is the same conditional move as
+ * Schedule: a key with `auto_rotate` has a companion item (`keys.keyRotation`) in a
+ * sparse index sorted by `key_rotation_at`, so the job Queries what is due
+ * (`keysDueForRotation`). Each rotation is the same conditional move as
  * /key/regenerate (the old key item must still be there, unchanged), so two jobs at
  * once rotate a key once, and a job killed half-way is simply run again.
  *
@@ -25,8 +25,9 @@
 import { expiresAt, parseDuration } from '../budgets/duration';
 import { UNLIMITED } from '../budgets/state';
 import { type Guarded } from '../db/guards';
-import { indexKeys, keys } from '../db/keys';
-import { mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
+import { indexKeys, keys, withoutTableKeys } from '../db/keys';
+import { keysDueForRotation } from '../db/queries';
+import { mustNotExist, retryOnConflict, type Condition, type Table, type TransactOp } from '../db/table';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { sha256Hex } from '../ids';
 import { logger } from '../logger';
@@ -129,7 +130,7 @@ export type Successor = { changes: { models?: string[]; max_budget?: number | nu
 export function successorItem(old: KeyItem, secret: string, s: Successor): KeyItem & Guarded {
   const hash = sha256Hex(secret);
   const key = keys.key(hash);
-  const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, GSI4PK: _g, GSI4SK: _h, sealed_secret: _s, ...rest } = old as KeyItem & Record<string, unknown>;
+  const { sealed_secret: _s, ...rest } = withoutTableKeys(old);
   const { changes, now } = s;
   const schedule = rotationSchedule(hash, old.auto_rotate === true, old.rotation_interval, now);
   return {
@@ -196,11 +197,8 @@ export class KeyRotation {
     const summary: RotationSummary = { rotated: 0, skipped: 0, failed: 0 };
     const errors: unknown[] = [];
     let publicKey: string | undefined;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.query<RotationEntry>({ index: 'GSI4', pk: 'KEY_ROTATION', skAtMost: `${now.toISOString()}#\uffff`, limit: opts.pageSize ?? 100, cursor });
-      cursor = page.cursor;
-      for (const entry of page.items.filter((e) => e.key_rotation_at <= now.toISOString())) {
+    for await (const page of this.table.pages<RotationEntry>({ ...keysDueForRotation(now), limit: opts.pageSize ?? 100 })) {
+      for (const entry of page.filter((e) => e.key_rotation_at <= now.toISOString())) {
         try {
           publicKey ??= (await this.table.get<{ public_key: string }>(keys.keySeal()))?.public_key;
           // Without the API's public key there is no safe way to hand the secret over: rotate nothing.
@@ -213,15 +211,15 @@ export class KeyRotation {
           logger.error('key rotation failed for a key', { token: entry.token.slice(0, 12), error: err as Error });
         }
       }
-    } while (cursor);
+    }
     if (summary.rotated + summary.skipped + summary.failed > 0) logger.info('key rotation summary', { ...summary, at: now.toISOString() });
     if (errors.length > 0) throw new AggregateError(errors, `key rotation: ${summary.failed} key(s) failed, ${summary.rotated} rotated. Rerun to retry.`);
     return summary;
   }
 
   /** Rotates one due key; false when another run (or a regenerate, update or delete) got there first. */
-  private async rotate(entry: RotationEntry, publicKey: string, now: Date): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
+  private rotate(entry: RotationEntry, publicKey: string, now: Date): Promise<boolean> {
+    return retryOnConflict(async () => {
       const old = await this.table.get<KeyItem>(keys.key(entry.token));
       const expired = old?.expires ? Date.parse(old.expires) <= now.getTime() : false;
       if (!old || old.key_rotation_at !== entry.key_rotation_at || !old.auto_rotate || expired) {
@@ -236,9 +234,8 @@ export class KeyRotation {
         return true;
       } catch (err) {
         if (err instanceof DomainError && err.kind === 'not_found') return false;
-        if (!(err instanceof KeyChanged || err instanceof TransactionConflictError) || attempt >= 5) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        throw err;
       }
-    }
+    }, { retryAlso: (err) => err instanceof KeyChanged });
   }
 }

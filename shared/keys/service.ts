@@ -3,8 +3,10 @@ import { expiresAt } from '../budgets/duration';
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
-import { indexKeys, keys, prefixes } from '../db/keys';
-import { mustExist, mustNotExist, TransactionConflictError, type Condition, type Table, type TransactOp } from '../db/table';
+import { indexKeys, keyIndexMove, keys } from '../db/keys';
+import { allKeys, keyHashByAlias, keysOfTeam, keysOfUser } from '../db/queries';
+import { mustExist, mustNotExist, retryOnConflict, type Condition, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { badRequest, DomainError, forbidden, notFound, rateLimited } from '../errors';
 import { sha256Hex } from '../ids';
@@ -70,11 +72,9 @@ export class Keys {
     return this.table.get<KeyItem>(keys.key(hash));
   }
 
-  async require(keyOrHash: string): Promise<KeyItem> {
+  require(keyOrHash: string): Promise<KeyItem> {
     const hash = tokenHashOf(keyOrHash);
-    const item = await this.get(hash);
-    if (!item) throw keyNotFound(hash);
-    return item;
+    return this.table.require<KeyItem>(keys.key(hash), () => keyNotFound(hash));
   }
 
   /** The key behind a Bearer `sk-…` credential, if it may be used now. */
@@ -241,10 +241,9 @@ export class Keys {
     }
     if (input.duration !== undefined) set.expires = input.duration ? expiresAt(input.duration, now).toISOString() : null;
     if (movesUser || movesTeam) {
-      const ix = indexKeys.key(item.token, item.created_at, ownerId, team?.team_id ?? null);
-      Object.assign(set, { user_id: ownerId, team_id: team?.team_id ?? null }, ix);
-      if (!ownerId) remove.push('GSI2PK', 'GSI2SK');
-      if (!team) remove.push('GSI3PK', 'GSI3SK');
+      const ix = keyIndexMove(item.token, item.created_at, ownerId, team?.team_id ?? null);
+      Object.assign(set, { user_id: ownerId, team_id: team?.team_id ?? null }, ix.set);
+      remove.push(...ix.remove);
     }
     const ops: TransactOp[] = [];
     if (input.key_alias !== undefined) {
@@ -279,13 +278,13 @@ export class Keys {
     for (const alias of ids.key_aliases ?? []) items.push(await this.byAlias(alias));
     for (const item of items) await this.check(actor, 'delete', item);
     const ops = items.flatMap((i) => deleteWithGuards(i as KeyItem & Guarded));
-    for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+    await this.table.transactInChunks(ops);
     return items.map((i) => i.token);
   }
 
   async byAlias(alias: string, param = 'key_aliases'): Promise<KeyItem> {
-    const guard = await this.table.get<{ owner_pk: string }>(keys.keyAlias(alias));
-    const item = guard ? await this.get(guard.owner_pk.slice('KEY#'.length)) : undefined;
+    const hash = await keyHashByAlias(this.table, alias);
+    const item = hash === undefined ? undefined : await this.get(hash);
     if (!item) throw notFound(`Key with alias "${alias}" not found.`, param);
     return item;
   }
@@ -307,23 +306,23 @@ export class Keys {
     if (fields.duration !== undefined) this.checkNewLifetime(actor, first, team, fields.duration, this.clock());
     const owner = first.user_id ? ((await this.users.get(first.user_id)) ?? null) : null;
     const secret = newKeySecret();
-    let old = first;
-    for (let attempt = 1; ; attempt++) {
-      const now = this.clock();
-      const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now });
-      await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
-      try {
+    return retryOnConflict(
+      async (attempt) => {
+        // A retry moves the key as it is now: spend settled meanwhile is kept.
+        const old = attempt === 1 ? first : await this.require(first.token);
+        const now = this.clock();
+        const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now });
+        await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
         await this.table.transact(moveOps(old, item, graceUntil(grace_period, now), now));
         return { secret, item };
-      } catch (err) {
-        if (!(err instanceof KeyChanged || err instanceof TransactionConflictError) || attempt >= REGENERATE_ATTEMPTS) {
-          if (err instanceof KeyChanged || err instanceof TransactionConflictError) throw rateLimited('The key is in heavy use right now; retry /key/regenerate shortly.');
-          throw err;
-        }
-        await new Promise((r) => setTimeout(r, Math.random() * 15 * attempt));
-        old = await this.require(first.token);
-      }
-    }
+      },
+      {
+        attempts: REGENERATE_ATTEMPTS,
+        backoffMs: 15,
+        retryAlso: (err) => err instanceof KeyChanged,
+        exhausted: () => rateLimited('The key is in heavy use right now; retry /key/regenerate shortly.'),
+      },
+    );
   }
 
   /**
@@ -427,7 +426,7 @@ export class Keys {
 
   /** A user's own keys (one Query on the user's index). */
   ofUser(userId: string): Promise<KeyItem[]> {
-    return this.table.queryAll<KeyItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.keyOf });
+    return this.table.queryAll<KeyItem>(keysOfUser(userId));
   }
 
   async list(actor: Principal, q: KeyListQuery) {
@@ -436,10 +435,10 @@ export class Keys {
       items = q.user_id
         ? await this.ofUser(q.user_id)
         : q.team_id
-          ? await this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${q.team_id}`, skPrefix: prefixes.keyOf })
-          : await this.table.queryAll<KeyItem>({ index: 'GSI1', pk: 'KEYS' });
+          ? await this.table.queryAll<KeyItem>(keysOfTeam(q.team_id))
+          : await this.table.queryAll<KeyItem>(allKeys());
     } else if (q.team_id && (await this.teams.get(q.team_id))?.members?.[actor.userId]?.role === 'admin') {
-      items = await this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${q.team_id}`, skPrefix: prefixes.keyOf });
+      items = await this.table.queryAll<KeyItem>(keysOfTeam(q.team_id));
     } else {
       if (q.user_id && q.user_id !== actor.userId) throw forbidden('You can only list your own keys.');
       items = await this.ofUser(actor.userId);
@@ -447,13 +446,8 @@ export class Keys {
     const filtered = items.filter(
       (k) => (!q.user_id || k.user_id === q.user_id) && (!q.team_id || k.team_id === q.team_id) && (!q.key_alias || k.key_alias === q.key_alias),
     );
-    const start = (q.page - 1) * q.size;
-    return {
-      keys: filtered.slice(start, start + q.size),
-      total_count: filtered.length,
-      current_page: q.page,
-      total_pages: Math.max(1, Math.ceil(filtered.length / q.size)),
-    };
+    const page = pageOf(filtered, q.page, q.size, { atLeastOnePage: true });
+    return { keys: page.items, total_count: page.total, current_page: page.page, total_pages: page.total_pages };
   }
 }
 

@@ -1,5 +1,6 @@
 import { isProxyAdmin, type Principal } from '../auth/roles';
 import { indexKeys, keys } from '../db/keys';
+import { allModels, deploymentsNamed } from '../db/queries';
 import { mustNotExist, type Table } from '../db/table';
 import { badRequest, conflict, forbidden } from '../errors';
 import { newUuid } from '../ids';
@@ -32,12 +33,12 @@ export class Models {
 
   /** Every registered model, oldest first (the registry is small: one Query, all pages). */
   list(): Promise<ModelItem[]> {
-    return this.table.queryAll<ModelItem>({ index: 'GSI1', pk: 'MODELS' });
+    return this.table.queryAll<ModelItem>(allModels());
   }
 
   /** The deployments serving a public model name (one Query; eventually consistent, like any GSI). */
   deploymentsOf(modelName: string): Promise<ModelItem[]> {
-    return this.table.queryAll<ModelItem>({ index: 'GSI2', pk: `MODELNAME#${modelName}` });
+    return this.table.queryAll<ModelItem>(deploymentsNamed(modelName));
   }
 
   async create(actor: Principal, input: NewModel): Promise<ModelItem> {

@@ -155,17 +155,14 @@ export class BudgetAlerts {
     const now = this.clock().toISOString();
     let retried = 0;
     let sent = 0;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await pendingBudgetAlerts<AlertItem>(this.table, this.clock(), { limit: opts.pageSize ?? 100, cursor });
-      cursor = page.cursor;
-      for (const item of page.items.filter((i) => i.status === 'pending' && (i.retry_at ?? '') <= now)) {
+    for await (const page of this.table.pages<AlertItem>({ ...pendingBudgetAlerts(this.clock()), limit: opts.pageSize ?? 100 })) {
+      for (const item of page.filter((i) => i.status === 'pending' && (i.retry_at ?? '') <= now)) {
         const alert = await this.takeOver(item);
         if (!alert) continue;
         retried++;
         if ((await this.deliver(alert)) === 'sent') sent++;
       }
-    } while (cursor);
+    }
     if (retried > 0) logger.info('budget alerts retried', { retried, sent });
     return { retried, sent };
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { keys, type ItemKey } from '../db/keys';
 import { expiredReservations, keyTokenOf } from '../db/queries';
-import { TransactionConflictError, type Table } from '../db/table';
+import { retryOnConflict, TransactionConflictError, type Table } from '../db/table';
 import { DomainError, notFound, unauthenticated } from '../errors';
 import { sha256Hex } from '../ids';
 import type { KeyItem } from '../keys/model';
@@ -86,24 +86,24 @@ export class Gateway {
   }
 
   /** Retries what a budget past its reset time or a concurrent transaction interrupted. */
-  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (i >= MAX_ATTEMPTS) {
-          if (err instanceof TransactionConflictError) throw new DomainError('rate_limited', 'Too many concurrent requests on the same budget; retry shortly.');
+  private withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    return retryOnConflict(
+      async () => {
+        try {
+          return await attempt();
+        } catch (err) {
+          // Until the job runs, a budget past its reset time is treated as reset: reset it now, then retry.
+          if (err instanceof ResetDue) await this.resets.resetItem(err.item);
           throw err;
         }
-        if (err instanceof ScopeMoved) continue;
-        if (err instanceof ResetDue) {
-          // Until the job runs, a budget past its reset time is treated as reset: reset it now.
-          await this.resets.resetItem(err.item);
-        } else if (err instanceof TransactionConflictError) {
-          await new Promise((r) => setTimeout(r, Math.random() * 10 * i));
-        } else throw err;
-      }
-    }
+      },
+      {
+        attempts: MAX_ATTEMPTS,
+        backoffMs: 10,
+        retryAlso: (err) => err instanceof ScopeMoved || err instanceof ResetDue,
+        exhausted: (err) => (err instanceof TransactionConflictError ? new DomainError('rate_limited', 'Too many concurrent requests on the same budget; retry shortly.') : (err as Error)),
+      },
+    );
   }
 
   /**
@@ -249,11 +249,8 @@ export class Gateway {
   async releaseExpired(opts: { pageSize?: number } = {}): Promise<number> {
     const now = this.clock();
     let released = 0;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await expiredReservations<Reservation & ItemKey>(this.table, now, { limit: opts.pageSize ?? 500, cursor });
-      cursor = page.cursor;
-      for (const r of page.items.filter((i) => i.expires_at <= now.toISOString())) {
+    for await (const page of this.table.pages<Reservation & ItemKey>({ ...expiredReservations(now), limit: opts.pageSize ?? 500 })) {
+      for (const r of page.filter((i) => i.expires_at <= now.toISOString())) {
         const live = await this.liveScopes(r.scopes);
         try {
           await this.table.transact([reservationDelete(r.request_id, () => notFound('already settled', null)), ...live.map((scopeKey) => releaseUpdate(scopeKey, r.amount))]);
@@ -262,7 +259,7 @@ export class Gateway {
           if (!(err instanceof DomainError || err instanceof TransactionConflictError)) throw err;
         }
       }
-    } while (cursor);
+    }
     return released;
   }
 }

@@ -144,16 +144,13 @@ export class SpendLogs {
   /** Reads a partition newest first, from `to` back to `from`, page by page, up to `limit` matching rows. */
   private async newestFirst(owner: SpendRecordOwner, from: string, to: string, limit: number, keep: (r: Stored) => boolean): Promise<Stored[]> {
     const out: Stored[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await spendRecordsNewestFirst<Stored>(this.table, owner, to, { limit: 200, cursor });
-      for (const r of page.items) {
+    for await (const page of this.table.pages<Stored>({ ...spendRecordsNewestFirst(owner, to), limit: 200 })) {
+      for (const r of page) {
         if (r.created_at < from) return out;
         if (keep(r)) out.push(r);
         if (out.length >= limit) return out;
       }
-      cursor = page.cursor;
-    } while (cursor);
+    }
     return out;
   }
 }

@@ -1,5 +1,5 @@
 import { dueBudgets } from '../db/queries';
-import { TransactionConflictError, type Table } from '../db/table';
+import { retryOnConflict, type Table } from '../db/table';
 import { logger } from '../logger';
 import type { DueBudget } from './model';
 import { AlreadyMoved, resetUpdate } from './updates';
@@ -20,7 +20,7 @@ const MAX_ATTEMPTS = 5;
  * on this budget): a single UpdateItem gets `TransactionConflictException` from the
  * SDK, a transaction our own error. Both are safe to retry.
  */
-const isConflict = (err: unknown) => err instanceof TransactionConflictError || (err as { name?: string } | null)?.name === 'TransactionConflictException';
+const isSdkConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'TransactionConflictException';
 
 /** Runs `work` on every item with at most `limit` in flight. */
 async function eachWithLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -51,18 +51,12 @@ export class BudgetReset {
    */
   async resetItem(item: DueBudget, now: Date = this.clock()): Promise<boolean> {
     const op = resetUpdate(item, now);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.table.update(op.update, op.change);
-        return true;
-      } catch (err) {
-        if (err instanceof AlreadyMoved) return false;
-        if (isConflict(err) && attempt < MAX_ATTEMPTS) {
-          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 20));
-          continue;
-        }
-        throw err;
-      }
+    try {
+      await retryOnConflict(() => this.table.update(op.update, op.change), { attempts: MAX_ATTEMPTS, retryAlso: isSdkConflict });
+      return true;
+    } catch (err) {
+      if (err instanceof AlreadyMoved) return false;
+      throw err;
     }
   }
 
@@ -77,18 +71,12 @@ export class BudgetReset {
     const concurrency = opts.concurrency ?? opts.batchSize ?? RESET_CONCURRENCY;
     const summary: ResetSummary = { reset: { key: 0, user: 0, team: 0, member: 0 }, skipped: 0, failed: 0, pages: 0 };
     const errors: unknown[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    for (;;) {
-      // Pages forward with the cursor: what was reset has moved past `now`, and a GSI
-      // read just after a write may still show the old entry (GSIs are eventually
-      // consistent), so re-reading the first page could meet the same items again.
-      const page = await dueBudgets<DueBudget>(this.table, now, { limit: opts.pageSize ?? 1000, cursor });
-      cursor = page.cursor;
-      const due = page.items.filter((i) => i.budget_reset_at <= now.toISOString());
-      if (due.length === 0) {
-        if (cursor) continue;
-        break;
-      }
+    // Pages forward with the cursor: what was reset has moved past `now`, and a GSI
+    // read just after a write may still show the old entry (GSIs are eventually
+    // consistent), so re-reading the first page could meet the same items again.
+    for await (const page of this.table.pages<DueBudget>({ ...dueBudgets(now), limit: opts.pageSize ?? 1000 })) {
+      const due = page.filter((i) => i.budget_reset_at <= now.toISOString());
+      if (due.length === 0) continue;
       summary.pages++;
       await eachWithLimit(due, concurrency, async (item) => {
         try {
@@ -101,7 +89,7 @@ export class BudgetReset {
         }
       });
       logger.info('budget reset progress', { page: summary.pages, due: due.length, ...summary.reset });
-      if (!cursor || (opts.maxPages && summary.pages >= opts.maxPages)) break;
+      if (opts.maxPages && summary.pages >= opts.maxPages) break;
     }
     // A run that found nothing due (most of the 5-minute ones) logs at debug only.
     if (summary.pages > 0) logger.info('budget reset summary', { ...summary, at: now.toISOString() });

@@ -2,8 +2,10 @@ import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from 
 import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause, UNLIMITED } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
-import { indexKeys, keys, prefixes } from '../db/keys';
+import { indexKeys, keys } from '../db/keys';
+import { allTeams, keysOfTeam, keysOfUser, membersOf, teamsOfUser } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
@@ -19,7 +21,7 @@ import {
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
-import { assertKeyAccess } from '../keys/access';
+import { mayAccessKey } from '../keys/access';
 import type { KeyItem } from '../keys/model';
 import type { Settings } from '../settings/service';
 import { createUser } from '../users/onboarding';
@@ -67,10 +69,8 @@ export class Teams {
     return this.table.get<TeamItem>(keys.team(teamId));
   }
 
-  async require(teamId: string): Promise<TeamItem> {
-    const team = await this.get(teamId);
-    if (!team) throw teamNotFound(teamId);
-    return team;
+  require(teamId: string): Promise<TeamItem> {
+    return this.table.require<TeamItem>(keys.team(teamId), () => teamNotFound(teamId));
   }
 
   membership(teamId: string, userId: string): Promise<MembershipItem | undefined> {
@@ -78,12 +78,12 @@ export class Teams {
   }
 
   members(teamId: string): Promise<MembershipItem[]> {
-    return this.table.queryAll<MembershipItem>({ pk: `TEAM#${teamId}`, skPrefix: prefixes.member });
+    return this.table.queryAll<MembershipItem>(membersOf(teamId));
   }
 
   /** The user's memberships, one Query on the user's index. */
   membershipsOf(userId: string): Promise<MembershipItem[]> {
-    return this.table.queryAll<MembershipItem>({ index: 'GSI2', pk: `USER#${userId}`, skPrefix: prefixes.teamOfUser });
+    return this.table.queryAll<MembershipItem>(teamsOfUser(userId));
   }
 
   /** Proxy admins, and the team's own admins, manage a team's members, permissions and keys. */
@@ -213,10 +213,10 @@ export class Teams {
     this.requireReader(actor, team);
     const [memberships, teamKeys] = await Promise.all([
       this.members(teamId),
-      this.table.queryAll<KeyItem>({ index: 'GSI3', pk: `TEAM#${teamId}`, skPrefix: prefixes.keyOf }),
+      this.table.queryAll<KeyItem>(keysOfTeam(teamId)),
     ]);
     // No more of the team's keys than /key/info would show this caller, one by one.
-    return { team, memberships, keys: teamKeys.filter((k) => mayRead(actor, k, team)) };
+    return { team, memberships, keys: teamKeys.filter((k) => mayAccessKey(actor, 'info', k.user_id, team)) };
   }
 
   async list(actor: Principal, userId?: string): Promise<TeamItem[]> {
@@ -228,7 +228,7 @@ export class Teams {
       const teams = await this.table.batchGet<TeamItem>(ids.map((id) => keys.team(id)));
       return teams.sort((a, b) => a.created_at.localeCompare(b.created_at));
     }
-    return this.table.queryAll<TeamItem>({ index: 'GSI1', pk: 'TEAMS' });
+    return this.table.queryAll<TeamItem>(allTeams());
   }
 
   /**
@@ -246,14 +246,8 @@ export class Teams {
     const by = q.sort_by ?? 'created_at';
     const dir = (q.sort_by ? q.sort_order : 'desc') === 'desc' ? -1 : 1;
     teams.sort((a, b) => dir * (a[by] ?? '').localeCompare(b[by] ?? '') || a.team_id.localeCompare(b.team_id));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      teams: teams.slice(start, start + q.page_size),
-      total: teams.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.ceil(teams.length / q.page_size),
-    };
+    const { items, ...paging } = pageOf(teams, q.page, q.page_size);
+    return { teams: items, ...paging };
   }
 
   async update(actor: Principal, teamId: string, input: TeamInput): Promise<TeamItem> {
@@ -325,7 +319,7 @@ export class Teams {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete teams.');
     const teams = await Promise.all(teamIds.map((id) => this.require(id)));
     for (const team of teams) {
-      const teamKeys = await this.table.queryAll<{ PK: string; SK: string } & Guarded>({ index: 'GSI3', pk: `TEAM#${team.team_id}`, skPrefix: prefixes.keyOf });
+      const teamKeys = await this.table.queryAll<{ PK: string; SK: string } & Guarded>(keysOfTeam(team.team_id));
       const memberships = await this.members(team.team_id);
       // Only users that still exist get the team taken off their list (an update would create the others).
       const existing = new Set((await this.table.batchGet<UserItem>(memberships.map((m) => keys.user(m.user_id)))).map((u) => u.user_id));
@@ -336,7 +330,7 @@ export class Teams {
           ...(existing.has(m.user_id) ? [removeTeamFromUser(team.team_id, m.user_id)] : []),
         ]),
       ];
-      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transactInChunks(ops);
       await this.table.transact(deleteWithGuards(team as TeamItem & Guarded));
     }
     return teams.map((t) => t.team_id);
@@ -385,9 +379,9 @@ export class Teams {
     const user = await this.users.resolve(ref.user_id, ref.user_email);
     if (!team.members?.[user.user_id]) throw notFound(`User ${user.user_id} is not a member of team ${teamId}.`, 'user_id');
     // The member's keys in this team go first; the membership last, so a retry finishes the job.
-    const owned = await this.table.queryAll<{ PK: string; SK: string; team_id?: string } & Guarded>({ index: 'GSI2', pk: `USER#${user.user_id}`, skPrefix: prefixes.keyOf });
+    const owned = await this.table.queryAll<{ PK: string; SK: string; team_id?: string } & Guarded>(keysOfUser(user.user_id));
     const keyOps = owned.filter((k) => k.team_id === teamId).flatMap((k) => deleteWithGuards(k));
-    for (let i = 0; i < keyOps.length; i += 90) await this.table.transact(keyOps.slice(i, i + 90));
+    await this.table.transactInChunks(keyOps);
     await this.table.transact([
       { delete: keys.member(teamId, user.user_id) },
       removeTeamFromUser(teamId, user.user_id),
@@ -443,16 +437,6 @@ export class Teams {
       condition: mustExist(() => teamNotFound(teamId)),
     });
     return this.require(teamId);
-  }
-}
-
-function mayRead(actor: Principal, key: KeyItem, team: TeamItem): boolean {
-  try {
-    assertKeyAccess(actor, 'info', key.user_id, team);
-    return true;
-  } catch (err) {
-    if (err instanceof DomainError) return false;
-    throw err;
   }
 }
 

@@ -4,7 +4,9 @@ import { budgetPeriod, RESET_INDEX_ATTRIBUTES } from '../budgets/fields';
 import { initialBudgetState, limitClause } from '../budgets/state';
 import { deleteWithGuards, putGuard, type Guarded } from '../db/guards';
 import { indexKeys, keys } from '../db/keys';
+import { allUsers, ownedByUser, userIdByEmail } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
+import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid, randomToken } from '../ids';
@@ -59,16 +61,13 @@ export class Users {
     return this.table.get<UserItem>(keys.user(userId));
   }
 
-  async require(userId: string): Promise<UserItem> {
-    const user = await this.get(userId);
-    if (!user) throw notFound(`User ${userId} not found`, 'user_id');
-    return user;
+  require(userId: string): Promise<UserItem> {
+    return this.table.require<UserItem>(keys.user(userId), () => notFound(`User ${userId} not found`, 'user_id'));
   }
 
   async byEmail(email: string): Promise<UserItem | undefined> {
-    const guard = await this.table.get<{ owner_pk: string }>(keys.userEmail(email));
-    if (!guard) return undefined;
-    return this.get(guard.owner_pk.slice('USER#'.length));
+    const userId = await userIdByEmail(this.table, email);
+    return userId === undefined ? undefined : this.get(userId);
   }
 
   /**
@@ -270,10 +269,7 @@ export class Users {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete users.');
     const users = await Promise.all(userIds.map((id) => this.require(id)));
     for (const user of users) {
-      const owned = await this.table.queryAll<{ PK: string; SK: string } & Guarded & Record<string, unknown>>({
-        index: 'GSI2',
-        pk: `USER#${user.user_id}`,
-      });
+      const owned = await this.table.queryAll<{ PK: string; SK: string } & Guarded & Record<string, unknown>>(ownedByUser(user.user_id));
       // Memberships also leave their team's member list (for teams that still exist:
       // an update would create the others).
       const teamIds = owned.filter((i) => i.type === 'member').map((i) => String(i.team_id));
@@ -284,7 +280,7 @@ export class Users {
           ? [{ update: keys.team(String(item.team_id)), change: { expression: 'REMOVE #members.#uid', names: { '#members': 'members', '#uid': user.user_id } } }]
           : []),
       ]);
-      for (let i = 0; i < ops.length; i += 90) await this.table.transact(ops.slice(i, i + 90));
+      await this.table.transactInChunks(ops);
       await this.table.transact(deleteWithGuards(user as UserItem & Guarded));
     }
     return users.map((u) => u.user_id);
@@ -292,7 +288,7 @@ export class Users {
 
   async list(actor: Principal, q: UserListQuery) {
     if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can list users.');
-    const all = await this.table.queryAll<UserItem>({ index: 'GSI1', pk: 'USERS' });
+    const all = await this.table.queryAll<UserItem>(allUsers());
     const needle = q.user_email?.toLowerCase();
     const ids = q.user_ids ? new Set(q.user_ids) : undefined;
     const matching = all.filter(
@@ -304,14 +300,8 @@ export class Users {
     );
     const dir = q.sort_order === 'desc' ? -1 : 1;
     matching.sort((a, b) => dir * compare(a[q.sort_by], b[q.sort_by]));
-    const start = (q.page - 1) * q.page_size;
-    return {
-      users: matching.slice(start, start + q.page_size),
-      total: matching.length,
-      page: q.page,
-      page_size: q.page_size,
-      total_pages: Math.max(1, Math.ceil(matching.length / q.page_size)),
-    };
+    const { items, ...paging } = pageOf(matching, q.page, q.page_size, { atLeastOnePage: true });
+    return { users: items, ...paging };
   }
 
   /** A user named by id or, when no id is given, by email. */

@@ -58,13 +58,13 @@ export class AuditLog {
   }
 
   /** {@link get} for a caller: proxy admins and admin viewers only (the JSON route and the page alike). */
-  getFor(actor: Principal, id: string): Promise<AuditEntry> {
+  async getFor(actor: Principal, id: string): Promise<AuditEntry> {
     assertAuditReader(actor);
     return this.get(id);
   }
 
   /** {@link list} for a caller: proxy admins and admin viewers only (the JSON route and the page alike). */
-  listFor(actor: Principal, q: AuditQuery): ReturnType<AuditLog['list']> {
+  async listFor(actor: Principal, q: AuditQuery): ReturnType<AuditLog['list']> {
     assertAuditReader(actor);
     return this.list(q);
   }

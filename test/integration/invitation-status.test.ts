@@ -1,6 +1,6 @@
 /**
  * The two invitation services the admin pages use (the pages know a user, never
- * a link's id): `invitationStatus` and `resendInvitationToUser`, against the real
+ * a link's id): `invitations.status` and `invitations.resendToUser`, against the real
  * DynamoDB Local and local SES.
  */
 import { randomUUID } from 'node:crypto';

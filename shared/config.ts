@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import './zod-english';
+import { isValidGracePeriod, MAX_GRACE_PERIOD } from './keys/rotation';
 
 /**
  * Every setting onramp reads from the environment, validated once at start-up.
@@ -37,6 +38,9 @@ const envSchema = z.object({
   ONRAMP_SSO_TEAMS_CLAIM: z.optional(z.string().check(z.minLength(1))),
   ONRAMP_SSO_TEAM_MAP: z.optional(z.string()),
   ONRAMP_DISABLE_PASSWORD_LOGIN: z._default(z.enum(['true', 'false']), 'false'),
+  ONRAMP_KEY_ROTATION_GRACE_PERIOD: z.optional(
+    z.string().check(z.refine(isValidGracePeriod, { error: `must be a duration such as 24h, at most ${MAX_GRACE_PERIOD}` })),
+  ),
   ONRAMP_AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   // Set by the CDK stack: model credentials then live in Secrets Manager, one secret per model under this prefix.
   ONRAMP_MODEL_SECRETS_PREFIX: z.optional(
@@ -82,6 +86,8 @@ export type Config = {
   passwordLogin: boolean;
   /** Days an audit entry is kept before DynamoDB's TTL removes it. @default 90 */
   auditRetentionDays: number;
+  /** How long the old secret of a key rotated by the schedule keeps working (ONRAMP_KEY_ROTATION_GRACE_PERIOD); unset, the default 24h. */
+  keyRotationGracePeriod: string | undefined;
   /** On AWS, model credentials are kept in Secrets Manager under this name prefix; unset (locally), on the model row. */
   modelSecretsPrefix: string | undefined;
 };
@@ -128,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     passwordLogin: e.ONRAMP_DISABLE_PASSWORD_LOGIN !== 'true',
     auditRetentionDays: e.ONRAMP_AUDIT_RETENTION_DAYS,
     modelSecretsPrefix: e.ONRAMP_MODEL_SECRETS_PREFIX,
+    keyRotationGracePeriod: e.ONRAMP_KEY_ROTATION_GRACE_PERIOD,
   };
 }
 

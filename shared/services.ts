@@ -3,10 +3,12 @@ import { Logins } from './auth/logins';
 import { SessionSigner } from './auth/session';
 import { SsoSignIn } from './auth/sso';
 import type { Config } from './config';
+import type { Deps } from './deps';
 import { createDocumentClient, Table } from './db/table';
 import { SesMailer, type Mailer } from './email/mailer';
 import { BudgetAlerts } from './spend/alerts';
 import { Gateway } from './spend/gateway';
+import { Invitations } from './invitations/service';
 import { BudgetReset } from './spend/reset';
 import { Keys } from './keys/service';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -17,42 +19,12 @@ import { SpendLogs } from './spend/logs';
 import { Usage } from './spend/usage';
 import { SecretSeal } from './keys/sealed-secret';
 import { KeyRotation } from './keys/rotation';
+import { Provisioning } from './provisioning/service';
 import { Settings } from './settings/service';
 import { Teams } from './teams/service';
 import { Users } from './users/service';
 
-/** Everything a request handler or job needs, built once per process (Lambda cold start). */
-export type Deps = {
-  config: Config;
-  table: Table;
-  clock: () => Date;
-  sessions: SessionSigner;
-  users: Users;
-  teams: Teams;
-  keys: Keys;
-  settings: Settings;
-  logins: Logins;
-  /** OpenID Connect sign-in; undefined unless `ONRAMP_SSO_ISSUER` is set. */
-  sso: SsoSignIn | undefined;
-  gateway: Gateway;
-  budgetReset: BudgetReset;
-  /** The model registry (issue 12). */
-  models: Models;
-  /** Model calls on virtual keys: reserve, call the provider, settle. */
-  modelCalls: ModelCalls;
-  /** What users and admins see of spend (/spend/logs). */
-  spendLogs: SpendLogs;
-  /** The usage pages' data: spend by day, model and member, and the budgets that apply. */
-  usage: Usage;
-  /** Budget alert emails: sent when a settlement crosses a threshold, retried by the reset job. */
-  budgetAlerts: BudgetAlerts;
-  /** Scheduled key rotation, run with the budget reset (locally and by POST /budget/reset too). */
-  keyRotation: KeyRotation;
-  /** Sends the invitation emails (SES). */
-  mailer: Mailer;
-  /** Who changed what: written by the audit hook (http/audit-hook.ts). */
-  audit: AuditLog;
-};
+export type { Deps };
 
 export function buildDeps(config: Config, overrides: { clock?: () => Date; table?: Table; mailer?: Mailer; fetch?: typeof fetch; credentials?: CredentialStore } = {}): Deps {
   const clock = overrides.clock ?? (() => new Date());
@@ -61,12 +33,14 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     new Table(createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }), config.tableName);
   const users = new Users(table, clock);
   const settings = new Settings(table, clock);
-  const teams = new Teams(table, users, settings, clock);
+  const teams = new Teams(table, users, clock);
   const mailer = overrides.mailer ?? new SesMailer({ region: config.region, sender: config.sesSender, endpoint: config.sesEndpoint });
   const budgetAlerts = new BudgetAlerts(table, mailer, clock);
   const keys = new Keys(table, users, teams, clock, new SecretSeal(config.jwtSecret));
   const gateway = new Gateway(table, clock, budgetAlerts);
   const spendLogs = new SpendLogs(table, clock);
+  const invitations = new Invitations({ table, clock, users, mailer, jwtSecret: config.jwtSecret });
+  const provisioning = new Provisioning({ users, teams, settings, keys, invitations });
   const models = new Models(table, clock, overrides.credentials ?? modelCredentials(config));
   return {
     config,
@@ -78,15 +52,17 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     keys,
     settings,
     logins: new Logins(table, users, config.masterKey, clock, config.passwordLogin),
-    sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, { users, teams, settings, clock }, teams) : undefined,
+    sso: config.sso ? new SsoSignIn(config.sso, config.jwtSecret, provisioning) : undefined,
     gateway,
     budgetReset: new BudgetReset(table, clock),
     budgetAlerts,
-    keyRotation: new KeyRotation(table, clock, process.env.ONRAMP_KEY_ROTATION_GRACE_PERIOD || undefined),
+    keyRotation: new KeyRotation(table, clock, config.keyRotationGracePeriod),
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     spendLogs,
     usage: new Usage(users, teams, spendLogs, clock),
+    invitations,
+    provisioning,
     mailer,
     audit: new AuditLog(table, clock, config.auditRetentionDays),
   };

@@ -8,16 +8,7 @@
  * so the reset bundle stays small (zod/mini with its English messages is ~55 KB minified).
  */
 import type { Config } from './config';
-import { graceUntil, MAX_GRACE_PERIOD } from './keys/rotation';
-
-function validGrace(value: string): boolean {
-  try {
-    graceUntil(value, new Date());
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isValidGracePeriod, MAX_GRACE_PERIOD } from './keys/rotation';
 
 export type TableConfig = Pick<Config, 'tableName' | 'dynamodbEndpoint' | 'region'> & {
   /** ONRAMP_KEY_ROTATION_GRACE_PERIOD: how long a rotated key's old secret keeps working (default 24h, at most 7d). */
@@ -41,7 +32,7 @@ export function loadTableConfig(env: Record<string, string | undefined> = proces
   const endpoint = value('ONRAMP_DYNAMODB_ENDPOINT');
   if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push('ONRAMP_DYNAMODB_ENDPOINT must be an http(s) URL');
   const grace = value('ONRAMP_KEY_ROTATION_GRACE_PERIOD');
-  if (grace !== undefined && !validGrace(grace)) problems.push(`ONRAMP_KEY_ROTATION_GRACE_PERIOD must be a duration such as 24h, at most ${MAX_GRACE_PERIOD}`);
+  if (grace !== undefined && !isValidGracePeriod(grace)) problems.push(`ONRAMP_KEY_ROTATION_GRACE_PERIOD must be a duration such as 24h, at most ${MAX_GRACE_PERIOD}`);
   if (problems.length > 0) throw new TableConfigError(problems);
   return { tableName: tableName!, dynamodbEndpoint: endpoint, region: value('AWS_REGION') ?? 'us-east-1', ...(grace ? { keyRotationGracePeriod: grace } : {}) };
 }

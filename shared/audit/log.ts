@@ -1,4 +1,5 @@
-import { notFound } from '../errors';
+import { readsEverything, type Principal } from '../auth/roles';
+import { forbidden, notFound } from '../errors';
 import { newUuid } from '../ids';
 import { indexKeys, keys, TTL_ATTRIBUTE } from '../db/keys';
 import { auditEntries, auditEntriesBy, auditEntriesOf } from '../db/queries';
@@ -58,6 +59,18 @@ export class AuditLog {
     return entries;
   }
 
+  /** {@link get} for a caller: proxy admins and admin viewers only (the JSON route and the page alike). */
+  async getFor(actor: Principal, id: string): Promise<AuditEntry> {
+    assertAuditReader(actor);
+    return this.get(id);
+  }
+
+  /** {@link list} for a caller: proxy admins and admin viewers only (the JSON route and the page alike). */
+  async listFor(actor: Principal, q: AuditQuery): ReturnType<AuditLog['list']> {
+    assertAuditReader(actor);
+    return this.list(q);
+  }
+
   /** One entry; one past its retention counts as gone even before DynamoDB's lazy TTL deletes it. */
   async get(id: string): Promise<AuditEntry> {
     const item = await this.table.get<AuditItem>(keys.auditEntry(id));
@@ -109,3 +122,7 @@ function entryOf(item: AuditItem): AuditEntry {
 /** A date alone covers its whole day (UTC). */
 const startOf = (d: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T00:00:00.000Z` : d).toISOString();
 const endOf = (d: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T23:59:59.999Z` : d).toISOString();
+
+function assertAuditReader(actor: Principal): void {
+  if (!readsEverything(actor)) throw forbidden('Only proxy admins and admin viewers can read the audit log.');
+}

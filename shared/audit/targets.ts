@@ -5,7 +5,12 @@ import { publicKey, tokenHashOf } from '../keys/model';
 import { publicModel } from '../models/model';
 import { publicTeam } from '../teams/model';
 import { publicUser } from '../users/model';
-import type { Deps } from '../services';
+import type { Table } from '../db/table';
+import type { Keys } from '../keys/service';
+import type { Models } from '../models/registry';
+import type { Settings } from '../settings/service';
+import type { Teams } from '../teams/service';
+import type { Users } from '../users/service';
 import type { AuditObject } from './model';
 
 /**
@@ -14,6 +19,16 @@ import type { AuditObject } from './model';
  * matched it. A route missing here is still audited, with the request's fields as
  * its values (see `fallbackTarget`); one listed here gets real before/after values.
  */
+
+/** What the audit hook reads to name and snapshot the objects a request changes. */
+export type AuditReaders = {
+  table: Pick<Table, 'get'>;
+  users: Pick<Users, 'get' | 'byEmail'>;
+  teams: Pick<Teams, 'get'>;
+  keys: Pick<Keys, 'get'>;
+  settings: Pick<Settings, 'internalUser'>;
+  models: Pick<Models, 'get'>;
+};
 
 /** What the hook knows of a request: its fields, and after it ran, its answer. */
 export type RequestFacts = {
@@ -32,7 +47,7 @@ export type RequestFacts = {
 export type AuditTarget = {
   object: AuditObject | string;
   /** The ids of the objects the request changes; called before the route (no response yet) and after. */
-  ids: (facts: RequestFacts, deps: Deps) => Promise<(string | undefined)[]> | (string | undefined)[];
+  ids: (facts: RequestFacts, deps: AuditReaders) => Promise<(string | undefined)[]> | (string | undefined)[];
   /** The action, when it is more than created / updated / deleted (worked out from before and after). */
   action?: string;
 };
@@ -49,8 +64,8 @@ const keyHash = (ref: unknown): string | undefined => {
     return undefined;
   }
 };
-const keyByAlias = async (deps: Deps, alias: unknown) => (typeof alias === 'string' ? keyHashByAlias(deps.table, alias) : undefined);
-const userByEmail = async (deps: Deps, email: unknown) => (typeof email === 'string' ? (await deps.users.byEmail(email))?.user_id : undefined);
+const keyByAlias = async (deps: AuditReaders, alias: unknown) => (typeof alias === 'string' ? keyHashByAlias(deps.table, alias) : undefined);
+const userByEmail = async (deps: AuditReaders, email: unknown) => (typeof email === 'string' ? (await deps.users.byEmail(email))?.user_id : undefined);
 const member = (teamId: unknown, userId: string | undefined) => (typeof teamId === 'string' && userId ? `${teamId}/${userId}` : undefined);
 const memberRefs = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v] : []) as Record<string, unknown>[];
 const fromLocation = (location: string | undefined, pattern: RegExp) => (location ? pattern.exec(location)?.[1] : undefined);
@@ -167,7 +182,7 @@ export function fallbackTarget(path: string): AuditTarget & { fromRequest: true 
 }
 
 /** The object as it is stored now, without storage attributes; null when there is none. */
-export async function snapshot(deps: Deps, object: string, id: string): Promise<Record<string, unknown> | null> {
+export async function snapshot(deps: AuditReaders, object: string, id: string): Promise<Record<string, unknown> | null> {
   switch (object) {
     case 'user': {
       const user = await deps.users.get(id);

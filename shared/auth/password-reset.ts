@@ -1,12 +1,13 @@
 import { indexKeys, keys, type IndexAttributes, type ItemKey } from '../db/keys';
-import { mustExist, mustNotExist, retryOnConflict, type TransactOp } from '../db/table';
+import { mustExist, mustNotExist, retryOnConflict, type Table, type TransactOp } from '../db/table';
 import { passwordResetEmail } from '../email/password-reset-email';
 import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../errors';
 import { randomToken, sha256Hex } from '../ids';
 import { logger } from '../logger';
-import type { Deps } from '../services';
+import type { Config } from '../config';
+import type { Mailer } from '../email/mailer';
 import type { UserItem } from '../users/model';
-import { newSessionStamp, normalizeEmail } from '../users/service';
+import { newSessionStamp, normalizeEmail, type Users } from '../users/service';
 import { PASSWORD_LOGIN_OFF } from './logins';
 import { checkPasswordPolicy, hashPassword } from './passwords';
 import { isReservedUserId } from './roles';
@@ -19,7 +20,13 @@ import { isReservedUserId } from './roles';
  * transaction, so of concurrent uses exactly one wins. The new password ends every
  * earlier session and clears the sign-in lock.
  */
-export type PasswordResetDeps = Pick<Deps, 'config' | 'table' | 'clock' | 'users' | 'mailer'>;
+export type PasswordResetDeps = {
+  config: Pick<Config, 'passwordLogin'>;
+  table: Table;
+  clock: () => Date;
+  users: Pick<Users, 'get' | 'require' | 'byEmail'>;
+  mailer: Mailer;
+};
 
 /** A reset link works for this long. */
 export const RESET_LINK_VALID_MS = 60 * 60 * 1000;

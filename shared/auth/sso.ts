@@ -3,11 +3,8 @@ import * as oidc from 'openid-client';
 import type { SsoConfig } from '../config';
 import { DomainError, forbidden, unauthenticated } from '../errors';
 import { logger } from '../logger';
-import type { Teams } from '../teams/service';
-import { createUserWithDefaults, type Directory } from '../users/onboarding';
 import type { UserItem } from '../users/model';
 import { normalizeEmail } from '../users/service';
-import type { Principal } from './roles';
 
 /**
  * OpenID Connect sign-in (authorization code + PKCE) with `openid-client`.
@@ -27,9 +24,6 @@ const FLOW_AUDIENCE = 'onramp-sso-flow';
 /** Requests to the IdP give up after this, well inside API Gateway's 30 s. */
 const IDP_TIMEOUT_SECONDS = 10;
 
-/** Who SSO acts as when it creates a user or adds them to their IdP groups' teams. */
-const SSO_ACTOR: Principal = { userId: 'sso', role: 'proxy_admin', via: 'sso' };
-
 type FlowState = { state: string; nonce: string; verifier: string; next: string };
 
 export type SsoResult = {
@@ -40,6 +34,12 @@ export type SsoResult = {
   join_errors: Array<{ team_id: string; message: string }>;
 };
 
+/**
+ * The accounts side of a sign-in (shared/provisioning): the user with a verified email,
+ * created on first sign-in like any other, then added to the teams of their IdP groups.
+ */
+export type SsoAccounts = { signInFromSso(email: string, groupTeams: Iterable<string>): Promise<SsoResult> };
+
 export class SsoSignIn {
   private readonly flowKey: Uint8Array;
   private configuration: Promise<oidc.Configuration> | undefined;
@@ -47,8 +47,7 @@ export class SsoSignIn {
   constructor(
     private readonly config: SsoConfig,
     jwtSecret: string,
-    private readonly dir: Directory,
-    private readonly teams: Teams,
+    private readonly accounts: SsoAccounts,
   ) {
     this.flowKey = new TextEncoder().encode(jwtSecret);
   }
@@ -147,46 +146,18 @@ export class SsoSignIn {
     if (claims.email_verified === false || claims.email_verified === 'false') {
       throw forbidden(`The identity provider has not verified ${email}. Verify it there, then sign in again.`);
     }
-    let user = await this.dir.users.byEmail(email);
-    let created = false;
-    const join_errors: SsoResult['join_errors'] = [];
-    if (!user) {
-      try {
-        const made = await createSsoUser(this.dir, email);
-        user = made.user;
-        join_errors.push(...made.join_errors);
-        created = true;
-      } catch (err) {
-        // Two first sign-ins at once: the email guard lets one create the user; the other uses it.
-        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
-        user = await this.dir.users.byEmail(email);
-        if (!user) throw err;
-      }
-    }
-    join_errors.push(...(await this.joinGroupTeams(user, claims)));
-    if (join_errors.length) logger.warn('SSO user could not join some teams', { userId: user.user_id, join_errors });
-    return { user: (await this.dir.users.get(user.user_id)) ?? user, created, join_errors };
+    const result = await this.accounts.signInFromSso(email, this.groupTeams(claims));
+    if (result.join_errors.length) logger.warn('SSO user could not join some teams', { userId: result.user.user_id, join_errors: result.join_errors });
+    return result;
   }
 
-  /** Adds the user to the teams their IdP groups map to (never removes: leaving a team deletes its keys). */
-  private async joinGroupTeams(user: UserItem, claims: Record<string, unknown>) {
-    const errors: SsoResult['join_errors'] = [];
+  /** The teams the user's IdP groups map to (none unless a teams claim is configured). */
+  private groupTeams(claims: Record<string, unknown>): Set<string> {
     const { teamsClaim, teamMap } = this.config;
-    if (!teamsClaim) return errors;
+    if (!teamsClaim) return new Set();
     const raw = claims[teamsClaim];
     const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
-    const teamIds = new Set(groups.flatMap((g) => (teamMap ? (teamMap[g] ?? []) : [g])));
-    const current = (await this.dir.users.get(user.user_id))?.teams ?? new Set<string>();
-    for (const teamId of teamIds) {
-      if (current.has(teamId)) continue;
-      try {
-        await this.teams.addMembers(SSO_ACTOR, teamId, [{ user_id: user.user_id, role: 'user' }], null);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        errors.push({ team_id: teamId, message: err.message });
-      }
-    }
-    return errors;
+    return new Set(groups.flatMap((g) => (teamMap ? (teamMap[g] ?? []) : [g])));
   }
 
   /** Discovery once per process; a failure is retried on the next sign-in. */
@@ -198,14 +169,6 @@ export class SsoSignIn {
     });
     return this.configuration;
   }
-}
-
-/**
- * The one place SSO creates a user: the same path as `/user/new`, so the default
- * user settings (role, budget, models, default teams) apply.
- */
-export function createSsoUser(dir: Directory, email: string) {
-  return createUserWithDefaults(dir, SSO_ACTOR, { user_email: email, metadata: { created_via: 'sso' } });
 }
 
 /** The IdP did not answer or answered nonsense: the sign-in cannot even start (HTTP 502). */

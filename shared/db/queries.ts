@@ -56,15 +56,15 @@ function ownerId(guard: GuardItem | undefined, prefix: string): string | undefin
   return guard?.owner_pk?.startsWith(prefix) ? guard.owner_pk.slice(prefix.length) : undefined;
 }
 
-export async function userIdByEmail(table: Table, email: string): Promise<string | undefined> {
+export async function userIdByEmail(table: Pick<Table, 'get'>, email: string): Promise<string | undefined> {
   return ownerId(await table.get<GuardItem>(keys.userEmail(email)), 'USER#');
 }
 
-export async function teamIdByAlias(table: Table, alias: string): Promise<string | undefined> {
+export async function teamIdByAlias(table: Pick<Table, 'get'>, alias: string): Promise<string | undefined> {
   return ownerId(await table.get<GuardItem>(keys.teamAlias(alias)), 'TEAM#');
 }
 
-export async function keyHashByAlias(table: Table, alias: string): Promise<string | undefined> {
+export async function keyHashByAlias(table: Pick<Table, 'get'>, alias: string): Promise<string | undefined> {
   return ownerId(await table.get<GuardItem>(keys.keyAlias(alias)), 'KEY#');
 }
 

@@ -1,6 +1,6 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Deps } from '../services';
+import type { Deps } from '../deps';
 import { ONRAMP_VERSION } from '../version';
 import { auditMutations } from './audit-hook';
 import { authenticate } from './auth';

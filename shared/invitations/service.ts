@@ -1,4 +1,3 @@
-import { joinDefaultTeams, type JoinError } from '../users/onboarding';
 import { OnboardingSigner } from '../auth/session';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { isProxyAdmin, isReservedUserId, readsEverything, type Principal } from '../auth/roles';
@@ -9,9 +8,10 @@ import { onboardingEmail } from '../email/templates';
 import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
 import { randomToken } from '../ids';
 import { logger } from '../logger';
-import type { Deps } from '../services';
+import type { Mailer } from '../email/mailer';
+import type { Table } from '../db/table';
 import type { UserItem } from '../users/model';
-import { newSessionStamp } from '../users/service';
+import { newSessionStamp, type Users } from '../users/service';
 import {
   INVITATION_VALID_MS,
   invitationHash,
@@ -24,12 +24,62 @@ import {
   type ReplacedInvitationItem,
 } from './model';
 
+/** What invitations need: the table, the users, the mailer, and the secret that signs onboarding tokens. */
+export type InvitationDeps = {
+  table: Table;
+  clock: () => Date;
+  users: Pick<Users, 'get' | 'require'>;
+  mailer: Mailer;
+  jwtSecret: string;
+};
+
 /**
  * Invitations and onboarding: an admin invites an existing user, the user gets
  * a link by email, opens it (`onboardingToken`) and sets a password
- * (`claimInvitation`). A link works once, for 7 days, and is never stored.
+ * (`claim`). A link works once, for 7 days, and is never stored.
+ * Built once in `buildDeps` (`deps.invitations`); joining the default teams after
+ * a claim is a use case (shared/provisioning), as it spans services.
  */
-export type InvitationDeps = Pick<Deps, 'config' | 'table' | 'clock' | 'users' | 'mailer'>;
+export class Invitations {
+  constructor(private readonly deps: InvitationDeps) {}
+
+  /** See {@link createInvitation}. */
+  create(actor: Principal, input: { user_id: string; send_email?: boolean }, baseUrl: string): Promise<IssuedInvitation> {
+    return createInvitation(this.deps, actor, input, baseUrl);
+  }
+  /** An invitation by the id in its link (admins and admin viewers). */
+  info(actor: Principal, id: string): Promise<PublicInvitation> {
+    return invitationInfo(this.deps, actor, id);
+  }
+  /** See {@link updateInvitation}. */
+  update(actor: Principal, id: string, isAccepted: boolean): Promise<PublicInvitation> {
+    return updateInvitation(this.deps, actor, id, isAccepted);
+  }
+  /** See {@link deleteInvitation}. */
+  delete(actor: Principal, id: string): Promise<PublicInvitation> {
+    return deleteInvitation(this.deps, actor, id);
+  }
+  /** See {@link resendInvitation}. */
+  resend(actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
+    return resendInvitation(this.deps, actor, id, baseUrl);
+  }
+  /** See {@link invitationStatus}. */
+  status(actor: Principal, userId: string): Promise<InvitationStatus> {
+    return invitationStatus(this.deps, actor, userId);
+  }
+  /** See {@link resendInvitationToUser}. */
+  resendToUser(actor: Principal, userId: string, baseUrl: string): Promise<IssuedInvitation> {
+    return resendInvitationToUser(this.deps, actor, userId, baseUrl);
+  }
+  /** See {@link onboardingToken}. */
+  onboardingToken(id: string, baseUrl: string): Promise<OnboardingStart> {
+    return onboardingToken(this.deps, id, baseUrl);
+  }
+  /** See {@link claimInvitation}. */
+  claim(input: ClaimInput): Promise<UserItem> {
+    return claimInvitation(this.deps, input);
+  }
+}
 
 /** The three ways a link can be refused (LiteLLM's wording for the first two). */
 export const LINK_UNKNOWN = 'Invitation link does not exist in db.';
@@ -54,7 +104,7 @@ export type IssuedInvitation = { invitation: PublicInvitation; invitation_link: 
  * invitation: the result says why it was not sent, and `/invitation/resend` retries.
  * @param baseUrl the public origin the link points at.
  */
-export async function createInvitation(
+async function createInvitation(
   deps: InvitationDeps,
   actor: Principal,
   input: { user_id: string; send_email?: boolean },
@@ -69,16 +119,8 @@ export async function createInvitation(
   return issued(deps, item, id, user, baseUrl, input.send_email ?? true);
 }
 
-/**
- * For `/user/new` with `send_invite_email: true`: invites the user just created and emails the link.
- * @param baseUrl the request's origin; `PROXY_BASE_URL` wins when set.
- */
-export function sendInviteForNewUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl?: string): Promise<IssuedInvitation> {
-  return createInvitation(deps, actor, { user_id: userId, send_email: true }, linkBase(deps, baseUrl));
-}
-
 /** An invitation by the id in its link (admins and admin viewers). */
-export async function invitationInfo(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
+async function invitationInfo(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
   if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can view invitations.');
   return publicInvitation(await requireInvitation(deps, id), id);
 }
@@ -87,7 +129,7 @@ export async function invitationInfo(deps: InvitationDeps, actor: Principal, id:
  * Sets `is_accepted` (proxy admins). Accepting revokes the link. An accepted
  * invitation is never re-opened: that would make an old link work again.
  */
-export async function updateInvitation(deps: InvitationDeps, actor: Principal, id: string, isAccepted: boolean): Promise<PublicInvitation> {
+async function updateInvitation(deps: InvitationDeps, actor: Principal, id: string, isAccepted: boolean): Promise<PublicInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can update invitations.');
   const item = await requireInvitation(deps, id);
   if (item.is_accepted) {
@@ -109,7 +151,7 @@ export async function updateInvitation(deps: InvitationDeps, actor: Principal, i
 }
 
 /** Deletes an invitation (proxy admins); its link stops working at once. Returns the deleted row. */
-export async function deleteInvitation(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
+async function deleteInvitation(deps: InvitationDeps, actor: Principal, id: string): Promise<PublicInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can delete invitations.');
   const item = await requireInvitation(deps, id);
   await deps.table.delete(keys.invitation(item.id_hash), mustExist(() => badRequest(UNKNOWN_INVITATION, 'invitation_id')));
@@ -127,7 +169,7 @@ function replacedMarker(old: InvitationItem, now: Date): ReplacedInvitationItem 
  * id valid for a fresh 7 days replaces the old one, which stops working and says it
  * was replaced) in one transaction, and the new link is emailed.
  */
-export async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
+async function resendInvitation(deps: InvitationDeps, actor: Principal, id: string, baseUrl: string): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
   const old = await requireInvitation(deps, id);
   if (old.is_accepted) throw badRequest(ALREADY_ACCEPTED, 'invitation_id');
@@ -157,7 +199,7 @@ function invitationsOf(deps: InvitationDeps, userId: string): Promise<Invitation
 }
 
 /** The user's invitation status (admins and admin viewers). */
-export async function invitationStatus(deps: InvitationDeps, actor: Principal, userId: string): Promise<InvitationStatus> {
+async function invitationStatus(deps: InvitationDeps, actor: Principal, userId: string): Promise<InvitationStatus> {
   if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can view invitations.');
   const now = deps.clock();
   const all = await invitationsOf(deps, userId);
@@ -176,7 +218,7 @@ export async function invitationStatus(deps: InvitationDeps, actor: Principal, u
  * emailed; a user never invited, or whose links expired, gets a new one. A user who
  * has already accepted an invitation is refused.
  */
-export async function resendInvitationToUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl: string): Promise<IssuedInvitation> {
+async function resendInvitationToUser(deps: InvitationDeps, actor: Principal, userId: string, baseUrl: string): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can resend invitations.');
   const user = await deps.users.get(userId);
   if (!user) throw unknownUser(userId);
@@ -207,7 +249,7 @@ export type OnboardingStart = { login_url: string; token: string; user_email: st
  * Checks an invitation link and hands out a short-lived token bound to it and
  * its user, which `claimInvitation` requires. Marks nothing as used.
  */
-export async function onboardingToken(deps: InvitationDeps, id: string, baseUrl: string): Promise<OnboardingStart> {
+async function onboardingToken(deps: InvitationDeps, id: string, baseUrl: string): Promise<OnboardingStart> {
   const now = deps.clock();
   const item = claimable(await findInvitation(deps, id), now);
   const user = await deps.users.get(item.user_id);
@@ -224,7 +266,7 @@ export type ClaimInput = { invitation_link: string; user_id: string; password: s
  * still being open and unexpired: of any number of concurrent claims, exactly one
  * succeeds. Returns the user as stored afterwards.
  */
-export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): Promise<UserItem> {
+async function claimInvitation(deps: InvitationDeps, input: ClaimInput): Promise<UserItem> {
   const now = deps.clock();
   if (!input.token) throw unauthenticated('Missing onboarding token: open the invitation link again to get one from /onboarding/get_token.');
   const grant = await signer(deps).verify(input.token, now);
@@ -267,14 +309,6 @@ export async function claimInvitation(deps: InvitationDeps, input: ClaimInput): 
   ];
   await transactWithRetry(deps, ops);
   return deps.users.require(user.user_id);
-}
-
-/**
- * After a claim, the user joins the default teams they are not in yet (the
- * defaults may have changed since they were created). Failures are returned.
- */
-export function joinDefaultTeamsAfterClaim(deps: Deps, userId: string): Promise<JoinError[]> {
-  return joinDefaultTeams(deps, userId);
 }
 
 function mintInvitation(userId: string, actorId: string, now: Date): { id: string; item: InvitationItem } {
@@ -384,13 +418,7 @@ function transactWithRetry(deps: InvitationDeps, ops: TransactOp[]): Promise<voi
 }
 
 function signer(deps: InvitationDeps): OnboardingSigner {
-  return new OnboardingSigner(deps.config.jwtSecret);
-}
-
-function linkBase(deps: InvitationDeps, requestOrigin: string | undefined): string {
-  const base = deps.config.proxyBaseUrl ?? requestOrigin;
-  if (!base) throw new Error('Cannot build an invitation link: PROXY_BASE_URL is not set and no request origin was given.');
-  return base;
+  return new OnboardingSigner(deps.jwtSecret);
 }
 
 const unknownUser = (userId: string) =>

@@ -64,6 +64,16 @@ export function graceUntil(gracePeriod: string | null | undefined, now: Date): s
   return until.toISOString();
 }
 
+/** Whether a configured grace period (ONRAMP_KEY_ROTATION_GRACE_PERIOD) is a duration of at most {@link MAX_GRACE_PERIOD}. */
+export function isValidGracePeriod(value: string): boolean {
+  try {
+    graceUntil(value, new Date());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The key item a Bearer secret stands for: its own item, or, within the grace
  * period of a regenerate, its successor's. Undefined when neither.

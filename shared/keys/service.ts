@@ -198,6 +198,13 @@ export class Keys {
     };
   }
 
+  /** The key if the caller may do `action` with it (a page asking to confirm the action refuses as the action would). */
+  async forAction(actor: Principal, action: KeyAction, keyOrHash: string): Promise<KeyItem> {
+    const item = await this.require(keyOrHash);
+    await this.check(actor, action, item);
+    return item;
+  }
+
   async info(actor: Principal, keyOrHash: string): Promise<KeyItem> {
     const item = await this.require(keyOrHash);
     await this.check(actor, 'info', item);

@@ -23,8 +23,6 @@ import {
 } from './model';
 import { mayAccessKey } from '../keys/access';
 import type { KeyItem } from '../keys/model';
-import type { Settings } from '../settings/service';
-import { createUser } from '../users/onboarding';
 
 export type TeamInput = {
   team_alias?: string | null;
@@ -53,6 +51,8 @@ export type TeamPageQuery = {
 };
 
 export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
+/** A checked `/team/member_add` entry: the user, or for a new email none yet. */
+export type PlannedMember = { user: UserItem | undefined; email: string | undefined; role: TeamRole };
 
 const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
 
@@ -61,7 +61,6 @@ export class Teams {
   constructor(
     private readonly table: Table,
     private readonly users: Users,
-    private readonly settings: Settings,
     private readonly clock: () => Date,
   ) {}
 
@@ -336,14 +335,17 @@ export class Teams {
     return teams.map((t) => t.team_id);
   }
 
-  /** Adds members by id or email; a new email creates the user (as LiteLLM does). */
-  async addMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null) {
+  /**
+   * Checks a `/team/member_add` before anything is written, so one bad entry adds
+   * nobody (and creates no user for a new email): the caller's right to manage the
+   * team, and each entry. `Provisioning.addMembers` then creates the new users and
+   * joins them (a new email creates the user, as LiteLLM does).
+   */
+  async planMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null): Promise<{ team: TeamItem; wanted: PlannedMember[] }> {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (maxBudgetInTeam !== null && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
-    // Every entry is checked before anything is written, so one bad entry adds nobody
-    // (and creates no user for a new email).
-    const wanted: Array<{ user: UserItem | undefined; email: string | undefined; role: TeamRole }> = [];
+    const wanted: PlannedMember[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
       if (!ref.user_id && !ref.user_email) throw badRequest('Each member needs user_id or user_email.', 'member');
@@ -356,21 +358,7 @@ export class Teams {
       if (user && team.members?.[user.user_id]) throw alreadyInTeam(user.user_id, teamId);
       wanted.push({ user, email: ref.user_email ?? undefined, role: ref.role ?? 'user' });
     }
-    const added: MembershipItem[] = [];
-    for (const w of wanted) {
-      // A new email is a new user with the default user settings (its default teams
-      // joined, except this one, joined below with the role asked for); a user an
-      // interrupted creation left half set up is completed the same way.
-      const user =
-        w.user && !w.user.setup_pending
-          ? w.user
-          : (await createUser({ users: this.users, teams: this, settings: this.settings, clock: this.clock }, actor, { user_id: w.user?.user_id, user_email: w.email ?? w.user?.user_email }, { skipTeams: [teamId] })).user;
-      await this.transactMemberOps(team, user, w.role, maxBudgetInTeam);
-      added.push((await this.membership(teamId, user.user_id))!);
-    }
-    // Read back after joining, so each user's `teams` includes this one (LiteLLM's `updated_users`).
-    const users = await Promise.all(added.map((m) => this.users.require(m.user_id)));
-    return { team: await this.require(teamId), added, users };
+    return { team, wanted };
   }
 
   async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {

@@ -73,7 +73,7 @@ export class Users {
   /**
    * Writes a new user; the email is claimed in the same transaction, so two
    * concurrent creations with one email cannot both succeed. Only `createUser`
-   * (users/onboarding.ts) calls this: it applies the default user settings and has
+   * (provisioning/new-user.ts) calls this: it applies the default user settings and has
    * checked that `createdBy` may create users.
    * @param opts.pending marks the user as not fully set up yet (default teams to
    * join), so a retry after a failure half-way completes it (`finishSetup`).

@@ -18,7 +18,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../shared/auth/roles';
-import { createInvitation, LINK_REPLACED, onboardingToken, updateInvitation } from '../../shared/invitations/service';
+import { LINK_REPLACED } from '../../shared/invitations/service';
 import type { TeamItem } from '../../shared/teams/model';
 import type { UserItem } from '../../shared/users/model';
 import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
@@ -69,14 +69,14 @@ beforeAll(async () => {
   w.dave = await d.users.createRecord('test', { user_email: email('dave'), user_role: 'internal_user' });
   w.lead = await d.users.createRecord('test', { user_email: email('lead'), user_role: 'internal_user', password: PASSWORD });
   w.viewer = await d.users.createRecord('test', { user_email: email('viewer'), user_role: 'proxy_admin_viewer', password: PASSWORD });
-  await d.teams.addMembers(ADMIN, w.team.team_id, [{ user_id: w.alice.user_id, role: 'user' }, { user_id: w.lead.user_id, role: 'admin' }, { user_id: w.dave.user_id, role: 'user' }], null);
-  await d.teams.addMembers(ADMIN, w.doomed.team_id, [{ user_id: w.alice.user_id, role: 'user' }], null);
+  await d.provisioning.addMembers(ADMIN, w.team.team_id, [{ user_id: w.alice.user_id, role: 'user' }, { user_id: w.lead.user_id, role: 'admin' }, { user_id: w.dave.user_id, role: 'user' }], null);
+  await d.provisioning.addMembers(ADMIN, w.doomed.team_id, [{ user_id: w.alice.user_id, role: 'user' }], null);
   await d.keys.generate(ADMIN, { user_id: w.dave.user_id, team_id: w.team.team_id, key_alias: `dave-key-${tag}` });
   await d.keys.generate(ADMIN, { user_id: w.alice.user_id, team_id: w.doomed.team_id, key_alias: `doomed-key-${tag}` });
   await d.settings.update(ADMIN, { teams: [w.team.team_id, w.doomed.team_id] });
-  const accepted = await createInvitation(d, ADMIN, { user_id: w.alice.user_id, send_email: false }, base);
-  await updateInvitation(d, ADMIN, accepted.invitation.id, true);
-  const pending = await createInvitation(d, ADMIN, { user_id: w.bob.user_id, send_email: false }, base);
+  const accepted = await d.invitations.create(ADMIN, { user_id: w.alice.user_id, send_email: false }, base);
+  await d.invitations.update(ADMIN, accepted.invitation.id, true);
+  const pending = await d.invitations.create(ADMIN, { user_id: w.bob.user_id, send_email: false }, base);
   w.bobFirstLink = pending.invitation.id;
 });
 
@@ -315,8 +315,8 @@ test('a proxy admin sees each invitation status and resends an invitation: a new
     if (!mailed) await new Promise((r) => setTimeout(r, 100));
   }
   expect(mailed).toBeDefined();
-  await expect(onboardingToken(s.deps, w.bobFirstLink, base)).rejects.toThrow(LINK_REPLACED);
-  await expect(onboardingToken(s.deps, new URL(link).searchParams.get('id')!, base)).resolves.toMatchObject({ user_id: w.bob.user_id });
+  await expect(s.deps.invitations.onboardingToken(w.bobFirstLink, base)).rejects.toThrow(LINK_REPLACED);
+  await expect(s.deps.invitations.onboardingToken(new URL(link).searchParams.get('id')!, base)).resolves.toMatchObject({ user_id: w.bob.user_id });
 
   // Never invited: the same button sends a first invitation.
   await page.goto(`/ui/users/${w.carol.user_id}`);

@@ -77,6 +77,7 @@ describe('loadConfig', () => {
         ONRAMP_SESSION_HOURS: '24',
         AWS_REGION: 'eu-west-1',
         ONRAMP_MODEL_SECRETS_PREFIX: 'onramp/models/',
+        ONRAMP_KEY_ROTATION_GRACE_PERIOD: '48h',
         UNRELATED: 'ignored',
       });
       expect(config).toMatchObject({
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
         sessionHours: 24,
         region: 'eu-west-1',
         modelSecretsPrefix: 'onramp/models/',
+        keyRotationGracePeriod: '48h',
       });
     });
 
@@ -118,6 +120,8 @@ describe('loadConfig', () => {
       ["LiteLLM's manual endpoints without an issuer", { ...VALID, GENERIC_AUTHORIZATION_ENDPOINT: 'https://idp.example/auth' }, 'ONRAMP_SSO_ISSUER'],
       ['a scope without openid', { ...VALID, GENERIC_SCOPE: 'email profile' }, 'GENERIC_SCOPE'],
       ['passwords off without SSO', { ...VALID, ONRAMP_DISABLE_PASSWORD_LOGIN: 'true' }, 'ONRAMP_DISABLE_PASSWORD_LOGIN'],
+      ['a rotation grace period that is not a duration', { ...VALID, ONRAMP_KEY_ROTATION_GRACE_PERIOD: 'a day' }, 'ONRAMP_KEY_ROTATION_GRACE_PERIOD'],
+      ['a rotation grace period over 7d', { ...VALID, ONRAMP_KEY_ROTATION_GRACE_PERIOD: '8d' }, 'ONRAMP_KEY_ROTATION_GRACE_PERIOD'],
       ['passwords off spelled oddly', { ...VALID, ONRAMP_DISABLE_PASSWORD_LOGIN: 'yes' }, 'ONRAMP_DISABLE_PASSWORD_LOGIN'],
       [
         'a team map that is not JSON',

@@ -239,16 +239,6 @@ async function homePage(c: PageContext, form: FormState, opts: { created?: { sec
   );
 }
 
-/** A key the caller may see: their own, any for admins and viewers, or their team's for a team admin. */
-async function visibleKey(c: PageContext, actor: Principal, token: string): Promise<KeyItem> {
-  const deps = c.get('deps');
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new DomainError('not_found', 'Key not found.');
-  const item = await deps.keys.get(token);
-  if (item && (readsEverything(actor) || item.user_id === actor.userId)) return item;
-  if (item?.team_id && (await deps.teams.get(item.team_id))?.members?.[actor.userId]?.role === 'admin') return item;
-  throw new DomainError('not_found', 'Key not found: it was deleted, or it is not yours.');
-}
-
 export const homePages = new Hono<AppEnv>()
   .get('/', async (c) => homePage(c, emptyForm('key')))
   .post('/keys', async (c) => {
@@ -278,7 +268,7 @@ export const homePages = new Hono<AppEnv>()
   })
   .get('/keys/:token/delete', async (c) => {
     const actor = actorOf(c);
-    const item = await visibleKey(c, actor, c.req.param('token'));
+    const item = await c.get('deps').keys.forAction(actor, 'delete', c.req.param('token'));
     const teams = item.team_id ? [await c.get('deps').teams.get(item.team_id)].filter((t): t is TeamItem => !!t) : [];
     return render(
       c,
@@ -301,7 +291,7 @@ export const homePages = new Hono<AppEnv>()
   })
   .post('/keys/:token/delete', async (c) => {
     const actor = actorOf(c);
-    const item = await visibleKey(c, actor, c.req.param('token'));
+    const item = await c.get('deps').keys.forAction(actor, 'delete', c.req.param('token'));
     await c.get('deps').keys.delete(actor, { keys: [item.token] });
     return redirectWithFlash(c, '/ui', `Key ${item.key_alias ?? item.key_name} deleted.`);
   });

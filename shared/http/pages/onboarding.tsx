@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
 import { DomainError } from '../../errors';
-import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED, onboardingToken } from '../../invitations/service';
+import { LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED } from '../../invitations/service';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { Csrf, FormAlert, Input } from './forms';
@@ -86,7 +86,7 @@ export const onboardingPages = new Hono<AppEnv>()
     const id = c.req.query('id')?.trim();
     if (!id) return invalidLink(c, 'This page needs the invitation link from your email (…/ui/onboarding?id=…).', 400);
     try {
-      const start = await onboardingToken(c.get('deps'), id, publicBaseUrl(c));
+      const start = await c.get('deps').invitations.onboardingToken(id, publicBaseUrl(c));
       return onboardingPage(c, { id, user_id: start.user_id, user_email: start.user_email, token: start.token }, emptyForm('onboarding'));
     } catch (err) {
       if (err instanceof DomainError) return invalidLink(c, err.message, statusOf(err) === 401 ? 401 : 400);
@@ -114,8 +114,7 @@ export const onboardingPages = new Hono<AppEnv>()
 
     const deps = c.get('deps');
     try {
-      const user = await claimInvitation(deps, { invitation_link: invite.id, user_id: invite.user_id, password, token: invite.token });
-      await joinDefaultTeamsAfterClaim(deps, user.user_id);
+      const { user } = await deps.provisioning.claimInvitation({ invitation_link: invite.id, user_id: invite.user_id, password, token: invite.token });
       await setSessionCookie(c, user.user_id);
       return redirectWithFlash(c, '/ui', `Welcome, ${user.user_email ?? user.user_id}: your password is set and you are signed in.`);
     } catch (err) {

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, readsEverything, type UserRole } from '../../auth/roles';
-import { forbidden } from '../../errors';
+import { isProxyAdmin, type UserRole } from '../../auth/roles';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import type { InternalUserSettings } from '../../settings/service';
 import type { AppEnv } from '../env';
@@ -47,7 +46,6 @@ function formFor(s: InternalUserSettings): FormState {
 
 async function settingsPage(c: PageContext, form: FormState | null, status: Status = 200) {
   const actor = actorOf(c);
-  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the default user settings.');
   const deps = c.get('deps');
   const [settings, teams] = await Promise.all([deps.settings.read(actor), deps.teams.list(actor)]);
   const f = form ?? formFor(settings);

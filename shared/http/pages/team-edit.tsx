@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, notFound } from '../../errors';
-import { deleteTeams } from '../../teams/delete';
 import { effectiveMemberBudget, memberBudgetDuration, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES, type TeamItem, type TeamMemberPermission, type TeamRole } from '../../teams/model';
 import type { AppEnv } from '../env';
 import { Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
@@ -261,7 +260,7 @@ export const teamEditPages = new Hono<AppEnv>()
     const deps = c.get('deps');
     const team = await deps.teams.require(c.req.param('id'));
     try {
-      await deleteTeams(deps, actor, [team.team_id]);
+      await deps.provisioning.deleteTeams(actor, [team.team_id]);
     } catch (err) {
       const e = applyError(emptyForm('delete'), err, []);
       if (e.kind === 'forbidden') throw e;

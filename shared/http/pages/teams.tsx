@@ -353,7 +353,7 @@ export const teamPages = new Hono<AppEnv>()
     if (!(TEAM_ROLES as readonly string[]).includes(role)) forms.member.errors.role = 'Choose admin or user.';
     if (hasErrors(forms.member)) return teamPage(c, teamId, forms, 400);
     try {
-      await c.get('deps').teams.addMembers(actor, teamId, [{ user_email: email, role }], null);
+      await c.get('deps').provisioning.addMembers(actor, teamId, [{ user_email: email, role }], null);
       return redirectWithFlash(c, teamPath(teamId), `${email} added to the team as ${role}.`);
     } catch (err) {
       const e = applyError(forms.member, await plain(c, err), ['user_email', 'role'], { member: 'user_email', 'member.user_id': 'user_email', user_id: 'user_email' });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
+import { isProxyAdmin, USER_ROLES, type UserRole } from '../../auth/roles';
 import { forbidden } from '../../errors';
-import { invitationStatus, resendInvitationToUser, type InvitationStatus, type IssuedInvitation } from '../../invitations/service';
+import type { InvitationStatus, IssuedInvitation } from '../../invitations/service';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
@@ -94,10 +94,9 @@ type Extras = { form?: FormState; issued?: IssuedInvitation; resendError?: strin
 
 async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
   const actor = actorOf(c);
-  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the internal users.');
   const deps = c.get('deps');
   const user = await deps.users.info(actor, userId);
-  const [teams, invitation] = await Promise.all([deps.teams.list(actor, user.user_id), invitationStatus(deps, actor, user.user_id)]);
+  const [teams, invitation] = await Promise.all([deps.teams.list(actor, user.user_id), deps.invitations.status(actor, user.user_id)]);
   const admin = isProxyAdmin(actor);
   const form = extras.form ?? formFor(user);
   const csrf = c.get('session')?.csrf;
@@ -229,7 +228,7 @@ export const userEditPages = new Hono<AppEnv>()
     const actor = actorOf(c);
     const userId = c.req.param('id');
     try {
-      const issued = await resendInvitationToUser(c.get('deps'), actor, userId, publicBaseUrl(c));
+      const issued = await c.get('deps').invitations.resendToUser(actor, userId, publicBaseUrl(c));
       return userPage(c, userId, { issued });
     } catch (err) {
       const e = applyError(emptyForm('resend'), err, []);

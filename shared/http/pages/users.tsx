@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
-import { forbidden } from '../../errors';
-import { createInvitation, invitationStatus, type IssuedInvitation } from '../../invitations/service';
+import { isProxyAdmin, USER_ROLES, type UserRole } from '../../auth/roles';
+import type { IssuedInvitation } from '../../invitations/service';
+import type { JoinError, NewUser } from '../../provisioning/service';
 import type { TeamItem } from '../../teams/model';
 import type { UserItem } from '../../users/model';
-import { createUserWithDefaults, type JoinError } from '../../users/onboarding';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
 import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
@@ -101,7 +100,6 @@ function CreateUserForm(p: { c: PageContext; form: FormState; defaultRole: strin
 
 async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outcome; status?: Status } = {}) {
   const actor = actorOf(c);
-  if (!readsEverything(actor)) throw forbidden('Only proxy admins and proxy admin viewers can see the internal users.');
   const deps = c.get('deps');
   const page = Math.max(1, Number(c.req.query('page')) || 1);
   const [result, teams, settings] = await Promise.all([
@@ -109,7 +107,7 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
     deps.teams.list(actor),
     deps.settings.internalUser(),
   ]);
-  const invitations = await Promise.all(result.users.map((u) => invitationStatus(deps, actor, u.user_id)));
+  const invitations = await Promise.all(result.users.map((u) => deps.invitations.status(actor, u.user_id)));
   const teamName = (id: string) => teams.find((t) => t.team_id === id)?.team_alias ?? id;
   const admin = isProxyAdmin(actor);
   const csrf = c.get('session')?.csrf;
@@ -192,13 +190,11 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
   );
 }
 
-/** Invites the user; a failure to invite does not undo the user, it is shown. */
-async function invite(c: PageContext, user: UserItem, sendEmail: boolean): Promise<Pick<Outcome, 'issued' | 'inviteError'>> {
-  try {
-    return { issued: await createInvitation(c.get('deps'), actorOf(c), { user_id: user.user_id, send_email: sendEmail }, publicBaseUrl(c)) };
-  } catch (err) {
-    return { issued: null, inviteError: applyError(emptyForm('x'), err, []).message };
-  }
+/** The invitation made with the user; a failure to invite does not undo the user, it is shown. */
+function invitationOutcome(invitation: NewUser['invitation']): Pick<Outcome, 'issued' | 'inviteError'> {
+  if (!invitation) return { issued: null };
+  if ('issued' in invitation) return { issued: invitation.issued };
+  return { issued: null, inviteError: applyError(emptyForm('x'), invitation.failed, []).message };
 }
 
 export const userPages = new Hono<AppEnv>()
@@ -213,13 +209,13 @@ export const userPages = new Hono<AppEnv>()
     if (!EMAIL.test(email)) form.errors.user_email = 'Enter an email address, e.g. name@example.com.';
     if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
     if (hasErrors(form)) return usersPage(c, form, { status: 400 });
-    let created: Awaited<ReturnType<typeof createUserWithDefaults>>;
+    let created: NewUser;
     try {
-      created = await createUserWithDefaults(c.get('deps'), actor, { user_email: email, user_role: role as UserRole });
+      created = await c.get('deps').provisioning.createUser(actor, { user_email: email, user_role: role as UserRole }, { invite: { sendEmail, baseUrl: publicBaseUrl(c) } });
     } catch (err) {
       const e = applyError(form, err, ['user_email', 'user_role']);
       return usersPage(c, form, { status: statusOf(e) as Status });
     }
-    const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...(await invite(c, created.user, sendEmail)) };
+    const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...invitationOutcome(created.invitation) };
     return usersPage(c, emptyForm('user', { user_role: role }), { outcome });
   });

@@ -1,12 +1,5 @@
 import * as z from 'zod/mini';
-import {
-  createInvitation,
-  deleteInvitation,
-  invitationInfo,
-  resendInvitation,
-  updateInvitation,
-  type IssuedInvitation,
-} from '../../invitations/service';
+import type { IssuedInvitation } from '../../invitations/service';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { Id, jsonBody, okJson, security } from '../schemas';
@@ -61,7 +54,7 @@ export const invitationRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      const issued = await createInvitation(c.get('deps'), actor, c.req.valid('json'), publicBaseUrl(c));
+      const issued = await c.get('deps').invitations.create(actor, c.req.valid('json'), publicBaseUrl(c));
       return c.json(issuedBody(issued), 200);
     },
   )
@@ -77,7 +70,7 @@ export const invitationRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      return c.json(await invitationInfo(c.get('deps'), actor, c.req.valid('query').invitation_id), 200);
+      return c.json(await c.get('deps').invitations.info(actor, c.req.valid('query').invitation_id), 200);
     },
   )
   .openapi(
@@ -93,7 +86,7 @@ export const invitationRoutes = newRouter()
     async (c) => {
       const actor = requirePrincipal(c);
       const { invitation_id, is_accepted } = c.req.valid('json');
-      return c.json(await updateInvitation(c.get('deps'), actor, invitation_id, is_accepted), 200);
+      return c.json(await c.get('deps').invitations.update(actor, invitation_id, is_accepted), 200);
     },
   )
   .openapi(
@@ -108,7 +101,7 @@ export const invitationRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      return c.json(await deleteInvitation(c.get('deps'), actor, c.req.valid('json').invitation_id), 200);
+      return c.json(await c.get('deps').invitations.delete(actor, c.req.valid('json').invitation_id), 200);
     },
   )
   .openapi(
@@ -125,7 +118,7 @@ export const invitationRoutes = newRouter()
     }),
     async (c) => {
       const actor = requirePrincipal(c);
-      const issued = await resendInvitation(c.get('deps'), actor, c.req.valid('json').invitation_id, publicBaseUrl(c));
+      const issued = await c.get('deps').invitations.resend(actor, c.req.valid('json').invitation_id, publicBaseUrl(c));
       return c.json(issuedBody(issued), 200);
     },
   );

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { claimInvitation, joinDefaultTeamsAfterClaim, onboardingToken } from '../../invitations/service';
 import { badRequest } from '../../errors';
 import { publicUser } from '../../users/model';
 import { createRoute, newRouter } from '../router';
@@ -36,7 +35,7 @@ export const onboardingRoutes = newRouter()
       }),
     }),
     async (c) => {
-      const start = await onboardingToken(c.get('deps'), c.req.valid('query').invite_link, publicBaseUrl(c));
+      const start = await c.get('deps').invitations.onboardingToken(c.req.valid('query').invite_link, publicBaseUrl(c));
       return c.json(start, 200);
     },
   )
@@ -66,9 +65,8 @@ export const onboardingRoutes = newRouter()
       if (!body) throw badRequest('Send invitation_link, user_id, password and token as JSON or as a form.');
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
       const deps = c.get('deps');
-      const claimed = await claimInvitation(deps, { ...body, token: body.token ?? bearer });
-      const join_errors = await joinDefaultTeamsAfterClaim(deps, claimed.user_id);
-      await setSessionCookie(c, claimed.user_id);
-      return c.json({ ...publicUser(await deps.users.require(claimed.user_id)), join_errors }, 200);
+      const { user, join_errors } = await deps.provisioning.claimInvitation({ ...body, token: body.token ?? bearer });
+      await setSessionCookie(c, user.user_id);
+      return c.json({ ...publicUser(user), join_errors }, 200);
     },
   );

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
 import { publicKey, type KeyItem } from '../../keys/model';
-import { deleteTeams } from '../../teams/delete';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
@@ -99,7 +98,7 @@ export const teamRoutes = newRouter()
       responses: okJson('The deleted team ids', 'DeleteTeamResponse'),
     }),
     async (c) => {
-      const deleted = await deleteTeams(c.get('deps'), requirePrincipal(c), c.req.valid('json').team_ids);
+      const deleted = await c.get('deps').provisioning.deleteTeams(requirePrincipal(c), c.req.valid('json').team_ids);
       return c.json({ deleted_teams: deleted }, 200);
     },
   )
@@ -174,7 +173,7 @@ export const teamRoutes = newRouter()
     async (c) => {
       const body = c.req.valid('json');
       const refs = Array.isArray(body.member) ? body.member : [body.member];
-      const { team, added, users } = await c.get('deps').teams.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
+      const { team, added, users } = await c.get('deps').provisioning.addMembers(requirePrincipal(c), body.team_id, refs, body.max_budget_in_team ?? null);
       return c.json(
         { ...publicTeam(team), updated_users: users.map(publicUser), updated_team_memberships: added.map((m) => publicMembership(m, team)) },
         200,

@@ -1,11 +1,8 @@
 import * as z from 'zod/mini';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
-import { publicKey, type KeyItem } from '../../keys/model';
-import { NO_DEFAULT_MODELS } from '../../keys/service';
+import { publicKey } from '../../keys/model';
 import { publicTeam, TEAM_ROLES } from '../../teams/model';
-import { publicUser, type UserItem } from '../../users/model';
-import { createUserWithDefaults } from '../../users/onboarding';
-import { sendInviteForNewUser } from '../../invitations/service';
+import { publicUser } from '../../users/model';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
@@ -80,21 +77,11 @@ export const userRoutes = newRouter()
       const actor = requirePrincipal(c);
       const deps = c.get('deps');
       const { auto_create_key, key_alias, duration, send_invite_email, ...input } = c.req.valid('json');
-      // LiteLLM creates a personal key by default; a user limited to team models gets none.
-      // It is the creation's last step, so a retry after a failure before it makes the key.
-      const personalKey = async (created: UserItem, resumed: boolean): Promise<{ key: { secret: string; item: KeyItem } | null; key_error: string | null }> => {
-        if (!auto_create_key) return { key: null, key_error: null };
-        if (created.models.includes(NO_DEFAULT_MODELS)) {
-          return { key: null, key_error: 'No key was created: this user has no default models and can only create keys inside a team.' };
-        }
-        if (resumed && (await deps.keys.ofUser(created.user_id)).length > 0) {
-          return { key: null, key_error: 'No key was created: an earlier, interrupted attempt at creating this user made one (see /key/list).' };
-        }
-        return { key: await deps.keys.generate(actor, { user_id: created.user_id, key_alias, duration }), key_error: null };
-      };
-      const { user, join_errors, finished } = await createUserWithDefaults(deps, actor, input, { finish: personalKey });
-      const key = finished?.key ?? null;
-      const key_error = finished?.key_error ?? null;
+      const { user, join_errors, key, key_error, invitation } = await deps.provisioning.createUser(actor, input, {
+        personalKey: auto_create_key ? { key_alias, duration } : undefined,
+        invite: send_invite_email ? { sendEmail: true, baseUrl: publicBaseUrl(c) } : undefined,
+      });
+      if (invitation && 'failed' in invitation) throw invitation.failed;
       return c.json(
         {
           ...publicUser(user),
@@ -103,7 +90,7 @@ export const userRoutes = newRouter()
           key_name: key?.item.key_name ?? null,
           expires: key?.item.expires ?? null,
           ...(key_error ? { key_error } : {}),
-          ...(send_invite_email ? { invitation: await sendInviteForNewUser(deps, actor, user.user_id, publicBaseUrl(c)) } : {}),
+          ...(invitation ? { invitation: invitation.issued } : {}),
           join_errors,
           ...(join_errors.length ? { warning: `The user was created but could not join: ${join_errors.map((e) => `${e.team_id} (${e.message})`).join('; ')}` } : {}),
         },

@@ -1,14 +1,15 @@
-import { isAdminRole, isProxyAdmin, type Principal } from '../auth/roles';
-import { DomainError, forbidden } from '../errors';
+import { isAdminRole, type Principal } from '../auth/roles';
+import { DomainError } from '../errors';
 import type { Settings } from '../settings/service';
 import type { TeamRole } from '../teams/model';
 import type { Teams } from '../teams/service';
-import type { UserItem } from './model';
-import { normalizeEmail, type NewUserInput, type Users } from './service';
+import type { UserItem } from '../users/model';
+import { normalizeEmail, type NewUserInput, type Users } from '../users/service';
 
 export type TeamRequest = { team_id: string; max_budget_in_team?: number | null; user_role?: TeamRole };
 export type JoinError = { team_id: string; message: string };
-export type Directory = { users: Users; teams: Teams; settings: Settings; clock: () => Date };
+/** The services a user's creation touches. */
+export type Directory = { users: Users; teams: Pick<Teams, 'require' | 'transactMemberOps'>; settings: Pick<Settings, 'internalUser'> };
 export type NewUserRequest = NewUserInput & { teams?: Array<string | TeamRequest> };
 
 export type CreateUserOptions<T> = {
@@ -21,15 +22,15 @@ export type CreateUserOptions<T> = {
 export type CreatedUser<T> = { user: UserItem; join_errors: JoinError[]; finished: T | undefined; resumed: boolean };
 
 /**
- * The one function that creates users (`/user/new`, `/team/member_add` with a new
- * email, the pages): non-admin users get the default role, budget and models where
+ * The one function that creates users (every path goes through `Provisioning`:
+ * `/user/new`, `/team/member_add` with a new email, SSO, the pages): non-admin users get the default role, budget and models where
  * the request leaves them out, and join the requested and default teams. The user is
  * created even if a team join fails, and every failure is returned (never swallowed).
  *
  * The user is written first, marked `setup_pending` (with a lease), and unmarked once
  * the joins and `finish` are done: a retry after a failure half-way (same email or
  * user_id) completes that user instead of answering 409, while a concurrent duplicate
- * still gets the 409. Callers check who may create users.
+ * still gets the 409. Callers check who may create users (`Provisioning` does).
  */
 export async function createUser<T = undefined>(
   dir: Directory,
@@ -77,12 +78,6 @@ export async function createUser<T = undefined>(
     await dir.users.releaseSetup(user.user_id);
     throw err;
   }
-}
-
-/** `/user/new` and the users page: only proxy admins create users there. */
-export async function createUserWithDefaults<T = undefined>(dir: Directory, actor: Principal, input: NewUserRequest, opts: CreateUserOptions<T> = {}) {
-  if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create users.');
-  return createUser(dir, actor, input, opts);
 }
 
 /** The user an earlier, interrupted creation with this id or email left half set up, now taken over. */

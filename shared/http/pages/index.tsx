@@ -127,6 +127,8 @@ ui.use('*', async (c, next) => {
 // Each page module declares who may open it (see RouteAuth in ../auth.ts): `anyone`
 // works signed out, `caller` sends a signed-out browser to /ui/login first.
 ui.route('/', declared('anyone', staticPages));
+// The static folder is open as a whole: a file not in it is a not-found page, signed in or not.
+ui.get('/static/*', routeAuth('anyone'), (c) => notFoundPage(c));
 ui.route('/', declared('anyone', loginPages));
 ui.route('/', declared('anyone', onboardingPages));
 ui.route('/', declared('anyone', passwordPages));

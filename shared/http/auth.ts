@@ -25,6 +25,8 @@ export const CSRF_FIELD = 'csrf_token';
  * - `anyone`: no caller needed, but one sent (Bearer or cookie) is resolved: sign-out, health, pages open to all.
  * - `caller`: the master key, a user's virtual key or a session (Bearer or cookie); else 401.
  * - `session`: a signed-in session only (Bearer session token or cookie); a key is refused (403).
+ *   No route needs it yet: a password change is refused to keys by the users service, as it
+ *   depends on the fields sent.
  * - `selfKey`: as `caller`, and a key that belongs to no user may read itself (`GET /key/info`, as in LiteLLM).
  * - `virtualKey`: the hot-path gateway routes: they authenticate the key themselves, in the
  *   same read as their budget check, so nothing is read here.

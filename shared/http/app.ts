@@ -3,7 +3,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../deps';
 import { ONRAMP_VERSION } from '../version';
 import { auditMutations } from './audit-hook';
-import { authenticate } from './auth';
+import { authenticate, routeAuth } from './auth';
 import { errorResponse, handleError } from './errors';
 import { openApiDocument, type DocumentSettings, type OpenApiDocument } from './openapi';
 import { newRouter } from './router';
@@ -74,7 +74,7 @@ export function createApp(deps: Deps) {
 
   // Built on the first request, not at cold start.
   let document: OpenApiDocument | undefined;
-  app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(app.definitions, DOCUMENT_SETTINGS))));
+  app.get('/openapi.json', routeAuth('anyone'), (c) => c.json((document ??= openApiDocument(app.definitions, DOCUMENT_SETTINGS))));
 
   app.notFound((c) =>
     isPagePath(c.req.path) ? notFoundPage(c) : errorResponse(c, `Route not found: ${c.req.method} ${c.req.path}`, 'not_found_error', 404),

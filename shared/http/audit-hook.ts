@@ -8,6 +8,7 @@ import { auditValue } from '../audit/redact';
 import { AUDIT_TARGETS, fallbackTarget, NOT_AUDITED, snapshot, type AuditTarget, type RequestFacts } from '../audit/targets';
 import { logger } from '../logger';
 import type { AppEnv } from './env';
+import { isForm, isJson, isJsonType } from './media-type';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -90,13 +91,8 @@ async function snapshots(c: Context<AppEnv>, target: AuditTarget, facts: Request
 
 /** The request's fields (JSON or form); {} when there are none or they do not parse (the route refuses those). */
 async function bodyOf(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const type = c.req.header('content-type') ?? '';
   try {
-    const body: unknown = /json/i.test(type)
-      ? await c.req.json()
-      : /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)
-        ? await c.req.parseBody({ all: true })
-        : {};
+    const body: unknown = isJson(c) ? await c.req.json() : isForm(c) ? await c.req.parseBody({ all: true }) : {};
     return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -124,7 +120,7 @@ function decodedOrRaw(segment: string): string {
 }
 
 async function responseJson(res: Response): Promise<Record<string, unknown> | undefined> {
-  if (!res.headers.get('content-type')?.includes('json')) return undefined;
+  if (!isJsonType(res.headers.get('content-type') ?? undefined)) return undefined;
   try {
     const body: unknown = await res.clone().json();
     return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;

@@ -1,5 +1,8 @@
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
+import { matchedRoutes } from 'hono/route';
+import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { constantTimeEqual } from '../auth/logins';
 import { isReservedUserId, MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
 import { SESSION_COOKIE, type Session } from '../auth/session';
@@ -7,23 +10,115 @@ import { forbidden, unauthenticated } from '../errors';
 import { namesKey, type KeyItem } from '../keys/model';
 import { assertKeyMayCall } from '../keys/routes';
 import type { AppEnv } from './env';
-import { MODEL_ROUTE_PATHS } from './routes/gateway';
+import { isForm } from './media-type';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Hot-path routes that authenticate with the virtual key themselves, in the same read as their budget check. */
-const GATEWAY_PATHS = new Set(['/spend/authorize', '/spend/record', ...MODEL_ROUTE_PATHS]);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
-/** Signing in starts a new session: an old cookie is ignored there (else its CSRF check would refuse the sign-in form); so do the anonymous forgot-password routes. */
-const SIGN_IN_PATHS = new Set(['/login', '/v2/login', '/onboarding/claim_token', '/password/forgot', '/password/reset']);
-/** Its Bearer is the onboarding token's `key` (as LiteLLM's UI sends it), which the route checks itself: no caller. */
-const ONBOARDING_CLAIM_PATH = '/onboarding/claim_token';
 
 /**
- * Resolves the caller once per request: the master key, a virtual key, or a
- * session (Bearer JWT or the HttpOnly cookie). A Bearer credential that is not
- * valid is a 401 at once; an unusable cookie just leaves the caller anonymous so
- * public routes and the sign-in page still work.
+ * Who may call a route, declared in its definition (`createRoute({ auth })`, or
+ * {@link routeAuth} for a route registered by hand); the router installs it.
+ *
+ * - `public`: no caller needed. The session cookie is not read, so a stale one cannot
+ *   block signing in (its CSRF check would refuse the form); a Bearer sent is still checked.
+ * - `anyone`: no caller needed, but one sent (Bearer or cookie) is resolved: sign-out, health, pages open to all.
+ * - `caller`: the master key, a user's virtual key or a session (Bearer or cookie); else 401.
+ * - `session`: a signed-in session only (Bearer session token or cookie); a key is refused (403).
+ *   No route needs it yet: a password change is refused to keys by the users service, as it
+ *   depends on the fields sent.
+ * - `selfKey`: as `caller`, and a key that belongs to no user may read itself (`GET /key/info`, as in LiteLLM).
+ * - `virtualKey`: the hot-path gateway routes: they authenticate the key themselves, in the
+ *   same read as their budget check, so nothing is read here.
+ * - `claimToken`: the Bearer is the onboarding token's `key` (as LiteLLM's UI sends it), which the route checks itself.
+ */
+export type RouteAuth = 'public' | 'anyone' | 'caller' | 'session' | 'selfKey' | 'virtualKey' | 'claimToken';
+
+type AuthRule = {
+  /** What the global middleware reads before the route runs. */
+  reads: 'nothing' | 'bearer' | 'bearer or cookie';
+  /** Documented in OpenAPI as needing `bearerAuth`. */
+  documented: boolean;
+  /** Refuses a request this route may not serve, once the caller is resolved. */
+  check?: (c: Context<AppEnv>) => void;
+};
+
+const AUTH_RULES: Record<RouteAuth, AuthRule> = {
+  public: { reads: 'bearer', documented: false },
+  anyone: { reads: 'bearer or cookie', documented: false },
+  caller: { reads: 'bearer or cookie', documented: true, check: (c) => void requirePrincipal(c) },
+  session: {
+    reads: 'bearer or cookie',
+    documented: true,
+    check: (c) => {
+      if (requirePrincipal(c).via !== 'session') throw forbidden('This route needs a signed-in session (sign in with your password), not an API key.');
+    },
+  },
+  selfKey: { reads: 'bearer or cookie', documented: true, check: (c) => void (c.get('callerKey') ?? requirePrincipal(c)) },
+  virtualKey: { reads: 'nothing', documented: true },
+  claimToken: { reads: 'nothing', documented: false },
+};
+
+export const ROUTE_AUTH_KINDS = Object.keys(AUTH_RULES) as RouteAuth[];
+
+/** Whether a route declared `auth` serves only a resolved caller (pages send the others to sign in). */
+export const needsCaller = (auth: RouteAuth) => auth === 'caller' || auth === 'session' || auth === 'selfKey';
+
+/** The OpenAPI `security` of a route, from its declaration. */
+export function securityOf(auth: RouteAuth): { bearerAuth: string[] }[] | undefined {
+  return AUTH_RULES[auth].documented ? [{ bearerAuth: [] }] : undefined;
+}
+
+const CHECKS = new Map<MiddlewareHandler<AppEnv>, RouteAuth>();
+const CHECK_OF = Object.fromEntries(
+  ROUTE_AUTH_KINDS.map((auth) => {
+    const check = createMiddleware<AppEnv>(async (c, next) => {
+      AUTH_RULES[auth].check?.(c);
+      await next();
+    });
+    CHECKS.set(check, auth);
+    return [auth, check];
+  }),
+) as Record<RouteAuth, MiddlewareHandler<AppEnv>>;
+
+/**
+ * The middleware a route declaring `auth` runs right before its handler (after its
+ * request validation, as clients have always seen the errors). It also marks the
+ * route, so {@link authenticate} knows what to read for it.
+ */
+export function routeAuth(auth: RouteAuth): MiddlewareHandler<AppEnv> {
+  return CHECK_OF[auth];
+}
+
+/**
+ * The auth declared by the route that answers this request; undefined when no route
+ * matches (a 404). A matched route that declares nothing is a programming error,
+ * refused (500) rather than served with a guess.
+ */
+export function declaredAuth(c: Context<AppEnv>): RouteAuth | undefined {
+  const routes = matchedRoutes(c);
+  for (const route of routes) {
+    const auth = CHECKS.get(unwrapped(route.handler));
+    if (auth) return auth;
+  }
+  const handler = routes.find((r) => r.method !== 'ALL');
+  if (handler) throw new Error(`Route ${handler.method} ${handler.path} declares no auth: give it one (see RouteAuth in shared/http/auth.ts)`);
+  return undefined;
+}
+
+/** A handler as registered: Hono wraps those of a router with its own error handler (the pages) when mounting it. */
+function unwrapped(handler: unknown): MiddlewareHandler<AppEnv> {
+  let h = handler as MiddlewareHandler<AppEnv> & { [COMPOSED_HANDLER]?: unknown };
+  while (!CHECKS.has(h) && h[COMPOSED_HANDLER]) h = h[COMPOSED_HANDLER] as typeof h;
+  return h;
+}
+
+/**
+ * Resolves the caller once per request, as the answering route's declaration says:
+ * the master key, a virtual key, or a session (Bearer JWT or the HttpOnly cookie). A
+ * Bearer credential that is not valid is a 401 at once; an unusable cookie just
+ * leaves the caller anonymous so public routes and the sign-in page still work.
+ * Paths no route answers resolve as `anyone`.
  *
  * Cookie-authenticated writes must carry the session's CSRF token (header
  * `X-CSRF-Token` or form field `csrf_token`): a cross-site form cannot know it.
@@ -33,17 +128,18 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('principal', null);
   c.set('callerKey', null);
   c.set('session', null);
-  if (GATEWAY_PATHS.has(c.req.path)) return next();
-  if (c.req.path === ONBOARDING_CLAIM_PATH) return next();
+  const auth = declaredAuth(c) ?? 'anyone';
+  const { reads } = AUTH_RULES[auth];
+  if (reads === 'nothing') return next();
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (bearer) {
-    const caller = await principalForBearer(deps, bearer, (key) => isSelfKeyInfo(c.req, key));
+    const caller = await principalForBearer(deps, bearer, (key) => auth === 'selfKey' && isSelfKeyInfo(c.req, key));
     if (caller.key) assertKeyMayCall(caller.key, c.req.path);
     c.set('principal', caller.principal);
     c.set('callerKey', caller.key);
     return next();
   }
-  const cookie = SIGN_IN_PATHS.has(c.req.path) ? undefined : getCookie(c, SESSION_COOKIE);
+  const cookie = reads === 'bearer or cookie' ? getCookie(c, SESSION_COOKIE) : undefined;
   if (cookie) {
     const session = await deps.sessions.verify(cookie);
     const principal = session ? await principalForSession(deps, session) : null;
@@ -86,9 +182,8 @@ async function principalForBearer(
   return { principal, key: null };
 }
 
-/** `GET /key/info` about the key the caller sent: no `?key=`, or the same key. */
-export function isSelfKeyInfo(req: { method: string; path: string; query(name: string): string | undefined }, key: KeyItem): boolean {
-  if (req.method !== 'GET' || req.path !== '/key/info') return false;
+/** On a `selfKey` route (`GET /key/info`): the request is about the key the caller sent (no `?key=`, or the same key). */
+export function isSelfKeyInfo(req: { query(name: string): string | undefined }, key: KeyItem): boolean {
   const ref = req.query('key');
   return ref === undefined || namesKey(ref, key);
 }
@@ -110,10 +205,9 @@ async function principalForSession(deps: AppEnv['Variables']['deps'], session: S
   return { userId: user.user_id, role: user.user_role, via: 'session' };
 }
 
-async function checkCsrf(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], expected: string) {
+async function checkCsrf(c: Context<AppEnv>, expected: string) {
   let sent = c.req.header(CSRF_HEADER);
-  const type = c.req.header('content-type') ?? '';
-  if (!sent && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))) {
+  if (!sent && isForm(c)) {
     const field = (await c.req.parseBody())[CSRF_FIELD];
     sent = typeof field === 'string' ? field : undefined;
   }

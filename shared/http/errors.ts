@@ -2,23 +2,12 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TransactionConflictError } from '../db/table';
-import { DomainError, type ErrorKind } from '../errors';
+import { DomainError } from '../errors';
 import { logger } from '../logger';
+import { errorTypeOf, statusOf } from './error-status';
 
 /** LiteLLM's error envelope: every failure answers in this shape. */
 export type ErrorEnvelope = { error: { message: string; type: string; param: string | null; code: string } };
-
-const STATUS: Record<ErrorKind, [ContentfulStatusCode, string]> = {
-  bad_request: [400, 'bad_request_error'],
-  unauthenticated: [401, 'auth_error'],
-  forbidden: [403, 'auth_error'],
-  team_member_permission: [401, 'team_member_permission_error'],
-  not_found: [404, 'not_found_error'],
-  conflict: [409, 'bad_request_error'],
-  team_member_already_in_team: [400, 'team_member_already_in_team'],
-  budget_exceeded: [400, 'budget_exceeded'],
-  rate_limited: [429, 'rate_limit_error'],
-};
 
 export function envelope(message: string, type: string, status: number, param: string | null = null): ErrorEnvelope {
   return { error: { message, type, param, code: String(status) } };
@@ -32,8 +21,7 @@ export function errorResponse(c: Context, message: string, type: string, status:
 /** The app's single error handler: domain errors, then Hono's, then a logged 500. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof DomainError) {
-    const [status, type] = STATUS[err.kind];
-    return errorResponse(c, err.message, type, status, err.param);
+    return errorResponse(c, err.message, errorTypeOf(err), statusOf(err), err.param);
   }
   if (err instanceof TransactionConflictError) {
     return errorResponse(c, 'A concurrent change to the same items conflicted with this request; nothing was written. Retry it.', 'conflict_error', 409);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { securityOf } from './auth';
 import type { RouteDefinition, Schema } from './route-definition';
 
 /**
@@ -31,6 +32,7 @@ export function openApiDocument(routes: readonly RouteDefinition[], settings: Do
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
     const { params, query, body } = route.request ?? {};
+    const security = securityOf(route.auth);
     const parameters = [
       ...(params ? parametersOf(convert(params, 'input'), 'path', components) : []),
       ...(query ? parametersOf(convert(query, 'input'), 'query', components) : []),
@@ -40,7 +42,7 @@ export function openApiDocument(routes: readonly RouteDefinition[], settings: Do
     (paths[route.path] ??= {})[route.method] = {
       ...(route.tags ? { tags: route.tags } : {}),
       ...(route.summary ? { summary: route.summary } : {}),
-      ...(route.security ? { security: route.security } : {}),
+      ...(security ? { security } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(body ? { requestBody: { required: body.required ?? false, content: contentOf(body.content, 'input') } } : {}),
       responses: Object.fromEntries(

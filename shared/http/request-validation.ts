@@ -6,7 +6,8 @@ import '../zod-english';
 import type { AppEnv } from './env';
 import { errorResponse } from './errors';
 import { dropMeaninglessNulls } from './null-fields';
-import { FORM_TYPE, JSON_TYPE, type RouteDefinition, type Schema } from './route-definition';
+import { acceptsMediaType, FORM_TYPE, isFormType, isJsonType, JSON_TYPE } from './media-type';
+import type { RouteDefinition, Schema } from './route-definition';
 
 /**
  * The middlewares that validate a route's request with its schemas, in the order
@@ -55,17 +56,10 @@ function validate(target: Target, schema: Schema): MiddlewareHandler<AppEnv> {
   });
 }
 
-// The media-type rules below are those @hono/zod-openapi applied, kept so that clients see no change.
-const isJsonType = (type: string) => /^application\/([a-z-.]+\+)?json/i.test(type);
-const isFormType = (type: string) => /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type);
-const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
-const FORM_REQUEST =
-  /^(multipart\/form-data(;\s?boundary=[a-zA-Z0-9'"()+_,\-./:=?]+)?|application\/x-www-form-urlencoded(;\s*[a-zA-Z0-9-]+=([^;]+))*)$/i;
-
 /** An optional body is validated only when sent as this type; otherwise the handler sees `{}`. */
-function onlyWhen(isType: (type: string) => boolean, target: Target, check: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+function onlyWhen(isType: (type: string | undefined) => boolean, target: Target, check: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (isType(c.req.header('content-type') ?? '')) return check(c, next);
+    if (isType(c.req.header('content-type'))) return check(c, next);
     c.req.addValidatedData(target, {});
     await next();
   };
@@ -73,11 +67,9 @@ function onlyWhen(isType: (type: string) => boolean, target: Target, check: Midd
 
 /** 415 for a body of a type the route does not declare, or for a body sent without any type. */
 function refuseOtherMediaTypes(declared: string[]): MiddlewareHandler<AppEnv> {
-  const accepts = (type: string) =>
-    declared.some((d) => (isJsonType(d) ? JSON_REQUEST.test(type) : isFormType(d) ? FORM_REQUEST.test(type) : false));
   return async (c, next) => {
     const type = c.req.header('content-type');
-    const refused = type ? !accepts(type) : c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0;
+    const refused = type ? !acceptsMediaType(declared, type) : c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0;
     if (refused) throw new HTTPException(415, { message: 'Unsupported Media Type' });
     await next();
   };

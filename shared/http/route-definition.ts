@@ -1,15 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
+import type { RouteAuth } from './auth';
 import type { AppEnv } from './env';
+import { FORM_TYPE, JSON_TYPE } from './media-type';
 
 /**
- * What a JSON route is, written once: Hono registers it and validates its request
- * with these schemas (see ./request-validation.ts), and the OpenAPI document is
- * built from the same definitions (see ./openapi.ts).
+ * What a JSON route is, written once: Hono registers it with the auth it declares
+ * (see ./auth.ts) and validates its request with these schemas (see
+ * ./request-validation.ts), and the OpenAPI document is built from the same
+ * definitions (see ./openapi.ts).
  */
-
-export const JSON_TYPE = 'application/json';
-export const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** Any zod (mini) schema. */
 export type Schema = z.core.$ZodType;
@@ -32,7 +32,8 @@ export type RouteDefinition = {
   path: string;
   tags?: readonly string[];
   summary?: string;
-  security?: readonly Readonly<Record<string, readonly string[]>>[];
+  /** Who may call it; the router installs the check and OpenAPI's `security` is derived from it (see ./auth.ts). */
+  auth: RouteAuth;
   /** Runs before the request is validated (e.g. `requireJsonBody`). */
   middleware?: MiddlewareHandler<AppEnv> | readonly MiddlewareHandler<AppEnv>[];
   request?: {

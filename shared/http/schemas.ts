@@ -5,6 +5,7 @@ import type { AppEnv } from './env';
 import { USER_ROLES } from '../auth/roles';
 import { DURATION_RULE, isDuration } from '../budgets/duration';
 import { roundMoney, unstorable } from '../db/limits';
+import { isJson, JSON_TYPE } from './media-type';
 import type { Schema } from './route-definition';
 
 /** Request fields shared by several routes, with LiteLLM's names. */
@@ -32,14 +33,13 @@ export const Id = z
  * whose body is all optional fields uses this next to `jsonBody`.
  */
 export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
-  if (!/^application\/([\w.-]+\+)?json$/i.test(type)) throw badRequest('Send a JSON body with Content-Type: application/json.');
+  if (!isJson(c)) throw badRequest('Send a JSON body with Content-Type: application/json.');
   await next();
 });
 
 /** A JSON request body that must be present and valid. */
 export function jsonBody<T extends Schema>(schema: T) {
-  return { required: true, content: { 'application/json': { schema } } } as const;
+  return { required: true, content: { [JSON_TYPE]: { schema } } } as const;
 }
 
 export const ErrorSchema = z
@@ -63,5 +63,3 @@ export function okJson(description: string, name: string, shape: Record<string, 
     ...errorResponses,
   } as const;
 }
-
-export const security = [{ bearerAuth: [] }];

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { badRequest } from '../errors';
 import type { AppEnv } from './env';
+import { isJson } from './media-type';
 
 /**
  * Fields LiteLLM stores on keys, users and teams that onramp does not enforce.
@@ -40,7 +41,7 @@ const NOT_ENFORCED = 'is a LiteLLM field onramp does not support here, so it is 
  */
 export function refuseFields(fields: readonly string[], reason = NOT_ENFORCED): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (/^application\/([\w.-]+\+)?json/i.test(c.req.header('content-type') ?? '')) {
+    if (isJson(c)) {
       const body: unknown = await c.req.json().catch(() => undefined);
       if (body && typeof body === 'object' && !Array.isArray(body)) {
         const set = fields.find((f) => asksForSomething((body as Record<string, unknown>)[f]));

@@ -109,7 +109,8 @@ describe('the key form and its refusals', () => {
     await addMember(closed.team_id, u.userId);
 
     const r = await s.call('POST', '/ui/keys', { token: u.token, form: { team_id: closed.team_id, key_alias: '', models: '', max_budget: '', duration: '' } });
-    expect(r.status).toBe(403);
+    // The status of team_member_permission everywhere (LiteLLM's 401), as on POST /key/generate.
+    expect(r.status).toBe(401);
     expect(r.body).toContain(`Members of team &quot;${closed.team_alias}&quot; may not create keys.`);
     expect(r.body).not.toContain(closed.team_id + ')');
     expect(r.body).not.toContain('/team/permissions_update');
@@ -132,7 +133,8 @@ describe('the key form and its refusals', () => {
     const u = await s.userWithSession('internal_user');
     await addMember(team.team_id, u.userId);
     const r = await s.call('POST', `/ui/teams/${team.team_id}/members`, { form: { user_email: u.email, role: 'user' } });
-    expect(r.status).toBe(409);
+    // The status of team_member_already_in_team everywhere (LiteLLM's 400), as on POST /team/member_add.
+    expect(r.status).toBe(400);
     expect(r.body).toContain(`This person is already a member of team &quot;${team.team_alias}&quot;.`);
   });
 });

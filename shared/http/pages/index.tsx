@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { declaredAuth, needsCaller, routeAuth, type RouteAuth } from '../auth';
 import { DomainError } from '../../errors';
 import { logger } from '../../logger';
 import type { AppEnv } from '../env';
@@ -9,7 +10,7 @@ import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
 import { modelPages } from './models';
 import { onboardingPages } from './onboarding';
-import { passwordPages } from './password';
+import { accountPages, passwordPages } from './password';
 import { inPlainWords } from './plain-words';
 import { settingsPages } from './settings';
 import { staticPages } from './static';
@@ -25,9 +26,6 @@ import { userPages } from './users';
  * post back to these routes (POST → redirect → GET), usable without JavaScript.
  * Handlers call the domain services with the signed-in principal, never the JSON API.
  */
-
-/** Pages that work signed out. */
-const PUBLIC = /^\/ui\/(?:login|onboarding|forgot-password|reset-password|static\/)/;
 
 /** The layout's one <style> element, allowed by its hash; no inline script at all. */
 const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
@@ -62,7 +60,7 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
     // Teams by name rather than id; if the teams cannot be read, the message as it is.
     const teams = principal ? await c.get('deps').teams.list(principal).catch(() => []) : [];
     const { message } = inPlainWords(err, teams, principal?.userId ?? '') as DomainError;
-    const title = status === 401 ? 'Not signed in' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
+    const title = err.kind === 'unauthenticated' ? 'Not signed in' : status === 401 || status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong';
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
@@ -96,6 +94,16 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
 export const notFoundPage = (c: PageContext) =>
   errorPage(new DomainError('not_found', `There is no page at ${c.req.path}. Check the address, or start again from your keys.`), c);
 
+/** A page module's routes, each running the check of the auth it is declared with before its handler. */
+function declared(auth: RouteAuth, pages: Hono<AppEnv>): Hono<AppEnv> {
+  const out = new Hono<AppEnv>();
+  for (const route of pages.routes) {
+    if (route.method === 'ALL') out.all(route.path, route.handler);
+    else out.on(route.method, route.path, routeAuth(auth), route.handler);
+  }
+  return out;
+}
+
 const ui = new Hono<AppEnv>();
 ui.use('*', async (c, next) => {
   await next();
@@ -108,27 +116,33 @@ ui.use('*', async (c, next) => {
   // LiteLLM's older invitation links: /ui?invitation_id=…
   const invitationId = c.req.path === '/ui' ? c.req.query('invitation_id') : undefined;
   if (invitationId) return c.redirect(`/ui/onboarding?id=${encodeURIComponent(invitationId)}`, 302);
-  if (!PUBLIC.test(c.req.path) && !c.get('principal')) {
+  // A path no page answers is treated as a signed-in page: signed out, you are asked to sign in first.
+  if (needsCaller(declaredAuth(c) ?? 'caller') && !c.get('principal')) {
     const url = new URL(c.req.url);
     const next = c.req.method === 'GET' ? `${url.pathname}${url.search}` : '/ui';
     return c.redirect(`/ui/login${next === '/ui' ? '' : `?next=${encodeURIComponent(next)}`}`, 303);
   }
   await next();
 });
-ui.route('/', staticPages);
-ui.route('/', loginPages);
-ui.route('/', onboardingPages);
-ui.route('/', passwordPages);
-ui.route('/', homePages);
-ui.route('/', teamPages);
-ui.route('/', userPages);
-ui.route('/', teamEditPages);
-ui.route('/', userEditPages);
-ui.route('/', settingsPages);
-ui.route('/', modelPages);
-ui.route('/', auditPages);
-ui.route('/', usagePages);
+// Each page module declares who may open it (see RouteAuth in ../auth.ts): `anyone`
+// works signed out, `caller` sends a signed-out browser to /ui/login first.
+ui.route('/', declared('anyone', staticPages));
+// The static folder is open as a whole: a file not in it is a not-found page, signed in or not.
+ui.get('/static/*', routeAuth('anyone'), (c) => notFoundPage(c));
+ui.route('/', declared('anyone', loginPages));
+ui.route('/', declared('anyone', onboardingPages));
+ui.route('/', declared('anyone', passwordPages));
+ui.route('/', declared('caller', accountPages));
+ui.route('/', declared('caller', homePages));
+ui.route('/', declared('caller', teamPages));
+ui.route('/', declared('caller', userPages));
+ui.route('/', declared('caller', teamEditPages));
+ui.route('/', declared('caller', userEditPages));
+ui.route('/', declared('caller', settingsPages));
+ui.route('/', declared('caller', modelPages));
+ui.route('/', declared('caller', auditPages));
+ui.route('/', declared('caller', usagePages));
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */
-export const pageRoutes = new Hono<AppEnv>().get('/', (c) => c.redirect('/ui', 302)).route('/ui', ui);
+export const pageRoutes = new Hono<AppEnv>().get('/', routeAuth('anyone'), (c) => c.redirect('/ui', 302)).route('/ui', ui);

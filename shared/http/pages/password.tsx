@@ -231,7 +231,10 @@ export const passwordPages = new Hono<AppEnv>()
       if (e.kind === 'unauthenticated') return deadLink(c, e.message, 401);
       return resetPage(c, link, form, statusOf(e) as Status);
     }
-  })
+  });
+
+/** Your own account's password: signed in (the other pages here work signed out). */
+export const accountPages = new Hono<AppEnv>()
   .get('/account', (c) => accountPage(c, emptyForm('account')))
   .post('/account', async (c) => {
     const actor = actorOf(c);

@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { constantTimeEqual } from '../../auth/logins';
 import type { Principal } from '../../auth/roles';
-import { DomainError, type ErrorKind } from '../../errors';
+import { DomainError } from '../../errors';
 import type { AppEnv } from '../env';
 
 /** Helpers every page module shares: rendering, the signed-in caller, flash messages, form parsing. */
@@ -25,19 +25,8 @@ export function actorOf(c: PageContext): Principal {
   return principal;
 }
 
-/** HTTP status of a page that re-renders a form after a domain error. */
-const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
-  bad_request: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  team_member_permission: 403,
-  not_found: 404,
-  conflict: 409,
-  team_member_already_in_team: 409,
-  budget_exceeded: 400,
-  rate_limited: 429,
-};
-export const statusOf = (err: DomainError): ContentfulStatusCode => STATUS[err.kind];
+/** HTTP status of a page that re-renders a form after a domain error: the same table as the JSON API's. */
+export { statusOf } from '../error-status';
 
 // ---- flash messages (POST → redirect → GET) ----
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { AUDIT_SORT_FIELDS } from '../../audit/log';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { okJson, security } from '../schemas';
+import { okJson } from '../schemas';
 
 const Filter = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 const DateFilter = z.optional(
@@ -17,7 +17,7 @@ export const auditRoutes = newRouter()
       path: '/audit',
       tags: ['audit'],
       summary: 'Who changed what and when, newest first (proxy admins and viewers); entries are kept ONRAMP_AUDIT_RETENTION_DAYS days',
-      security,
+      auth: 'caller',
       request: {
         query: z.object({
           page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
@@ -51,7 +51,7 @@ export const auditRoutes = newRouter()
       path: '/audit/{id}',
       tags: ['audit'],
       summary: 'One audit entry (proxy admins and viewers)',
-      security,
+      auth: 'caller',
       request: { params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }) },
       responses: okJson('The audit entry', 'AuditLogResponse'),
     }),

@@ -4,13 +4,11 @@ import * as z from 'zod/mini';
 import '../../zod-english';
 import { unauthenticated } from '../../errors';
 import type { CallMeta, CallResult } from '../../gateway/calls';
+import { routeAuth } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter, type ApiRouter } from '../router';
-import { jsonBody, okJson, security } from '../schemas';
+import { jsonBody, okJson } from '../schemas';
 import { anthropicError, modelRouteError, type Flavor } from './gateway-errors';
-
-/** The model routes: they authenticate with the virtual key themselves (see GATEWAY_PATHS in ../auth.ts). */
-export const MODEL_ROUTE_PATHS = ['/v1/chat/completions', '/chat/completions', '/v1/embeddings', '/embeddings', '/v1/models', '/models', '/v1/messages', '/v1/messages/count_tokens'] as const;
 
 /** The virtual key, from the headers clients use, in LiteLLM's order of preference. */
 function virtualKey(c: Context<AppEnv>): string {
@@ -111,10 +109,10 @@ type Handler = (c: Context<AppEnv>) => Promise<Response>;
  */
 function modelRoute(router: ApiRouter, method: 'get' | 'post', path: string, summary: string, handler: Handler, body?: z.ZodMiniType) {
   const name = `Gateway${path.replaceAll(/[^A-Za-z]/g, '')}`;
-  router.definitions.push(
-    createRoute({ method, path, tags: ['models (gateway)'], summary, security, ...(body ? { request: { body: jsonBody(body) } } : {}), responses: okJson(summary, `${name}Response`) }),
-  );
-  router.on(method.toUpperCase(), path, handler);
+  // Declared `virtualKey`: the key is authenticated by the call itself, in the same read as its budget check.
+  const route = createRoute({ method, path, auth: 'virtualKey', tags: ['models (gateway)'], summary, ...(body ? { request: { body: jsonBody(body) } } : {}), responses: okJson(summary, `${name}Response`) });
+  router.definitions.push(route);
+  router.on(method.toUpperCase(), path, routeAuth(route.auth), handler);
 }
 
 const chat = async (c: Context<AppEnv>) => {

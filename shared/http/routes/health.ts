@@ -9,6 +9,7 @@ export const healthRoutes = newRouter()
     createRoute({
       method: 'get',
       path: '/health/liveliness',
+      auth: 'anyone',
       tags: ['health'],
       summary: 'The process is up',
       responses: { 200: { description: 'alive', content: { 'application/json': { schema: z.string() } } } },
@@ -19,6 +20,7 @@ export const healthRoutes = newRouter()
     createRoute({
       method: 'get',
       path: '/health/readiness',
+      auth: 'anyone',
       tags: ['health'],
       summary: "The table is reachable; litellm_version is the server's version, where LiteLLM's clients read it",
       responses: {

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { IssuedInvitation } from '../../invitations/service';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { Id, jsonBody, okJson, security } from '../schemas';
+import { Id, jsonBody, okJson } from '../schemas';
 import { publicBaseUrl } from '../session-cookie';
 
 /** The id from an invitation link (the part after `?id=`). */
@@ -46,7 +46,7 @@ export const invitationRoutes = newRouter()
       summary:
         "Invite a user (proxy admins): a link valid 7 days, emailed to the user's user_email unless send_email is false. " +
         'The link is shown only here. A failed email keeps the invitation (email_sent false, email_error says why).',
-      security,
+      auth: 'caller',
       request: {
         body: jsonBody(z.object({ user_id: Id, send_email: z._default(z.boolean(), true) }).check(z.meta({ id: 'NewInvitationRequest' }))),
       },
@@ -64,7 +64,7 @@ export const invitationRoutes = newRouter()
       path: '/invitation/info',
       tags: ['invitations'],
       summary: 'An invitation by the id in its link (admins and admin viewers)',
-      security,
+      auth: 'caller',
       request: { query: ById },
       responses: okJson('The invitation', 'InvitationInfoResponse', invitationFields),
     }),
@@ -79,7 +79,7 @@ export const invitationRoutes = newRouter()
       path: '/invitation/update',
       tags: ['invitations'],
       summary: 'Set is_accepted (proxy admins). Accepting revokes the link; an accepted invitation cannot be re-opened',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.extend(ById, { is_accepted: z.boolean() }).check(z.meta({ id: 'UpdateInvitationRequest' }))) },
       responses: okJson('The updated invitation', 'UpdateInvitationResponse', invitationFields),
     }),
@@ -95,7 +95,7 @@ export const invitationRoutes = newRouter()
       path: '/invitation/delete',
       tags: ['invitations'],
       summary: 'Delete an invitation (proxy admins); its link stops working at once',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(ById.check(z.meta({ id: 'DeleteInvitationRequest' }))) },
       responses: okJson('The deleted invitation', 'DeleteInvitationResponse', invitationFields),
     }),
@@ -112,7 +112,7 @@ export const invitationRoutes = newRouter()
       summary:
         'Email an open invitation again (proxy admins). Links are not stored, so this rotates it: a NEW id and link, ' +
         'valid a fresh 7 days, replace the old one (which stops working) and are emailed',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(ById.check(z.meta({ id: 'ResendInvitationRequest' }))) },
       responses: okJson('The new invitation, its link and whether it was emailed', 'ResendInvitationResponse', issuedFields),
     }),

@@ -4,7 +4,7 @@ import { publicKey, type KeyItem } from '../../keys/model';
 import { isSelfKeyInfo, requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_KEY_FIELDS } from '../unsupported-fields';
-import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
+import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson } from '../schemas';
 
 /** A route path in `allowed_routes`; LiteLLM's route group names (llm_api_routes, …) are not supported. */
 const RoutePath = z
@@ -70,7 +70,7 @@ export const keyRoutes = newRouter()
       path: '/key/generate',
       tags: ['keys'],
       summary: "Create a key; the secret is in this response only. Inside a team, models and budget stay within the team's",
-      security,
+      auth: 'caller',
       request: { body: jsonBody(Generate) },
       responses: okJson('The key, with its secret', 'GenerateKeyResponse'),
     }),
@@ -85,7 +85,7 @@ export const keyRoutes = newRouter()
       path: '/key/info',
       tags: ['keys'],
       summary: 'A key (defaults to the key you call with)',
-      security,
+      auth: 'selfKey',
       request: { query: z.object({ key: z.optional(KeyRef) }) },
       responses: okJson('The key', 'KeyInfoResponse'),
     }),
@@ -107,7 +107,7 @@ export const keyRoutes = newRouter()
       path: '/key/list',
       tags: ['keys'],
       summary: 'Keys, paginated: all for admins and viewers, your own otherwise (a team admin may list the team)',
-      security,
+      auth: 'caller',
       request: {
         query: z.object({
           page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
@@ -127,7 +127,7 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...keyBody, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', security, request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
+    createRoute({ method: 'post', ...keyBody, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', auth: 'caller', request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
     async (c) => {
       const item = await c.get('deps').keys.update(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicKey(item), 200);
@@ -140,7 +140,7 @@ export const keyRoutes = newRouter()
       path: '/key/delete',
       tags: ['keys'],
       summary: 'Delete keys by key/hash or by alias',
-      security,
+      auth: 'caller',
       request: {
         body: jsonBody(
           z
@@ -165,7 +165,7 @@ export const keyRoutes = newRouter()
       path: '/key/regenerate',
       tags: ['keys'],
       summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working, or after grace_period (at most 7d)',
-      security,
+      auth: 'caller',
       request: {
         body: jsonBody(
           z.object({
@@ -191,7 +191,7 @@ export const keyRoutes = newRouter()
       path: '/key/{key}/regenerate',
       tags: ['keys'],
       summary: "LiteLLM's path form of /key/regenerate",
-      security,
+      auth: 'caller',
       request: { params: z.object({ key: KeyRef }) },
       responses: okJson('The key, with its new secret', 'RegenerateKeyPathResponse'),
     }),
@@ -207,7 +207,7 @@ export const keyRoutes = newRouter()
       path: '/key/rotated_secret',
       tags: ['keys'],
       summary: "The new secret the scheduled rotation gave a key, once, to its owner or a proxy admin (onramp's own route)",
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ key: KeyRef })) },
       responses: okJson('The key, with its new secret', 'RotatedSecretResponse'),
     }),
@@ -217,10 +217,10 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/key/block', tags: ['keys'], summary: 'Block a key: it is refused at once', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'BlockKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/block', tags: ['keys'], summary: 'Block a key: it is refused at once', auth: 'caller', request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'BlockKeyResponse') }),
     async (c) => c.json(publicKey(await c.get('deps').keys.setBlocked(requirePrincipal(c), c.req.valid('json').key, true)), 200),
   )
   .openapi(
-    createRoute({ method: 'post', ...json, path: '/key/unblock', tags: ['keys'], summary: 'Unblock a key', security, request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'UnblockKeyResponse') }),
+    createRoute({ method: 'post', ...json, path: '/key/unblock', tags: ['keys'], summary: 'Unblock a key', auth: 'caller', request: { body: jsonBody(z.object({ key: KeyRef })) }, responses: okJson('The key', 'UnblockKeyResponse') }),
     async (c) => c.json(publicKey(await c.get('deps').keys.setBlocked(requirePrincipal(c), c.req.valid('json').key, false)), 200),
   );

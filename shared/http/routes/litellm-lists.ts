@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { errorResponses, security } from '../schemas';
+import { errorResponses } from '../schemas';
 
 /**
  * Read-only list routes of LiteLLM's that management tools call before anything
@@ -30,7 +30,7 @@ export const litellmListRoutes = EMPTY_LISTS.reduce(
         path: list.path,
         tags: ['LiteLLM lists'],
         summary: list.summary,
-        security,
+        auth: 'caller',
         responses: { 200: { description: "LiteLLM's shape, empty", content: { 'application/json': { schema: list.schema } } }, 401: errorResponses[401] },
       }),
       (c) => {

@@ -46,6 +46,7 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/login',
+      auth: 'public',
       middleware: [sameOriginPost] as const,
       tags: ['auth'],
       summary: 'Sign in with a form (username = email); sets the session cookie and redirects to /ui. Cross-site posts (Origin or Sec-Fetch-Site) are refused',
@@ -62,6 +63,7 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/v2/login',
+      auth: 'public',
       tags: ['auth'],
       summary: 'Sign in with JSON; returns the session token (usable as a Bearer token) and sets the cookie',
       request: { body: jsonBody(Credentials) },
@@ -88,6 +90,7 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'get',
       path: '/logout',
+      auth: 'anyone',
       tags: ['auth'],
       summary: 'Sign out: clears the session cookie, redirects to PROXY_LOGOUT_URL when set',
       responses: { 303: { description: 'Signed out' } },
@@ -98,6 +101,7 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/logout',
+      auth: 'anyone',
       tags: ['auth'],
       summary: 'Sign out (form post from the web pages)',
       responses: { 303: { description: 'Signed out' } },
@@ -108,6 +112,7 @@ export const loginRoutes = newRouter()
     createRoute({
       method: 'get',
       path: '/sso/get/ui_settings',
+      auth: 'anyone',
       tags: ['auth'],
       summary: "The web pages' settings (LiteLLM's route): where logout goes",
       responses: {

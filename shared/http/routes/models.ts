@@ -6,7 +6,7 @@ import { ChangedParams, Info, ModelName as Name, NewParams } from '../../models/
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
-import { jsonBody, okJson, requireJsonBody, security } from '../schemas';
+import { jsonBody, okJson, requireJsonBody } from '../schemas';
 
 const NewModelBody = z.object({ model_name: Name, litellm_params: NewParams, model_info: z.optional(Info) }).check(z.meta({ id: 'NewModelRequest' }));
 const Change = { model_name: z.optional(Name), litellm_params: z.optional(ChangedParams) };
@@ -46,7 +46,7 @@ const infoRoute = (path: string) =>
     path,
     tags: ['models'],
     summary: 'Registered models with their prices and limits; credentials are never returned',
-    security,
+    auth: 'caller',
     request: { query: z.object({ litellm_model_id: z.optional(z.string().check(z.maxLength(128))) }) },
     responses: okJson('{data: [...]}', 'ModelInfoResponse'),
   });
@@ -59,7 +59,7 @@ export const modelRoutes = newRouter()
       path: '/model/new',
       tags: ['models'],
       summary: 'Register a model (proxy admins): public model_name → provider/upstream model, api_base, credential, prices',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(NewModelBody) },
       responses: okJson('The model, without its credential', 'ModelResponse'),
     }),
@@ -72,7 +72,7 @@ export const modelRoutes = newRouter()
       path: '/model/update',
       tags: ['models'],
       summary: 'Change a model (proxy admins), named by model_info.id; given fields are merged',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(UpdateBody) },
       responses: okJson('The model, without its credential', 'ModelResponse'),
     }),
@@ -88,7 +88,7 @@ export const modelRoutes = newRouter()
       path: '/model/{model_id}/update',
       tags: ['models'],
       summary: 'Change a model (proxy admins); given fields are merged',
-      security,
+      auth: 'caller',
       request: { params: z.object({ model_id: z.string().check(z.minLength(1), z.maxLength(128)) }), body: jsonBody(PatchBody) },
       responses: okJson('The model, without its credential', 'ModelResponse'),
     }),
@@ -101,7 +101,7 @@ export const modelRoutes = newRouter()
       path: '/model/delete',
       tags: ['models'],
       summary: 'Delete a model (proxy admins)',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }).check(z.meta({ id: 'DeleteModelRequest' }))) },
       responses: okJson('{message}', 'DeleteModelResponse'),
     }),
@@ -119,7 +119,7 @@ export const modelRoutes = newRouter()
       path: '/v2/model/info',
       tags: ['models'],
       summary: 'Registered models, a page at a time',
-      security,
+      auth: 'caller',
       request: {
         query: z.object({
           page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
@@ -142,7 +142,7 @@ export const modelRoutes = newRouter()
       path: '/model_group/info',
       tags: ['models'],
       summary: 'Public model names with their providers, limits and prices',
-      security,
+      auth: 'caller',
       responses: okJson('{data: [...]}', 'ModelGroupInfoResponse'),
     }),
     async (c) => {

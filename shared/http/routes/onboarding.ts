@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { badRequest } from '../../errors';
 import { publicUser } from '../../users/model';
+import { isForm, isJson } from '../media-type';
 import { createRoute, newRouter } from '../router';
 import { Id, okJson } from '../schemas';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
@@ -15,14 +16,12 @@ const ClaimBody = z
   })
   .check(z.meta({ id: 'ClaimTokenRequest' }));
 
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
-const FORM_TYPE = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
-
 export const onboardingRoutes = newRouter()
   .openapi(
     createRoute({
       method: 'get',
       path: '/onboarding/get_token',
+      auth: 'anyone',
       tags: ['onboarding'],
       summary:
         'Check an invitation link (anonymous) and get a 15-minute token for /onboarding/claim_token. Marks nothing as used',
@@ -43,6 +42,7 @@ export const onboardingRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/onboarding/claim_token',
+      auth: 'claimToken',
       tags: ['onboarding'],
       summary:
         'Set the password through an invitation link (single use) and sign in (sets the session cookie). Send the token ' +
@@ -60,8 +60,7 @@ export const onboardingRoutes = newRouter()
       responses: okJson('The user, without password', 'ClaimTokenResponse'),
     }),
     async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      const body = JSON_TYPE.test(type) ? c.req.valid('json') : FORM_TYPE.test(type) ? c.req.valid('form') : undefined;
+      const body = isJson(c) ? c.req.valid('json') : isForm(c) ? c.req.valid('form') : undefined;
       if (!body) throw badRequest('Send invitation_link, user_id, password and token as JSON or as a form.');
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
       const deps = c.get('deps');

@@ -23,6 +23,7 @@ export const passwordRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/password/forgot',
+      auth: 'public',
       middleware: [sameOriginPost] as const,
       tags: ['auth'],
       summary:
@@ -40,6 +41,7 @@ export const passwordRoutes = newRouter()
     createRoute({
       method: 'post',
       path: '/password/reset',
+      auth: 'public',
       middleware: [sameOriginPost] as const,
       tags: ['auth'],
       summary:

@@ -3,7 +3,7 @@ import { TEAM_ROLES } from '../../teams/model';
 import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { DurationString, Id, jsonBody, requireJsonBody, ModelList, Money, okJson, security, UserRole } from '../schemas';
+import { DurationString, Id, jsonBody, requireJsonBody, ModelList, Money, okJson, UserRole } from '../schemas';
 
 const Patch = z
   .object({
@@ -28,7 +28,7 @@ export const settingsRoutes = newRouter()
       path: '/get/internal_user_settings',
       tags: ['default user settings'],
       summary: 'What every new internal user gets: role, budget, models, default teams',
-      security,
+      auth: 'caller',
       responses: okJson('The settings', 'InternalUserSettings'),
     }),
     async (c) => {
@@ -43,7 +43,7 @@ export const settingsRoutes = newRouter()
       path: '/update/internal_user_settings',
       tags: ['default user settings'],
       summary: 'Change the default user settings (proxy admins); teams must exist',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(Patch) },
       responses: okJson('The new settings', 'InternalUserSettingsUpdate'),
     }),

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { tokenHashOf } from '../../keys/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { okJson, security } from '../schemas';
+import { okJson } from '../schemas';
 
 /** A real calendar day (2026-02-30 is refused, not a 500 later). */
 const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' }), z.refine(isCalendarDay, { message: 'must be a day that exists (YYYY-MM-DD)' }));
@@ -25,7 +25,7 @@ export const spendLogRoutes = newRouter().openapi(
     tags: ['spend'],
     summary:
       "LiteLLM's spend logs: rows newest first (at most 1000), or with dates (summarize defaults to true) spend per day, per user and per model. Internal users see only their own.",
-    security,
+    auth: 'caller',
     request: { query: Query },
     responses: okJson('Rows, or per-day summaries', 'SpendLogsResponse'),
   }),

@@ -6,9 +6,9 @@ import { runResetJob } from '../../spend/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
-import { Id, jsonBody, Money, okJson, security } from '../schemas';
+import { Id, jsonBody, Money, okJson } from '../schemas';
 
-/** The gateway routes authenticate with the virtual key itself (see GATEWAY_PATHS in ../auth.ts). */
+/** The gateway routes authenticate with the virtual key itself (their routes declare `auth: 'virtualKey'`). */
 function virtualKey(c: Context<AppEnv>): string {
   const key = /^Bearer\s+(sk-\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (!key || key === c.get('deps').config.masterKey) throw unauthenticated('Send the virtual key being used: "Authorization: Bearer sk-…".');
@@ -25,7 +25,7 @@ export const spendRoutes = newRouter()
       tags: ['spend (gateway)'],
       summary:
         'Before a model call: may this key call this model now? Reserves the estimated cost on the key, the member, the team and the user budgets at once, or says which budget refuses',
-      security,
+      auth: 'virtualKey',
       request: { body: jsonBody(z.object({ model: z.string().check(z.minLength(1), z.maxLength(256)), estimated_cost: Cost, request_id: z.optional(Id) }).check(z.meta({ id: 'AuthorizeRequest' }))) },
       responses: { ...okJson('Allowed: the reservation', 'AuthorizeResponse'), 429: { description: 'Too much contention on one budget; retry' } },
     }),
@@ -37,7 +37,7 @@ export const spendRoutes = newRouter()
       path: '/spend/record',
       tags: ['spend (gateway)'],
       summary: "After a model call: settles the request's actual cost (USD) and releases its reservation; idempotent per request_id",
-      security,
+      auth: 'virtualKey',
       request: {
         body: jsonBody(
           z
@@ -61,7 +61,7 @@ export const spendRoutes = newRouter()
       path: '/budget/reset',
       tags: ['spend (gateway)'],
       summary: 'Run the budget reset now (proxy admins); the schedule runs it on its own',
-      security,
+      auth: 'caller',
       responses: okJson('How many budgets were reset, per kind', 'BudgetResetSummary'),
     }),
     async (c) => {

@@ -38,6 +38,7 @@ export const ssoRoutes = newRouter()
     createRoute({
       method: 'get',
       path: '/sso/key/generate',
+      auth: 'anyone',
       tags: ['auth'],
       summary: 'Start SSO (OpenID Connect, authorization code + PKCE): redirects to the identity provider',
       request: { query: z.object({ next: z.optional(z.string().check(z.maxLength(2048), z.meta({ description: 'page to open after sign-in (a /ui path)' }))) }) },
@@ -59,6 +60,7 @@ export const ssoRoutes = newRouter()
     createRoute({
       method: 'get',
       path: CALLBACK_PATH,
+      auth: 'anyone',
       tags: ['auth'],
       summary: "Finish SSO: the identity provider's redirect; signs the user in (created on first sign-in) and redirects to the pages",
       request: {

@@ -6,7 +6,7 @@ import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../unsupported-fields';
-import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security } from '../schemas';
+import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson } from '../schemas';
 
 const json = { middleware: requireJsonBody };
 /** The body may not set a LiteLLM team field onramp does not enforce. */
@@ -49,7 +49,7 @@ const MemberTarget = z
 
 export const teamRoutes = newRouter()
   .openapi(
-    createRoute({ method: 'post', ...teamBody, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', security, request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/new', tags: ['teams'], summary: 'Create a team (proxy admins); the creator becomes its admin', auth: 'caller', request: { body: jsonBody(NewTeam) }, responses: okJson('The team', 'Team') }),
     async (c) => {
       const team = await c.get('deps').teams.create(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicTeam(team), 200);
@@ -61,7 +61,7 @@ export const teamRoutes = newRouter()
       path: '/team/info',
       tags: ['teams'],
       summary: "A team with its keys and members' budgets (members, admins and viewers)",
-      security,
+      auth: 'caller',
       request: { query: z.object({ team_id: Id }) },
       responses: okJson('The team', 'TeamInfoResponse'),
     }),
@@ -79,7 +79,7 @@ export const teamRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...teamBody, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', security, request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
+    createRoute({ method: 'post', ...teamBody, path: '/team/update', tags: ['teams'], summary: 'Change a team; only the fields given are written (proxy admins)', auth: 'caller', request: { body: jsonBody(UpdateTeam) }, responses: okJson('The team', 'UpdateTeamResponse') }),
     async (c) => {
       const { team_id, ...fields } = c.req.valid('json');
       const team = await c.get('deps').teams.update(requirePrincipal(c), team_id, fields);
@@ -93,7 +93,7 @@ export const teamRoutes = newRouter()
       path: '/team/delete',
       tags: ['teams'],
       summary: "Delete teams with their keys and memberships (proxy admins)",
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ team_ids: z.array(Id).check(z.minLength(1), z.maxLength(100)) })) },
       responses: okJson('The deleted team ids', 'DeleteTeamResponse'),
     }),
@@ -108,7 +108,7 @@ export const teamRoutes = newRouter()
       path: '/team/list',
       tags: ['teams'],
       summary: 'Teams: all for admins and viewers, your own otherwise',
-      security,
+      auth: 'caller',
       request: { query: z.object({ user_id: z.optional(Id) }) },
       responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.array(z.looseObject({})) } } } },
     }),
@@ -123,7 +123,7 @@ export const teamRoutes = newRouter()
       path: '/v2/team/list',
       tags: ['teams'],
       summary: "LiteLLM's paginated team list: all for admins and viewers, your own otherwise; team_alias matches part of the alias",
-      security,
+      auth: 'caller',
       request: {
         query: z.object({
           user_id: z.optional(Id),
@@ -149,7 +149,7 @@ export const teamRoutes = newRouter()
       path: '/team/available',
       tags: ['teams'],
       summary: "Teams you may join yourself (LiteLLM's available_teams). onramp has none: admins add members, and default teams are joined on creation",
-      security,
+      auth: 'caller',
       responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.array(z.looseObject({})) } } } },
     }),
     (c) => {
@@ -164,7 +164,7 @@ export const teamRoutes = newRouter()
       path: '/team/member_add',
       tags: ['teams'],
       summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins. Someone already in the team: 400 team_member_already_in_team, nothing added',
-      security,
+      auth: 'caller',
       request: {
         body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).check(z.minLength(1), z.maxLength(100))]), max_budget_in_team: z.optional(z.nullable(Money)) })),
       },
@@ -187,7 +187,7 @@ export const teamRoutes = newRouter()
       path: '/team/member_delete',
       tags: ['teams'],
       summary: "Remove a member and their keys in the team",
-      security,
+      auth: 'caller',
       request: { body: jsonBody(MemberTarget) },
       responses: okJson('The team', 'TeamMemberDeleteResponse'),
     }),
@@ -204,7 +204,7 @@ export const teamRoutes = newRouter()
       path: '/team/member_update',
       tags: ['teams'],
       summary: "Change a member's role (team admins) or budget in the team (proxy admins)",
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ team_id: Id, user_id: z.optional(Id), user_email: z.optional(Email), role: z.optional(TeamRole), max_budget_in_team: z.optional(z.nullable(Money)) }).check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }))) },
       responses: okJson('The membership', 'TeamMemberUpdateResponse'),
     }),
@@ -219,7 +219,7 @@ export const teamRoutes = newRouter()
       path: '/team/permissions_list',
       tags: ['teams'],
       summary: 'What plain members of a team may do with keys',
-      security,
+      auth: 'caller',
       request: { query: z.object({ team_id: Id }) },
       responses: okJson('Permissions', 'TeamPermissions'),
     }),
@@ -235,7 +235,7 @@ export const teamRoutes = newRouter()
       path: '/team/permissions_update',
       tags: ['teams'],
       summary: 'Set what plain members may do with keys (team admins and proxy admins)',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ team_id: Id, team_member_permissions: z.array(Permission) })) },
       responses: okJson('The team', 'TeamPermissionsUpdateResponse'),
     }),

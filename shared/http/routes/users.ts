@@ -7,7 +7,7 @@ import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
-import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, security, UserRole } from '../schemas';
+import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, UserRole } from '../schemas';
 
 const userFields = {
   user_email: z.optional(z.nullable(Email)),
@@ -69,7 +69,7 @@ export const userRoutes = newRouter()
       middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(NewUserBody) },
       responses: okJson('The new user', 'NewUserResponse'),
     }),
@@ -104,7 +104,7 @@ export const userRoutes = newRouter()
       path: '/user/info',
       tags: ['users'],
       summary: "A user's record, keys and teams (yours unless you are an admin)",
-      security,
+      auth: 'caller',
       request: { query: z.object({ user_id: z.optional(Id) }) },
       responses: okJson('The user', 'UserInfoResponse'),
     }),
@@ -127,7 +127,7 @@ export const userRoutes = newRouter()
       path: '/v2/user/info',
       tags: ['users'],
       summary: "LiteLLM's lightweight user info: the user record alone, teams as ids (yours unless you are an admin)",
-      security,
+      auth: 'caller',
       request: { query: z.object({ user_id: z.optional(Id) }) },
       responses: okJson('The user', 'UserInfoLightResponse', { user_id: z.string(), user_role: z.string(), teams: z.array(z.string()) }),
     }),
@@ -145,7 +145,7 @@ export const userRoutes = newRouter()
       middleware: [requireJsonBody, refuseFields(UNENFORCED_USER_FIELDS)] as const,
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(UpdateUserBody) },
       responses: okJson('The updated user', 'UpdateUserResponse'),
     }),
@@ -165,7 +165,7 @@ export const userRoutes = newRouter()
       middleware: [requireJsonBody] as const,
       tags: ['users'],
       summary: 'Delete users with their memberships, keys and invitations (proxy admins)',
-      security,
+      auth: 'caller',
       request: { body: jsonBody(z.object({ user_ids: z.array(Id).check(z.minLength(1), z.maxLength(100)) })) },
       responses: okJson('The deleted user ids', 'DeleteUserResponse'),
     }),
@@ -181,7 +181,7 @@ export const userRoutes = newRouter()
       path: '/user/list',
       tags: ['users'],
       summary: 'List users, paginated and filtered (admins and admin viewers)',
-      security,
+      auth: 'caller',
       request: { query: ListQuery },
       responses: okJson('A page of users', 'UserListResponse'),
     }),

@@ -6,7 +6,9 @@ import { forbidden } from '../../errors';
 import type { AppEnv } from '../env';
 import { Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, emptyForm, formatDate, render, type PageContext } from './ui';
+import { actorOf, render, type PageContext } from './render';
+import { emptyForm } from './form-state';
+import { formatDate } from './format';
 
 const PAGE_SIZE = 25;
 /** Object kinds in plain words, by table name. */

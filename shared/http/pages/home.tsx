@@ -11,23 +11,10 @@ import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
 import { RecentRequests } from './requests';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  KEY_LIFETIMES,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext } from './render';
+import { applyError, emptyForm, money, readForm, splitModels, str, type FormState } from './form-state';
+import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
+import { redirectWithFlash } from './flash';
 
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';

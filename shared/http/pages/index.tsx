@@ -15,7 +15,7 @@ import { settingsPages } from './settings';
 import { staticPages } from './static';
 import { teamEditPages } from './team-edit';
 import { teamPages } from './teams';
-import { render, statusOf, type PageContext } from './ui';
+import { render, statusOf, type PageContext } from './render';
 import { userEditPages } from './user-edit';
 import { usagePages } from './usage';
 import { userPages } from './users';

@@ -3,21 +3,10 @@ import { setSessionCookie } from '../session-cookie';
 import type { AppEnv } from '../env';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  render,
-  safeNext,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { FORM_EXPIRED, FORM_FIELD, formTokenValid, issueFormToken } from './form-token';
+import { render, statusOf, type PageContext } from './render';
+import { safeNext } from './safe-next';
 
 /**
  * /ui/login: email (or "admin") and password; the master key signs in as "admin".

@@ -6,7 +6,9 @@ import type { LitellmParams } from '../../models/model';
 import type { AppEnv } from '../env';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, applyError, emptyForm, hasErrors, readForm, redirectWithFlash, render, statusOf, str, type FormState, type PageContext, type PageStatus as Status } from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, readForm, str, type FormState } from './form-state';
+import { redirectWithFlash } from './flash';
 
 /** Prices are typed per million tokens (as providers publish them) and stored per token (as LiteLLM does). */
 const FIELDS = ['model_name', 'model', 'api_base', 'api_key', 'input_per_million', 'output_per_million', 'max_tokens'] as const;

@@ -6,21 +6,10 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  redirectWithFlash,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { FORM_EXPIRED, FORM_FIELD, formTokenValid, issueFormToken } from './form-token';
+import { redirectWithFlash } from './flash';
+import { render, statusOf, type PageContext } from './render';
 
 /** What the form carries from the link to the claim: the invitation, its user and the short-lived onboarding token. */
 type Invite = { id: string; user_id: string; user_email: string | null; token: string };

@@ -8,22 +8,10 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  redirectWithFlash,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext } from './render';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { FORM_EXPIRED, FORM_FIELD, formTokenValid, issueFormToken } from './form-token';
+import { redirectWithFlash } from './flash';
 
 /**
  * Passwords on the web pages: /ui/forgot-password (ask for a reset link),

@@ -1,5 +1,5 @@
 import type { SpendLogRow } from '../../spend/logs';
-import { formatDate } from './ui';
+import { formatDate } from './format';
 
 /** A request's cost: sub-cent amounts matter for model calls, so more digits than the budgets' dollars. */
 const cost = (n: number) => `$${n.toFixed(6)}`;

@@ -6,26 +6,10 @@ import type { InternalUserSettings } from '../../settings/service';
 import type { AppEnv } from '../env';
 import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, list, money, readForm, splitModels, str, type FormState } from './form-state';
+import { formatUsd, RESET_PERIODS, resetLabel } from './format';
+import { redirectWithFlash } from './flash';
 
 const DEFAULT_ROLES: Array<[string, string]> = [
   ['internal_user', 'internal_user (creates and deletes own keys)'],

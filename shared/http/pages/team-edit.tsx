@@ -6,27 +6,10 @@ import { effectiveMemberBudget, memberBudgetDuration, TEAM_MEMBER_PERMISSIONS, T
 import type { AppEnv } from '../env';
 import { Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, list, money, readForm, splitModels, str, type FormState } from './form-state';
+import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { redirectWithFlash } from './flash';
 
 /**
  * Admin controls for one team: edit it (name, models, budgets, member budget and
@@ -44,10 +27,6 @@ const MAX_MODELS = 500;
 const teamPath = (id: string) => `/ui/teams/${encodeURIComponent(id)}`;
 const memberPath = (teamId: string, userId: string) => `${teamPath(teamId)}/members/${encodeURIComponent(userId)}/edit`;
 const teamName = (t: TeamItem) => t.team_alias ?? t.team_id;
-
-/** The choices of a period select, plus the stored value when the API set one the form does not offer (e.g. 30d). */
-const periodOptions = (options: Array<[string, string]>, current: string | null | undefined): Array<[string, string]> =>
-  current && !options.some(([v]) => v === current) ? [...options, [current, current]] : options;
 
 /** Same message as the service, before any form is shown: viewers and members get no controls. */
 function requireTeamAdmin(c: PageContext) {

@@ -14,27 +14,10 @@ import type { AppEnv } from '../env';
 import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, list, money, readForm, splitModels, str, type FormState } from './form-state';
+import { formatDate, formatUsd, RESET_PERIODS, resetLabel } from './format';
+import { redirectWithFlash } from './flash';
 
 const TEAM_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 'team_member_budget'] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

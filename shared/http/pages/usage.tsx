@@ -5,7 +5,9 @@ import { USAGE_DAYS } from '../../spend/usage';
 import type { AppEnv } from '../env';
 import { Input } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, emptyForm, formatDate, formatUsd, render, resetLabel, type PageContext } from './ui';
+import { actorOf, render, type PageContext } from './render';
+import { emptyForm } from './form-state';
+import { formatDate, formatUsd, resetLabel } from './format';
 
 /**
  * The usage pages: spend over the last 30 days by day (an SVG chart drawn here, on

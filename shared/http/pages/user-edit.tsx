@@ -7,25 +7,10 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
 import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, money, readForm, str, type FormState } from './form-state';
+import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { redirectWithFlash } from './flash';
 
 /**
  * One user, for admins: role and personal budget, invitation status and resend,
@@ -87,8 +72,7 @@ const formFor = (u: UserItem): FormState =>
   emptyForm('edit', { user_role: u.user_role, max_budget: u.max_budget === null ? '' : String(u.max_budget), budget_duration: u.budget_duration ?? '' });
 
 /** The reset periods, plus the stored one when the API set a period the form does not offer (e.g. 30d). */
-const periods = (u: UserItem): Array<[string, string]> =>
-  u.budget_duration && !RESET_PERIODS.some(([v]) => v === u.budget_duration) ? [...RESET_PERIODS, [u.budget_duration, u.budget_duration]] : RESET_PERIODS;
+const periods = (u: UserItem) => periodOptions(RESET_PERIODS, u.budget_duration);
 
 type Extras = { form?: FormState; issued?: IssuedInvitation; resendError?: string; status?: Status };
 

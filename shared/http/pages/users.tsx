@@ -10,21 +10,9 @@ import { publicBaseUrl } from '../session-cookie';
 import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
 import { invitationText } from './user-edit';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  readForm,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { applyError, emptyForm, hasErrors, readForm, str, type FormState } from './form-state';
+import { formatDate, formatUsd } from './format';
 
 const PAGE_SIZE = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -19,25 +19,11 @@ import {
   type TeamMemberPermission,
   type TeamRole,
 } from './model';
+import type { MemberRefInput, MemberTargetInput, NewTeamInput, TeamInput, UpdateMemberInput } from './inputs';
 import { assertKeyAccess } from '../keys/access';
 import type { KeyItem } from '../keys/model';
 import type { Settings } from '../settings/service';
 import { createUser } from '../users/onboarding';
-
-export type TeamInput = {
-  team_alias?: string | null;
-  models?: string[];
-  max_budget?: number | null;
-  budget_duration?: string | null;
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  blocked?: boolean;
-  metadata?: Record<string, unknown>;
-  team_member_permissions?: TeamMemberPermission[];
-  team_member_budget?: number | null;
-  team_member_budget_duration?: string | null;
-  team_member_key_duration?: string | null;
-};
 
 export type TeamPageQuery = {
   page: number;
@@ -49,8 +35,6 @@ export type TeamPageQuery = {
   sort_by?: 'team_id' | 'team_alias' | 'created_at';
   sort_order: 'asc' | 'desc';
 };
-
-export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
 
 const aliasTaken = (alias: string) => `Team with alias "${alias}" already exists. Team aliases are unique.`;
 
@@ -103,7 +87,7 @@ export class Teams {
     throw forbidden(`You are not a member of team ${team.team_id}.`);
   }
 
-  async create(actor: Principal, input: TeamInput & { team_id?: string; members_with_roles?: MemberRef[] }): Promise<TeamItem> {
+  async create(actor: Principal, input: NewTeamInput): Promise<TeamItem> {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create teams.');
     const now = this.clock();
     const iso = now.toISOString();
@@ -343,7 +327,7 @@ export class Teams {
   }
 
   /** Adds members by id or email; a new email creates the user (as LiteLLM does). */
-  async addMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null) {
+  async addMembers(actor: Principal, teamId: string, refs: MemberRefInput[], maxBudgetInTeam: number | null) {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (maxBudgetInTeam !== null && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
@@ -379,7 +363,7 @@ export class Teams {
     return { team: await this.require(teamId), added, users };
   }
 
-  async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {
+  async deleteMember(actor: Principal, teamId: string, ref: MemberTargetInput): Promise<TeamItem> {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     const user = await this.users.resolve(ref.user_id, ref.user_email);
@@ -399,7 +383,7 @@ export class Teams {
     return this.require(teamId);
   }
 
-  async updateMember(actor: Principal, teamId: string, ref: MemberRef & { max_budget_in_team?: number | null }) {
+  async updateMember(actor: Principal, teamId: string, ref: UpdateMemberInput) {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (ref.max_budget_in_team !== undefined && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');

@@ -6,7 +6,8 @@ import { runResetJob } from '../../budgets/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
-import { Id, jsonBody, Money, okJson, security } from '../schemas';
+import { jsonBody, okJson, security } from '../schemas';
+import { Id, Money } from '../../inputs';
 
 /** The gateway routes authenticate with the virtual key itself (see GATEWAY_PATHS in ../auth.ts). */
 function virtualKey(c: Context<AppEnv>): string {

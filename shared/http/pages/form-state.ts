@@ -40,18 +40,6 @@ export const list = (values: FormState['values'], name: string): string[] => {
 /** Models typed one per line or separated by commas. */
 export const splitModels = (text: string): string[] => [...new Set(text.split(/[\n,]/).map((m) => m.trim()).filter(Boolean))];
 
-/** An optional amount in USD: empty is null; anything else must be a non-negative number. */
-export function money(form: FormState, name: string): number | null {
-  const text = str(form.values, name);
-  if (!text) return null;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || n > 1e12) {
-    form.errors[name] = 'Enter an amount in USD, for example 10 or 12.50, or leave it empty for no limit.';
-    return null;
-  }
-  return n;
-}
-
 /**
  * Puts a domain error next to the field it names (`DomainError.param`), or on the
  * whole form; any other error is re-thrown (the pages' error handler shows it).

@@ -2,19 +2,22 @@ import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
 import { DomainError } from '../../errors';
 import { mayCreateKeysIn } from '../../keys/access';
+import { GenerateKey } from '../../keys/inputs';
 import type { KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { effectiveMemberBudget, type MembershipItem, type TeamItem } from '../../teams/model';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
-import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { MoneyInput, ModelsField } from './fields';
+import { redirectWithFlash } from './flash';
+import { choice, models, money, parseForm, text } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
+import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
 import { RecentRequests } from './requests';
 import { actorOf, render, statusOf, type PageContext } from './render';
-import { applyError, emptyForm, money, readForm, splitModels, str, type FormState } from './form-state';
-import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
-import { redirectWithFlash } from './flash';
 
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
@@ -176,8 +179,8 @@ function CreateKeyForm(p: { c: PageContext; actor: Principal; data: HomeData; fo
       <Csrf token={p.c.get('session')?.csrf} />
       <Select form={p.form} name="team_id" label="Team" options={options} hint="The key can use the team's models, within its budgets." />
       <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
-      <TextArea form={p.form} name="models" label="Models" rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
-      <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty means the team's member budget applies." />
+      <ModelsField form={p.form} rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
+      <MoneyInput form={p.form} name="max_budget" label="Max budget (USD)" hint="Empty means the team's member budget applies." />
       <Select form={p.form} name="duration" label="Expires after" options={KEY_LIFETIMES} hint="The key stops working then; you can create another." />
       <button type="submit">Create key</button>
     </form>
@@ -242,19 +245,16 @@ export const homePages = new Hono<AppEnv>()
     const actor = actorOf(c);
     const values = await readForm(c);
     const form = emptyForm('key', Object.fromEntries(KEY_FIELDS.map((f) => [f, str(values, f)])));
-    const maxBudget = money(form, 'max_budget');
-    const duration = str(values, 'duration');
-    if (!KEY_LIFETIMES.some(([v]) => v === duration)) form.errors.duration = 'Choose one of the listed lifetimes.';
-    if (form.errors.max_budget || form.errors.duration) return homePage(c, form, { status: 400 });
-    const models = splitModels(str(values, 'models'));
+    const input = parseForm(form, GenerateKey, {
+      team_id: choice('Choose one of your teams.'),
+      key_alias: text(undefined, null),
+      models: models(true),
+      max_budget: money(undefined),
+      duration: choice('Choose one of the listed lifetimes.', undefined),
+    });
+    if (!input) return homePage(c, form, { status: 400 });
     try {
-      const created = await c.get('deps').keys.generate(actor, {
-        team_id: str(values, 'team_id') || null,
-        key_alias: str(values, 'key_alias') || null,
-        ...(models.length ? { models } : {}),
-        ...(maxBudget !== null ? { max_budget: maxBudget } : {}),
-        ...(duration ? { duration } : {}),
-      });
+      const created = await c.get('deps').keys.generate(actor, input);
       // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.
       return homePage(c, emptyForm('key'), { created });
     } catch (err) {

@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
 import { DomainError } from '../../errors';
 import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED, onboardingToken } from '../../invitations/service';
+import { ClaimInvitation } from '../../invitations/inputs';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { given, parseForm } from './form-input';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
@@ -102,8 +104,11 @@ export const onboardingPages = new Hono<AppEnv>()
     if (form.errors.password || form.errors.password_confirm) return onboardingPage(c, invite, form, 400);
 
     const deps = c.get('deps');
+    const input = parseForm(form, ClaimInvitation, { password: given(password) }, { fixed: { invitation_link: invite.id, user_id: invite.user_id, token: invite.token || undefined } });
+    // The link's own fields (hidden, from the link): a form that cannot succeed.
+    if (!input) return form.errors.password ? onboardingPage(c, invite, form, 400) : invalidLink(c, form.general ?? LINK_UNKNOWN, 400, invite.id);
     try {
-      const user = await claimInvitation(deps, { invitation_link: invite.id, user_id: invite.user_id, password, token: invite.token });
+      const user = await claimInvitation(deps, input);
       await joinDefaultTeamsAfterClaim(deps, user.user_id);
       await setSessionCookie(c, user.user_id);
       return redirectWithFlash(c, '/ui', `Welcome, ${user.user_email ?? user.user_id}: your password is set and you are signed in.`);

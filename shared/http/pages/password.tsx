@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
 import { PASSWORD_LOGIN_OFF } from '../../auth/logins';
 import { checkPasswordResetLink, RESET_REQUESTED, requestPasswordReset, resetPassword } from '../../auth/password-reset';
+import { ForgotPassword, ResetPassword } from '../../auth/inputs';
 import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { DomainError, forbidden } from '../../errors';
+import { UpdateUser } from '../../users/inputs';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { given, parseForm, text } from './form-input';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
 import { actorOf, render, statusOf, type PageContext } from './render';
@@ -173,13 +176,10 @@ export const passwordPages = new Hono<AppEnv>()
       form.general = FORM_EXPIRED;
       return forgotPage(c, form, 403);
     }
-    const email = str(values, 'user_email');
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) {
-      form.errors.user_email = 'Enter the email address you sign in with, for example ana@example.com.';
-      return forgotPage(c, form, 400);
-    }
+    const input = parseForm(form, ForgotPassword, { user_email: text('Enter the email address you sign in with, for example ana@example.com.', '') });
+    if (!input) return forgotPage(c, form, 400);
     try {
-      await requestPasswordReset(c.get('deps'), email, publicBaseUrl(c));
+      await requestPasswordReset(c.get('deps'), input.user_email, publicBaseUrl(c));
       return forgotPage(c, form, 200, true);
     } catch (err) {
       const e = applyError(form, err, []);
@@ -209,9 +209,10 @@ export const passwordPages = new Hono<AppEnv>()
       return resetPage(c, link, form, 403);
     }
     const password = newPassword(form, values);
-    if (password === null) return resetPage(c, link, form, 400);
+    const input = password === null ? null : parseForm(form, ResetPassword, { password: given(password) }, { fixed: { reset_id: link.id } });
+    if (!input) return resetPage(c, link, form, 400);
     try {
-      const user = await resetPassword(c.get('deps'), link.id, password);
+      const user = await resetPassword(c.get('deps'), input.reset_id, input.password);
       return redirectWithFlash(c, '/ui/login', `Your new password is set for ${user.user_email ?? user.user_id}, and every earlier session is signed out. Sign in with it.`);
     } catch (err) {
       const e = applyError(form, err, ['password']);
@@ -228,11 +229,13 @@ export const passwordPages = new Hono<AppEnv>()
     const values = await readForm(c);
     const form = emptyForm('account');
     const password = newPassword(form, values);
-    if (password === null) return accountPage(c, form, 400);
     const currentPassword = typeof values.current_password === 'string' ? values.current_password : undefined;
+    const input =
+      password === null ? null : parseForm(form, UpdateUser, { password: given(password), current_password: given(currentPassword || undefined) }, { fixed: { user_id: actor.userId } });
+    if (!input) return accountPage(c, form, 400);
     try {
       // The same rules as /user/update: a signed-in session and the current password.
-      await c.get('deps').users.update(actor, { user_id: actor.userId, password, current_password: currentPassword || undefined });
+      await c.get('deps').users.update(actor, input);
     } catch (err) {
       const e = applyError(form, err, ['password', 'current_password']);
       // The API names its field; the page names what the reader typed.

@@ -1,16 +1,20 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
+import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import { forbidden } from '../../errors';
 import { invitationStatus, resendInvitationToUser, type InvitationStatus, type IssuedInvitation } from '../../invitations/service';
+import { UpdateUser } from '../../users/inputs';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
-import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
-import { chrome, Layout } from './layout';
-import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
-import { applyError, emptyForm, hasErrors, money, readForm, str, type FormState } from './form-state';
-import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { BudgetFields, budgetInputs, EDIT_BUDGET_HINTS, USER_ROLE, USER_ROLE_OPTIONS } from './fields';
 import { redirectWithFlash } from './flash';
+import { choice, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { CopyField, Csrf, FormAlert, Select } from './forms';
+import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { chrome, Layout } from './layout';
+import { userPath } from './paths';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 
 /**
  * One user, for admins: role and personal budget, invitation status and resend,
@@ -19,7 +23,6 @@ import { redirectWithFlash } from './flash';
  */
 
 const FIELDS = ['user_role', 'max_budget', 'budget_duration'] as const;
-const userPath = (id: string) => `/ui/users/${encodeURIComponent(id)}`;
 const nameOf = (u: UserItem) => u.user_email ?? u.user_id;
 
 /** The invitation status in words, for this page and the users list. */
@@ -70,9 +73,6 @@ function Resent(p: { user: UserItem; issued?: IssuedInvitation; error?: string }
 
 const formFor = (u: UserItem): FormState =>
   emptyForm('edit', { user_role: u.user_role, max_budget: u.max_budget === null ? '' : String(u.max_budget), budget_duration: u.budget_duration ?? '' });
-
-/** The reset periods, plus the stored one when the API set a period the form does not offer (e.g. 30d). */
-const periods = (u: UserItem) => periodOptions(RESET_PERIODS, u.budget_duration);
 
 type Extras = { form?: FormState; issued?: IssuedInvitation; resendError?: string; status?: Status };
 
@@ -143,11 +143,10 @@ async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
               form={form}
               name="user_role"
               label="Role"
-              options={USER_ROLES.map((r): [string, string] => [r, r])}
+              options={USER_ROLE_OPTIONS}
               hint="proxy_admin does everything; proxy_admin_viewer reads everything; internal_user manages their own keys; internal_user_viewer only looks."
             />
-            <Input form={form} name="max_budget" label="Personal max budget (USD)" type="number" step="0.01" min="0" hint="Empty: no limit. Spend so far is kept." />
-            <Select form={form} name="budget_duration" label="Reset personal budget" options={periods(user)} hint="A new period starts from now." />
+            <BudgetFields form={form} whose="personal" periods={periodOptions(RESET_PERIODS, user.budget_duration)} hints={EDIT_BUDGET_HINTS} />
             <button type="submit">Save user</button>
           </form>
           <p>
@@ -195,15 +194,11 @@ export const userEditPages = new Hono<AppEnv>()
     const user = await deps.users.info(actor, c.req.param('id'));
     const values = await readForm(c);
     const form = emptyForm('edit', Object.fromEntries(FIELDS.map((f) => [f, str(values, f)])));
-    const role = str(values, 'user_role');
-    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
-    const maxBudget = money(form, 'max_budget');
-    const duration = str(values, 'budget_duration');
-    if (!periods(user).some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
-    if (hasErrors(form)) return userPage(c, user.user_id, { form, status: 400 });
+    const input = parseForm(form, UpdateUser, { user_role: choice(USER_ROLE, ''), ...budgetInputs }, { fixed: { user_id: user.user_id } });
+    if (!input) return userPage(c, user.user_id, { form, status: 400 });
     try {
-      await deps.users.update(actor, { user_id: user.user_id, user_role: role as UserRole, max_budget: maxBudget, budget_duration: duration || null });
-      return redirectWithFlash(c, userPath(user.user_id), `${nameOf(user)} saved: ${role}, max budget ${formatUsd(maxBudget)}.`);
+      await deps.users.update(actor, input);
+      return redirectWithFlash(c, userPath(user.user_id), `${nameOf(user)} saved: ${input.user_role}, max budget ${formatUsd(input.max_budget)}.`);
     } catch (err) {
       const e = applyError(form, err, FIELDS);
       return userPage(c, user.user_id, { form, status: statusOf(e) as Status });

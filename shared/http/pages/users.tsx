@@ -1,22 +1,23 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, readsEverything, USER_ROLES, type UserRole } from '../../auth/roles';
+import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import { forbidden } from '../../errors';
 import { createInvitation, invitationStatus, type IssuedInvitation } from '../../invitations/service';
 import type { TeamItem } from '../../teams/model';
+import { NewUserFields } from '../../users/inputs';
 import type { UserItem } from '../../users/model';
 import { createUserWithDefaults, type JoinError } from '../../users/onboarding';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
+import { EMAIL, USER_ROLE, USER_ROLE_OPTIONS } from './fields';
+import { choice, email, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
-import { chrome, Layout } from './layout';
-import { invitationText } from './user-edit';
-import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
-import { applyError, emptyForm, hasErrors, readForm, str, type FormState } from './form-state';
 import { formatDate, formatUsd } from './format';
+import { chrome, Layout } from './layout';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { invitationText } from './user-edit';
 
 const PAGE_SIZE = 50;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ROLE_OPTIONS = USER_ROLES.map((r): [string, string] => [r, r]);
 
 /** What the page shows right after a user is created or re-invited: the link, once, and whether it was emailed. */
 type Outcome = { user: UserItem; issued: IssuedInvitation | null; inviteError?: string; joinErrors: JoinError[]; created: boolean };
@@ -78,7 +79,7 @@ function CreateUserForm(p: { c: PageContext; form: FormState; defaultRole: strin
         form={p.form}
         name="user_role"
         label="Role"
-        options={ROLE_OPTIONS}
+        options={USER_ROLE_OPTIONS}
         hint={`internal_user creates and deletes their own keys; viewers only look. New non-admin users get the default user settings (default role: ${p.defaultRole}).`}
       />
       <Checkbox form={p.form} name="send_email" label="Email the invitation link to the user" checked={p.form.values.send_email !== 'off'} />
@@ -194,20 +195,17 @@ export const userPages = new Hono<AppEnv>()
   .post('/users', async (c) => {
     const actor = actorOf(c);
     const values = await readForm(c);
-    const email = str(values, 'user_email').toLowerCase();
-    const role = str(values, 'user_role');
     const sendEmail = str(values, 'send_email') === 'on';
-    const form = emptyForm('user', { user_email: email, user_role: role, send_email: sendEmail ? 'on' : 'off' });
-    if (!EMAIL.test(email)) form.errors.user_email = 'Enter an email address, e.g. name@example.com.';
-    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
-    if (hasErrors(form)) return usersPage(c, form, { status: 400 });
+    const form = emptyForm('user', { user_email: str(values, 'user_email').toLowerCase(), user_role: str(values, 'user_role'), send_email: sendEmail ? 'on' : 'off' });
+    const input = parseForm(form, NewUserFields, { user_email: email(EMAIL), user_role: choice(USER_ROLE, '') });
+    if (!input) return usersPage(c, form, { status: 400 });
     let created: Awaited<ReturnType<typeof createUserWithDefaults>>;
     try {
-      created = await createUserWithDefaults(c.get('deps'), actor, { user_email: email, user_role: role as UserRole });
+      created = await createUserWithDefaults(c.get('deps'), actor, input);
     } catch (err) {
       const e = applyError(form, err, ['user_email', 'user_role']);
       return usersPage(c, form, { status: statusOf(e) as Status });
     }
     const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...(await invite(c, created.user, sendEmail)) };
-    return usersPage(c, emptyForm('user', { user_role: role }), { outcome });
+    return usersPage(c, emptyForm('user', { user_role: input.user_role ?? '' }), { outcome });
   });

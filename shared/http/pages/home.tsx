@@ -15,6 +15,7 @@ import { applyError, emptyForm, readForm, str, type FormState } from './form-sta
 import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
 import { chrome, Layout } from './layout';
+import { Table } from './table';
 import { inPlainWords } from './plain-words';
 import { RecentRequests } from './requests';
 import { actorOf, render, statusOf, type PageContext } from './render';
@@ -59,92 +60,70 @@ function remainingInTeam(t: TeamItem, m: MembershipItem): number | null {
 }
 
 function TeamsTable(p: { data: HomeData; all: boolean }) {
-  if (p.data.teams.length === 0) return <p>{p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Team</th>
-          <th scope="col">Models</th>
-          <th scope="col">Team spend / budget</th>
-          {p.all ? null : <th scope="col">Your role</th>}
-          {p.all ? null : <th scope="col">Your spend / budget in team</th>}
-          {p.all ? null : <th scope="col">You can still spend</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {p.data.teams.map((t) => {
-          const m = p.data.memberships.get(t.team_id);
-          return (
-            <tr>
+    <Table
+      rows={p.data.teams}
+      empty={p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}
+      columns={['Team', 'Models', 'Team spend / budget', p.all ? null : 'Your role', p.all ? null : 'Your spend / budget in team', p.all ? null : 'You can still spend']}
+      row={(t) => {
+        const m = p.data.memberships.get(t.team_id);
+        return (
+          <tr>
+            <td>
+              <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+            </td>
+            <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+            <td>
+              {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+            </td>
+            {p.all ? null : <td>{m?.role ?? '—'}</td>}
+            {p.all ? null : (
               <td>
-                <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+                {m ? (
+                  <>
+                    {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, t))}
+                  </>
+                ) : (
+                  '—'
+                )}
               </td>
-              <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
-              <td>
-                {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
-              </td>
-              {p.all ? null : <td>{m?.role ?? '—'}</td>}
-              {p.all ? null : (
-                <td>
-                  {m ? (
-                    <>
-                      {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, t))}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              )}
-              {p.all ? null : <td>{m ? formatUsd(remainingInTeam(t, m)) : '—'}</td>}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+            )}
+            {p.all ? null : <td>{m ? formatUsd(remainingInTeam(t, m)) : '—'}</td>}
+          </tr>
+        );
+      }}
+    />
   );
 }
 
 function KeysTable(p: { data: HomeData; actor: Principal; all: boolean }) {
-  if (p.data.keys.length === 0) return <p>No keys yet.</p>;
   return (
-    <table>
-      <thead>
+    <Table
+      rows={p.data.keys}
+      empty="No keys yet."
+      columns={['Alias', 'Key', 'Team', p.all ? 'Owner' : null, 'Spend', 'Max budget', 'Expires', canWriteKeys(p.actor) ? 'Actions' : null]}
+      row={(k) => (
         <tr>
-          <th scope="col">Alias</th>
-          <th scope="col">Key</th>
-          <th scope="col">Team</th>
-          {p.all ? <th scope="col">Owner</th> : null}
-          <th scope="col">Spend</th>
-          <th scope="col">Max budget</th>
-          <th scope="col">Expires</th>
-          {canWriteKeys(p.actor) ? <th scope="col">Actions</th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {p.data.keys.map((k) => (
-          <tr>
-            <td>{k.key_alias ?? <span class="muted">—</span>}</td>
+          <td>{k.key_alias ?? <span class="muted">—</span>}</td>
+          <td>
+            <code>{k.key_name}</code>
+            {k.blocked ? ' (blocked)' : ''}
+          </td>
+          <td>{teamName(p.data.teams, k.team_id)}</td>
+          {p.all ? <td>{k.user_id ? (k.user_id === p.actor.userId ? 'you' : (p.data.owners.get(k.user_id) ?? k.user_id)) : '—'}</td> : null}
+          <td>{formatUsd(k.spend)}</td>
+          <td>{formatUsd(k.max_budget)}</td>
+          <td>{k.expires ? formatDate(k.expires) : 'never'}</td>
+          {canWriteKeys(p.actor) ? (
             <td>
-              <code>{k.key_name}</code>
-              {k.blocked ? ' (blocked)' : ''}
+              <a href={`/ui/keys/${k.token}/delete`} aria-label={`Delete key ${k.key_alias ?? k.key_name}`}>
+                Delete
+              </a>
             </td>
-            <td>{teamName(p.data.teams, k.team_id)}</td>
-            {p.all ? <td>{k.user_id ? (k.user_id === p.actor.userId ? 'you' : (p.data.owners.get(k.user_id) ?? k.user_id)) : '—'}</td> : null}
-            <td>{formatUsd(k.spend)}</td>
-            <td>{formatUsd(k.max_budget)}</td>
-            <td>{k.expires ? formatDate(k.expires) : 'never'}</td>
-            {canWriteKeys(p.actor) ? (
-              <td>
-                <a href={`/ui/keys/${k.token}/delete`} aria-label={`Delete key ${k.key_alias ?? k.key_name}`}>
-                  Delete
-                </a>
-              </td>
-            ) : null}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+          ) : null}
+        </tr>
+      )}
+    />
   );
 }
 

@@ -6,6 +6,7 @@ import type { LitellmParams } from '../../models/model';
 import type { AppEnv } from '../env';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
+import { Table } from './table';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 import { applyError, emptyForm, hasErrors, readForm, str, type FormState } from './form-state';
 import { redirectWithFlash } from './flash';
@@ -95,44 +96,32 @@ async function modelsPage(c: PageContext, form: FormState | null, status: Status
   return render(
     c,
     <Layout title="Models" {...await chrome(c, '/ui/models')}>
-      {models.length === 0 ? (
-        <p>No models yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Model name</th>
-              <th scope="col">Provider / model</th>
-              <th scope="col">API base</th>
-              <th scope="col">USD / M tokens in, out</th>
-              {isProxyAdmin(actor) ? <th scope="col">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => {
-              const v = publicModel(m);
-              const p = v.litellm_params;
-              return (
-                <tr>
-                  <td>{v.model_name}</td>
+      <Table
+          rows={models}
+          empty="No models yet."
+          columns={['Model name', 'Provider / model', 'API base', 'USD / M tokens in, out', isProxyAdmin(actor) ? 'Actions' : null]}
+          row={(m) => {
+            const v = publicModel(m);
+            const p = v.litellm_params;
+            return (
+              <tr>
+                <td>{v.model_name}</td>
+                <td>
+                  <code>{p.model}</code>
+                </td>
+                <td>{p.api_base ?? '—'}</td>
+                <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
+                {isProxyAdmin(actor) ? (
                   <td>
-                    <code>{p.model}</code>
+                    <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
+                      Edit
+                    </a>
                   </td>
-                  <td>{p.api_base ?? '—'}</td>
-                  <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
-                  {isProxyAdmin(actor) ? (
-                    <td>
-                      <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
-                        Edit
-                      </a>
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+                ) : null}
+              </tr>
+            );
+          }}
+        />
       {isProxyAdmin(actor) ? (
         <>
           <h2>Add a model</h2>

@@ -11,6 +11,7 @@ import { applyError, emptyForm, list, readForm, str, type FormState } from './fo
 import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
 import { formatDate, formatUsd, resetLabel } from './format';
 import { chrome, Layout } from './layout';
+import { Table } from './table';
 import { teamPath } from './paths';
 import { inPlainWords } from './plain-words';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
@@ -49,38 +50,25 @@ async function teamsPage(c: PageContext, form: FormState, status: Status = 200) 
     <Layout title="Teams" {...await chrome(c, '/ui/teams')}>
       {isProxyAdmin(actor) ? <CreateTeamForm c={c} form={form} /> : null}
       <h2>{teams.length} team{teams.length === 1 ? '' : 's'}</h2>
-      {teams.length === 0 ? (
-        <p>No teams yet.</p>
-      ) : (
-        <table>
-          <thead>
+      <Table
+          rows={teams}
+          empty="No teams yet."
+          columns={['Team', 'Models', 'Spend / max budget', 'Reset', 'Member budget', 'Members']}
+          row={(t) => (
             <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Models</th>
-              <th scope="col">Spend / max budget</th>
-              <th scope="col">Reset</th>
-              <th scope="col">Member budget</th>
-              <th scope="col">Members</th>
+              <td>
+                <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
+              </td>
+              <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+              <td>
+                {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+              </td>
+              <td>{resetLabel(t.budget_duration)}</td>
+              <td>{formatUsd(t.team_member_budget)}</td>
+              <td>{Object.keys(t.members ?? {}).length}</td>
             </tr>
-          </thead>
-          <tbody>
-            {teams.map((t) => (
-              <tr>
-                <td>
-                  <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
-                </td>
-                <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
-                <td>
-                  {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
-                </td>
-                <td>{resetLabel(t.budget_duration)}</td>
-                <td>{formatUsd(t.team_member_budget)}</td>
-                <td>{Object.keys(t.members ?? {}).length}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          )}
+        />
     </Layout>,
     status,
   );
@@ -160,53 +148,42 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
       )}
 
       <h2 id="members-heading">Members</h2>
-      {members.length === 0 ? (
-        <p>No members yet.</p>
-      ) : (
-        <table aria-labelledby="members-heading">
-          <thead>
+      <Table
+          rows={members}
+          empty="No members yet."
+          columns={['Email', 'User id', 'Role', 'Spend / budget in team', manage ? 'Actions' : null]}
+          labelledBy="members-heading"
+          row={(m) => (
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">User id</th>
-              <th scope="col">Role</th>
-              <th scope="col">Spend / budget in team</th>
-              {manage ? <th scope="col">Actions</th> : null}
+              <td>{m.user_email ?? '—'}</td>
+              <td>
+                <code>{m.user_id}</code>
+              </td>
+              <td>{m.role}</td>
+              <td>
+                {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
+              </td>
+              {manage ? (
+                <td>
+                  <a
+                    class="button secondary"
+                    href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
+                    aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
+                  >
+                    Change
+                  </a>{' '}
+                  <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
+                    <Csrf token={csrf} />
+                    <input type="hidden" name="user_id" value={m.user_id} />
+                    <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
+                      Remove
+                    </button>
+                  </form>
+                </td>
+              ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr>
-                <td>{m.user_email ?? '—'}</td>
-                <td>
-                  <code>{m.user_id}</code>
-                </td>
-                <td>{m.role}</td>
-                <td>
-                  {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
-                </td>
-                {manage ? (
-                  <td>
-                    <a
-                      class="button secondary"
-                      href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
-                      aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
-                    >
-                      Change
-                    </a>{' '}
-                    <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
-                      <Csrf token={csrf} />
-                      <input type="hidden" name="user_id" value={m.user_id} />
-                      <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
-                        Remove
-                      </button>
-                    </form>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          )}
+        />
       {manage ? (
         <form method="post" action={`${teamPath(team.team_id)}/members`} class="card" novalidate aria-labelledby="add-member-heading">
           <h3 id="add-member-heading">Add a member</h3>
@@ -221,34 +198,22 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
       ) : null}
 
       <h2>Keys in this team</h2>
-      {teamKeys.length === 0 ? (
-        <p>No keys yet.</p>
-      ) : (
-        <table>
-          <thead>
+      <Table
+          rows={teamKeys}
+          empty="No keys yet."
+          columns={['Alias', 'Key', 'Owner', 'Spend', 'Max budget']}
+          row={(k) => (
             <tr>
-              <th scope="col">Alias</th>
-              <th scope="col">Key</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Spend</th>
-              <th scope="col">Max budget</th>
+              <td>{k.key_alias ?? '—'}</td>
+              <td>
+                <code>{k.key_name}</code>
+              </td>
+              <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
+              <td>{formatUsd(k.spend)}</td>
+              <td>{formatUsd(k.max_budget)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {teamKeys.map((k) => (
-              <tr>
-                <td>{k.key_alias ?? '—'}</td>
-                <td>
-                  <code>{k.key_name}</code>
-                </td>
-                <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
-                <td>{formatUsd(k.spend)}</td>
-                <td>{formatUsd(k.max_budget)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          )}
+        />
     </Layout>,
     status,
   );

@@ -14,6 +14,7 @@ import { applyError, emptyForm, readForm, str, type FormState } from './form-sta
 import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { formatDate, formatUsd } from './format';
 import { chrome, Layout } from './layout';
+import { Table } from './table';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 import { invitationText } from './user-edit';
 
@@ -110,66 +111,51 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
       <h2 id="users-heading">
         {result.total} user{result.total === 1 ? '' : 's'}
       </h2>
-      {result.users.length === 0 ? (
-        <p>No users yet.</p>
-      ) : (
-        <table aria-labelledby="users-heading">
-          <thead>
+      <Table
+          rows={result.users}
+          empty="No users yet."
+          columns={['Email', 'User id', 'Role', 'Teams', 'Models', 'Spend / budget', 'Password set', 'Invitation', admin ? 'Actions' : null]}
+          labelledBy="users-heading"
+          row={(u, i) => (
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">User id</th>
-              <th scope="col">Role</th>
-              <th scope="col">Teams</th>
-              <th scope="col">Models</th>
-              <th scope="col">Spend / budget</th>
-              <th scope="col">Password set</th>
-              <th scope="col">Invitation</th>
-              {admin ? <th scope="col">Actions</th> : null}
+              <td>
+                <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
+              </td>
+              <td>
+                <code>{u.user_id}</code>
+              </td>
+              <td>{u.user_role}</td>
+              <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
+              <td>{u.models.length ? u.models.join(', ') : '—'}</td>
+              <td>
+                {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
+              </td>
+              <td>{u.password_hash ? 'yes' : 'no'}</td>
+              <td>{invitationText(invitations[i]!)}</td>
+              {admin ? (
+                <td>
+                  <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
+                    Edit
+                  </a>{' '}
+                  {invitations[i]!.state === 'accepted' ? null : (
+                    <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
+                      <Csrf token={csrf} />
+                      {invitations[i]!.state === 'none' ? (
+                        <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
+                          Send invitation
+                        </button>
+                      ) : (
+                        <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
+                          Resend invitation
+                        </button>
+                      )}
+                    </form>
+                  )}
+                </td>
+              ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {result.users.map((u, i) => (
-              <tr>
-                <td>
-                  <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
-                </td>
-                <td>
-                  <code>{u.user_id}</code>
-                </td>
-                <td>{u.user_role}</td>
-                <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
-                <td>{u.models.length ? u.models.join(', ') : '—'}</td>
-                <td>
-                  {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
-                </td>
-                <td>{u.password_hash ? 'yes' : 'no'}</td>
-                <td>{invitationText(invitations[i]!)}</td>
-                {admin ? (
-                  <td>
-                    <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
-                      Edit
-                    </a>{' '}
-                    {invitations[i]!.state === 'accepted' ? null : (
-                      <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
-                        <Csrf token={csrf} />
-                        {invitations[i]!.state === 'none' ? (
-                          <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
-                            Send invitation
-                          </button>
-                        ) : (
-                          <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
-                            Resend invitation
-                          </button>
-                        )}
-                      </form>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          )}
+        />
       {result.total_pages > 1 ? (
         <nav aria-label="Pages of users">
           {page > 1 ? <a href={`/ui/users?page=${page - 1}`}>← Previous</a> : null} Page {page} of {result.total_pages}{' '}

@@ -3,6 +3,7 @@ import { MASTER_KEY_USER_ID, readsEverything } from '../../auth/roles';
 import type { AuditEntry } from '../../audit/model';
 import { AUDIT_TABLES } from '../../audit/model';
 import { forbidden } from '../../errors';
+import { Pager } from './blocks';
 import type { AppEnv } from '../env';
 import { Input, Select } from './forms';
 import { chrome, Layout } from './layout';
@@ -116,12 +117,7 @@ async function auditPage(c: PageContext) {
           </section>
         );
       })}
-      {result.total_pages > 1 ? (
-        <nav aria-label="Pages of the audit log">
-          {page > 1 ? <a href={query(page - 1)}>← Newer</a> : null} Page {page} of {result.total_pages}{' '}
-          {page < result.total_pages ? <a href={query(page + 1)}>Older →</a> : null}
-        </nav>
-      ) : null}
+      <Pager label="Pages of the audit log" page={page} pages={result.total_pages} href={query} previous="Newer" next="Older" />
     </Layout>,
   );
 }

@@ -4,6 +4,7 @@ import { DomainError } from '../../errors';
 import { logger } from '../../logger';
 import type { AppEnv } from '../env';
 import { auditPages } from './audit';
+import { Message, type BackLink } from './blocks';
 import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
@@ -49,8 +50,6 @@ function contentSecurityPolicy(logoutUrl: string | undefined): string {
 /** Under /ui, failures are pages, not JSON (a stale CSRF token is refused before any page route runs). */
 export const isPagePath = (path: string) => path === '/ui' || path.startsWith('/ui/');
 
-/** Where a failure page sends the reader back to. */
-export type BackLink = { href: string; text: string };
 const BACK_TO_KEYS: BackLink = { href: '/ui', text: 'Back to your keys' };
 
 /** A failure as a page, with the pages' headers (also for errors raised before the pages' own middleware). */
@@ -66,12 +65,7 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
-        <div class="alert" role="alert">
-          {message}
-        </div>
-        <p>
-          <a href={back.href}>{back.text}</a>
-        </p>
+        <Message message={message} back={back} />
       </Layout>,
       status,
     );
@@ -81,12 +75,7 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
   return render(
     c,
     <Layout title="Something went wrong" principal={null}>
-      <div class="alert" role="alert">
-        The page could not be shown (request id {requestId ?? 'unknown'}). Try again in a moment.
-      </div>
-      <p>
-        <a href="/ui">Back to your keys</a>
-      </p>
+      <Message message={`The page could not be shown (request id ${requestId ?? 'unknown'}). Try again in a moment.`} back={BACK_TO_KEYS} />
     </Layout>,
     500,
   );
@@ -115,19 +104,23 @@ ui.use('*', async (c, next) => {
   }
   await next();
 });
-ui.route('/', staticPages);
-ui.route('/', loginPages);
-ui.route('/', onboardingPages);
-ui.route('/', passwordPages);
-ui.route('/', homePages);
-ui.route('/', teamPages);
-ui.route('/', userPages);
-ui.route('/', teamEditPages);
-ui.route('/', userEditPages);
-ui.route('/', settingsPages);
-ui.route('/', modelPages);
-ui.route('/', auditPages);
-ui.route('/', usagePages);
+for (const pages of [
+  staticPages,
+  loginPages,
+  onboardingPages,
+  passwordPages,
+  homePages,
+  teamPages,
+  userPages,
+  teamEditPages,
+  userEditPages,
+  settingsPages,
+  modelPages,
+  auditPages,
+  usagePages,
+]) {
+  ui.route('/', pages);
+}
 ui.onError(errorPage);
 
 /** Mounted by the app at the root: everything under /ui, and the site's root, which sends a browser there. */

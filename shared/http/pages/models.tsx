@@ -97,31 +97,31 @@ async function modelsPage(c: PageContext, form: FormState | null, status: Status
     c,
     <Layout title="Models" {...await chrome(c, '/ui/models')}>
       <Table
-          rows={models}
-          empty="No models yet."
-          columns={['Model name', 'Provider / model', 'API base', 'USD / M tokens in, out', isProxyAdmin(actor) ? 'Actions' : null]}
-          row={(m) => {
-            const v = publicModel(m);
-            const p = v.litellm_params;
-            return (
-              <tr>
-                <td>{v.model_name}</td>
+        rows={models}
+        empty="No models yet."
+        columns={['Model name', 'Provider / model', 'API base', 'USD / M tokens in, out', isProxyAdmin(actor) ? 'Actions' : null]}
+        row={(m) => {
+          const v = publicModel(m);
+          const p = v.litellm_params;
+          return (
+            <tr>
+              <td>{v.model_name}</td>
+              <td>
+                <code>{p.model}</code>
+              </td>
+              <td>{p.api_base ?? '—'}</td>
+              <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
+              {isProxyAdmin(actor) ? (
                 <td>
-                  <code>{p.model}</code>
+                  <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
+                    Edit
+                  </a>
                 </td>
-                <td>{p.api_base ?? '—'}</td>
-                <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
-                {isProxyAdmin(actor) ? (
-                  <td>
-                    <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
-                      Edit
-                    </a>
-                  </td>
-                ) : null}
-              </tr>
-            );
-          }}
-        />
+              ) : null}
+            </tr>
+          );
+        }}
+      />
       {isProxyAdmin(actor) ? (
         <>
           <h2>Add a model</h2>

@@ -7,6 +7,7 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { given, parseForm } from './form-input';
 import { Csrf, FormAlert, Input } from './forms';
+import { Alert } from './blocks';
 import { chrome, Layout } from './layout';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { FORM_EXPIRED, FORM_FIELD, formTokenValid, issueFormToken } from './form-token';
@@ -24,9 +25,7 @@ async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 
   return render(
     c,
     <Layout title="Invitation" {...await chrome(c)} principal={null}>
-      <div class="alert" role="alert">
-        {message}
-      </div>
+      <Alert>{message}</Alert>
       {retryId && !linkIsDead ? (
         <p>
           <a href={`/ui/onboarding?id=${encodeURIComponent(retryId)}`}>Open the invitation again</a> to start over.

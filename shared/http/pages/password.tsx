@@ -10,6 +10,7 @@ import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { given, parseForm, text } from './form-input';
 import { Csrf, FormAlert, Input } from './forms';
+import { Message } from './blocks';
 import { chrome, Layout } from './layout';
 import { actorOf, render, statusOf, type PageContext } from './render';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
@@ -31,12 +32,7 @@ async function messagePage(c: PageContext, title: string, message: string, statu
   return render(
     c,
     <Layout title={title} {...await chrome(c)}>
-      <div class="alert" role="alert">
-        {message}
-      </div>
-      <p>
-        <a href={back.href}>{back.text}</a>
-      </p>
+      <Message message={message} back={back} />
     </Layout>,
     status,
   );

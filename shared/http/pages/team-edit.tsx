@@ -3,6 +3,7 @@ import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, notFound } from '../../errors';
 import { deleteTeams } from '../../teams/delete';
 import { UpdateMember, UpdateTeam } from '../../teams/inputs';
+import { BudgetFacts, ConfirmDelete } from './blocks';
 import { effectiveMemberBudget, memberBudgetDuration, type TeamItem } from '../../teams/model';
 import type { AppEnv } from '../env';
 import { BudgetFields, EDIT_BUDGET_HINTS, MoneyInput, ModelsField, PERIOD, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
@@ -96,22 +97,10 @@ async function deletePage(c: PageContext, team: TeamItem, error?: string, status
   return render(
     c,
     <Layout title={`Delete team: ${teamName(team)}`} {...await chrome(c, '/ui/teams')}>
-      {error ? (
-        <div class="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <form method="post" action={`${teamPath(team.team_id)}/delete`} class="card" aria-label="Delete team">
-        <Csrf token={c.get('session')?.csrf} />
-        <p>
-          This deletes the team, its {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once) and its {memberships.length}{' '}
-          membership{memberships.length === 1 ? '' : 's'}. The users themselves stay. It cannot be undone.
-        </p>
-        <button type="submit" class="danger">
-          Delete team
-        </button>{' '}
-        <a href={teamPath(team.team_id)}>Cancel</a>
-      </form>
+      <ConfirmDelete action={`${teamPath(team.team_id)}/delete`} label="Delete team" csrf={c.get('session')?.csrf} cancel={teamPath(team.team_id)} error={error}>
+        This deletes the team, its {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once) and its {memberships.length}{' '}
+        membership{memberships.length === 1 ? '' : 's'}. The users themselves stay. It cannot be undone.
+      </ConfirmDelete>
     </Layout>,
     status,
   );
@@ -137,15 +126,13 @@ async function memberPage(c: PageContext, teamId: string, userId: string, form: 
         <a href={teamPath(team.team_id)}>← Back to the team</a>
       </p>
       <dl class="facts">
-        <dt>Spend in team</dt>
-        <dd>
-          {formatUsd(membership.spend)} / {formatUsd(effectiveMemberBudget(membership, team))}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(memberBudgetDuration(team))}
-          {membership.budget_reset_at ? `, next at ${formatDate(membership.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts
+          label="Spend in team"
+          spend={membership.spend}
+          limit={effectiveMemberBudget(membership, team)}
+          duration={memberBudgetDuration(team)}
+          resetAt={membership.budget_reset_at}
+        />
       </dl>
       <form method="post" action={memberPath(team.team_id, membership.user_id)} class="card" novalidate aria-label={`Change ${who} in the team`}>
         <FormAlert form={f} />

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
 import { MemberRef, NewTeam, UpdatePermissions } from '../../teams/inputs';
+import { BudgetFacts } from './blocks';
 import { DEFAULT_TEAM_MEMBER_PERMISSIONS, effectiveMemberBudget, SELF_SERVE_KEY_PERMISSIONS } from '../../teams/model';
 import type { AppEnv } from '../env';
 import { BudgetFields, EMAIL, MoneyInput, ModelsField, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
@@ -51,24 +52,24 @@ async function teamsPage(c: PageContext, form: FormState, status: Status = 200) 
       {isProxyAdmin(actor) ? <CreateTeamForm c={c} form={form} /> : null}
       <h2>{teams.length} team{teams.length === 1 ? '' : 's'}</h2>
       <Table
-          rows={teams}
-          empty="No teams yet."
-          columns={['Team', 'Models', 'Spend / max budget', 'Reset', 'Member budget', 'Members']}
-          row={(t) => (
-            <tr>
-              <td>
-                <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
-              </td>
-              <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
-              <td>
-                {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
-              </td>
-              <td>{resetLabel(t.budget_duration)}</td>
-              <td>{formatUsd(t.team_member_budget)}</td>
-              <td>{Object.keys(t.members ?? {}).length}</td>
-            </tr>
-          )}
-        />
+        rows={teams}
+        empty="No teams yet."
+        columns={['Team', 'Models', 'Spend / max budget', 'Reset', 'Member budget', 'Members']}
+        row={(t) => (
+          <tr>
+            <td>
+              <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
+            </td>
+            <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+            <td>
+              {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+            </td>
+            <td>{resetLabel(t.budget_duration)}</td>
+            <td>{formatUsd(t.team_member_budget)}</td>
+            <td>{Object.keys(t.members ?? {}).length}</td>
+          </tr>
+        )}
+      />
     </Layout>,
     status,
   );
@@ -100,15 +101,7 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
         </dd>
         <dt>Models</dt>
         <dd>{team.models.length ? team.models.join(', ') : 'all models'}</dd>
-        <dt>Spend / max budget</dt>
-        <dd>
-          {formatUsd(team.spend)} / {formatUsd(team.max_budget)}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(team.budget_duration)}
-          {team.budget_reset_at ? `, next at ${formatDate(team.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts label="Spend / max budget" spend={team.spend} limit={team.max_budget} duration={team.budget_duration} resetAt={team.budget_reset_at} />
         <dt>Team member max budget</dt>
         <dd>{formatUsd(team.team_member_budget)}</dd>
       </dl>
@@ -149,41 +142,41 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
 
       <h2 id="members-heading">Members</h2>
       <Table
-          rows={members}
-          empty="No members yet."
-          columns={['Email', 'User id', 'Role', 'Spend / budget in team', manage ? 'Actions' : null]}
-          labelledBy="members-heading"
-          row={(m) => (
-            <tr>
-              <td>{m.user_email ?? '—'}</td>
+        rows={members}
+        empty="No members yet."
+        columns={['Email', 'User id', 'Role', 'Spend / budget in team', manage ? 'Actions' : null]}
+        labelledBy="members-heading"
+        row={(m) => (
+          <tr>
+            <td>{m.user_email ?? '—'}</td>
+            <td>
+              <code>{m.user_id}</code>
+            </td>
+            <td>{m.role}</td>
+            <td>
+              {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
+            </td>
+            {manage ? (
               <td>
-                <code>{m.user_id}</code>
+                <a
+                  class="button secondary"
+                  href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
+                  aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
+                >
+                  Change
+                </a>{' '}
+                <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
+                  <Csrf token={csrf} />
+                  <input type="hidden" name="user_id" value={m.user_id} />
+                  <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
+                    Remove
+                  </button>
+                </form>
               </td>
-              <td>{m.role}</td>
-              <td>
-                {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
-              </td>
-              {manage ? (
-                <td>
-                  <a
-                    class="button secondary"
-                    href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
-                    aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
-                  >
-                    Change
-                  </a>{' '}
-                  <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
-                    <Csrf token={csrf} />
-                    <input type="hidden" name="user_id" value={m.user_id} />
-                    <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
-                      Remove
-                    </button>
-                  </form>
-                </td>
-              ) : null}
-            </tr>
-          )}
-        />
+            ) : null}
+          </tr>
+        )}
+      />
       {manage ? (
         <form method="post" action={`${teamPath(team.team_id)}/members`} class="card" novalidate aria-labelledby="add-member-heading">
           <h3 id="add-member-heading">Add a member</h3>
@@ -199,21 +192,21 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
 
       <h2>Keys in this team</h2>
       <Table
-          rows={teamKeys}
-          empty="No keys yet."
-          columns={['Alias', 'Key', 'Owner', 'Spend', 'Max budget']}
-          row={(k) => (
-            <tr>
-              <td>{k.key_alias ?? '—'}</td>
-              <td>
-                <code>{k.key_name}</code>
-              </td>
-              <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
-              <td>{formatUsd(k.spend)}</td>
-              <td>{formatUsd(k.max_budget)}</td>
-            </tr>
-          )}
-        />
+        rows={teamKeys}
+        empty="No keys yet."
+        columns={['Alias', 'Key', 'Owner', 'Spend', 'Max budget']}
+        row={(k) => (
+          <tr>
+            <td>{k.key_alias ?? '—'}</td>
+            <td>
+              <code>{k.key_name}</code>
+            </td>
+            <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
+            <td>{formatUsd(k.spend)}</td>
+            <td>{formatUsd(k.max_budget)}</td>
+          </tr>
+        )}
+      />
     </Layout>,
     status,
   );

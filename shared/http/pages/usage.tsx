@@ -145,20 +145,20 @@ function Budgets(p: { budgets: BudgetLine[] }) {
     <>
       <h2 id="budgets">Budgets</h2>
       <Table
-          rows={p.budgets}
-          empty="No budget applies."
-          columns={['Budget', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
-          labelledBy="budgets"
-          row={(b) => (
-            <tr>
-              <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
-              <td>{spent(b.spend)}</td>
-              <td>{formatUsd(b.max_budget)}</td>
-              <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
-              <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
-            </tr>
-          )}
-        />
+        rows={p.budgets}
+        empty="No budget applies."
+        columns={['Budget', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
+        labelledBy="budgets"
+        row={(b) => (
+          <tr>
+            <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
+            <td>{spent(b.spend)}</td>
+            <td>{formatUsd(b.max_budget)}</td>
+            <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
+            <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -207,21 +207,21 @@ async function teamUsagePage(c: PageContext) {
       <Budgets budgets={budgets} />
       <h3 id="member-budgets">Member budgets</h3>
       <Table
-          rows={members}
-          empty="No members yet."
-          columns={['Member', 'Role', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
-          labelledBy="member-budgets"
-          row={(m) => (
-            <tr>
-              <td>{m.user_email ?? m.user_id}</td>
-              <td>{m.role}</td>
-              <td>{spent(m.spend)}</td>
-              <td>{formatUsd(m.max_budget)}</td>
-              <td>{m.remaining === null ? 'no limit' : formatUsd(m.remaining)}</td>
-              <td>{m.budget_reset_at ? formatDate(m.budget_reset_at) : 'never'}</td>
-            </tr>
-          )}
-        />
+        rows={members}
+        empty="No members yet."
+        columns={['Member', 'Role', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
+        labelledBy="member-budgets"
+        row={(m) => (
+          <tr>
+            <td>{m.user_email ?? m.user_id}</td>
+            <td>{m.role}</td>
+            <td>{spent(m.spend)}</td>
+            <td>{formatUsd(m.max_budget)}</td>
+            <td>{m.remaining === null ? 'no limit' : formatUsd(m.remaining)}</td>
+            <td>{m.budget_reset_at ? formatDate(m.budget_reset_at) : 'never'}</td>
+          </tr>
+        )}
+      />
     </Layout>,
   );
 }

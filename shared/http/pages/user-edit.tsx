@@ -3,6 +3,7 @@ import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import { forbidden } from '../../errors';
 import { invitationStatus, resendInvitationToUser, type InvitationStatus, type IssuedInvitation } from '../../invitations/service';
 import { UpdateUser } from '../../users/inputs';
+import { Alert, BudgetFacts, ConfirmDelete } from './blocks';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
@@ -39,34 +40,41 @@ export function invitationText(s: InvitationStatus): string {
   }
 }
 
+/** A new invitation link, shown once, and whether it was emailed. */
+export function IssuedLink(p: { issued: IssuedInvitation; to: string; validity: string; notSent: string }) {
+  return (
+    <>
+      <CopyField
+        id="invitation-link"
+        label="Invitation link"
+        value={p.issued.invitation_link}
+        hint={`Valid until ${formatDate(p.issued.invitation.expires_at)}, once. ${p.validity}`}
+      />
+      {p.issued.email_sent ? (
+        <p class="flash" role="status">
+          The invitation email was sent to {p.to}.
+        </p>
+      ) : (
+        <Alert>
+          The invitation email was not sent{p.issued.email_error ? `: ${p.issued.email_error}` : '.'} {p.notSent}
+        </Alert>
+      )}
+    </>
+  );
+}
+
 /** The user page's messages about the resend just done: the new link, once, and whether it was emailed. */
 function Resent(p: { user: UserItem; issued?: IssuedInvitation; error?: string }) {
   if (p.error) {
     return (
-      <div class="alert" role="alert" id="resend-alert">
-        {p.error}
-      </div>
+      <Alert id="resend-alert">{p.error}</Alert>
     );
   }
   if (!p.issued) return null;
   return (
     <section class="card" aria-labelledby="resent-heading">
       <h2 id="resent-heading">New invitation for {nameOf(p.user)}</h2>
-      <CopyField
-        id="invitation-link"
-        label="Invitation link"
-        value={p.issued.invitation_link}
-        hint={`Valid until ${formatDate(p.issued.invitation.expires_at)}, once. Earlier links no longer work. It is shown only now.`}
-      />
-      {p.issued.email_sent ? (
-        <p class="flash" role="status">
-          The invitation email was sent to {nameOf(p.user)}.
-        </p>
-      ) : (
-        <div class="alert" role="alert">
-          The invitation email was not sent{p.issued.email_error ? `: ${p.issued.email_error}` : '.'} Share the link yourself.
-        </div>
-      )}
+      <IssuedLink issued={p.issued} to={nameOf(p.user)} validity="Earlier links no longer work. It is shown only now." notSent="Share the link yourself." />
     </section>
   );
 }
@@ -100,15 +108,7 @@ async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
         </dd>
         <dt>Role</dt>
         <dd>{user.user_role}</dd>
-        <dt>Spend / max budget</dt>
-        <dd>
-          {formatUsd(user.spend)} / {formatUsd(user.max_budget)}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(user.budget_duration)}
-          {user.budget_reset_at ? `, next at ${formatDate(user.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts label="Spend / max budget" spend={user.spend} limit={user.max_budget} duration={user.budget_duration} resetAt={user.budget_reset_at} />
         <dt>Teams</dt>
         <dd>
           {teams.length
@@ -165,22 +165,10 @@ async function deletePage(c: PageContext, user: UserItem, error?: string, status
   return render(
     c,
     <Layout title={`Delete user ${nameOf(user)}`} {...await chrome(c, '/ui/users')}>
-      {error ? (
-        <div class="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <form method="post" action={`${userPath(user.user_id)}/delete`} class="card" aria-label="Delete user">
-        <Csrf token={c.get('session')?.csrf} />
-        <p>
-          This deletes {nameOf(user)}, their {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once), their place in {teams} team
-          {teams === 1 ? '' : 's'} and their invitations. It cannot be undone.
-        </p>
-        <button type="submit" class="danger">
-          Delete user
-        </button>{' '}
-        <a href={userPath(user.user_id)}>Cancel</a>
-      </form>
+      <ConfirmDelete action={`${userPath(user.user_id)}/delete`} label="Delete user" csrf={c.get('session')?.csrf} cancel={userPath(user.user_id)} error={error}>
+        This deletes {nameOf(user)}, their {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once), their place in {teams} team
+        {teams === 1 ? '' : 's'} and their invitations. It cannot be undone.
+      </ConfirmDelete>
     </Layout>,
     status,
   );

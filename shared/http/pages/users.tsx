@@ -4,6 +4,7 @@ import { forbidden } from '../../errors';
 import { createInvitation, invitationStatus, type IssuedInvitation } from '../../invitations/service';
 import type { TeamItem } from '../../teams/model';
 import { NewUserFields } from '../../users/inputs';
+import { Alert, Pager } from './blocks';
 import type { UserItem } from '../../users/model';
 import { createUserWithDefaults, type JoinError } from '../../users/onboarding';
 import type { AppEnv } from '../env';
@@ -16,7 +17,7 @@ import { formatDate, formatUsd } from './format';
 import { chrome, Layout } from './layout';
 import { Table } from './table';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
-import { invitationText } from './user-edit';
+import { invitationText, IssuedLink } from './user-edit';
 
 const PAGE_SIZE = 50;
 
@@ -37,33 +38,17 @@ function InvitationResult(p: { outcome: Outcome; teams: TeamItem[] }) {
         </p>
       ) : null}
       {joinErrors.length ? (
-        <div class="alert" role="alert">
-          The user was created but could not join: {joinErrors.map((e) => `${e.team_id} (${e.message})`).join('; ')}
-        </div>
+        <Alert>The user was created but could not join: {joinErrors.map((e) => `${e.team_id} (${e.message})`).join('; ')}</Alert>
       ) : null}
       {issued ? (
-        <>
-          <CopyField
-            id="invitation-link"
-            label="Invitation link"
-            value={issued.invitation_link}
-            hint={`Valid until ${formatDate(issued.invitation.expires_at)}, once. It is shown only now: save it if you need to share it yourself.`}
-          />
-          {issued.email_sent ? (
-            <p class="flash" role="status">
-              The invitation email was sent to {email}.
-            </p>
-          ) : (
-            <div class="alert" role="alert">
-              The invitation email was not sent{issued.email_error ? `: ${issued.email_error}` : '.'} Share the link yourself, or create a new invitation
-              below to try again.
-            </div>
-          )}
-        </>
+        <IssuedLink
+          issued={issued}
+          to={email}
+          validity="It is shown only now: save it if you need to share it yourself."
+          notSent="Share the link yourself, or create a new invitation below to try again."
+        />
       ) : (
-        <div class="alert" role="alert">
-          No invitation was created: {inviteError}
-        </div>
+        <Alert>No invitation was created: {inviteError}</Alert>
       )}
     </section>
   );
@@ -112,56 +97,51 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
         {result.total} user{result.total === 1 ? '' : 's'}
       </h2>
       <Table
-          rows={result.users}
-          empty="No users yet."
-          columns={['Email', 'User id', 'Role', 'Teams', 'Models', 'Spend / budget', 'Password set', 'Invitation', admin ? 'Actions' : null]}
-          labelledBy="users-heading"
-          row={(u, i) => (
-            <tr>
+        rows={result.users}
+        empty="No users yet."
+        columns={['Email', 'User id', 'Role', 'Teams', 'Models', 'Spend / budget', 'Password set', 'Invitation', admin ? 'Actions' : null]}
+        labelledBy="users-heading"
+        row={(u, i) => (
+          <tr>
+            <td>
+              <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
+            </td>
+            <td>
+              <code>{u.user_id}</code>
+            </td>
+            <td>{u.user_role}</td>
+            <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
+            <td>{u.models.length ? u.models.join(', ') : '—'}</td>
+            <td>
+              {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
+            </td>
+            <td>{u.password_hash ? 'yes' : 'no'}</td>
+            <td>{invitationText(invitations[i]!)}</td>
+            {admin ? (
               <td>
-                <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
+                <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
+                  Edit
+                </a>{' '}
+                {invitations[i]!.state === 'accepted' ? null : (
+                  <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
+                    <Csrf token={csrf} />
+                    {invitations[i]!.state === 'none' ? (
+                      <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
+                        Send invitation
+                      </button>
+                    ) : (
+                      <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
+                        Resend invitation
+                      </button>
+                    )}
+                  </form>
+                )}
               </td>
-              <td>
-                <code>{u.user_id}</code>
-              </td>
-              <td>{u.user_role}</td>
-              <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
-              <td>{u.models.length ? u.models.join(', ') : '—'}</td>
-              <td>
-                {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
-              </td>
-              <td>{u.password_hash ? 'yes' : 'no'}</td>
-              <td>{invitationText(invitations[i]!)}</td>
-              {admin ? (
-                <td>
-                  <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
-                    Edit
-                  </a>{' '}
-                  {invitations[i]!.state === 'accepted' ? null : (
-                    <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
-                      <Csrf token={csrf} />
-                      {invitations[i]!.state === 'none' ? (
-                        <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
-                          Send invitation
-                        </button>
-                      ) : (
-                        <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
-                          Resend invitation
-                        </button>
-                      )}
-                    </form>
-                  )}
-                </td>
-              ) : null}
-            </tr>
-          )}
-        />
-      {result.total_pages > 1 ? (
-        <nav aria-label="Pages of users">
-          {page > 1 ? <a href={`/ui/users?page=${page - 1}`}>← Previous</a> : null} Page {page} of {result.total_pages}{' '}
-          {page < result.total_pages ? <a href={`/ui/users?page=${page + 1}`}>Next →</a> : null}
-        </nav>
-      ) : null}
+            ) : null}
+          </tr>
+        )}
+      />
+      <Pager label="Pages of users" page={page} pages={result.total_pages} href={(n) => `/ui/users?page=${n}`} previous="Previous" next="Next" />
     </Layout>,
     opts.status ?? 200,
   );

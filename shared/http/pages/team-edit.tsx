@@ -11,7 +11,7 @@ import { redirectWithFlash } from './flash';
 import { choice, money, parseForm } from './form-input';
 import { applyError, emptyForm, list, readForm, str, type FormState } from './form-state';
 import { Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
-import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { formatUsd, periodOptions, RESET_PERIODS } from './format';
 import { chrome, Layout } from './layout';
 import { teamPath } from './paths';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';

@@ -10,7 +10,7 @@ import { redirectWithFlash } from './flash';
 import { choice, email, given, parseForm } from './form-input';
 import { applyError, emptyForm, list, readForm, str, type FormState } from './form-state';
 import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
-import { formatDate, formatUsd, resetLabel } from './format';
+import { formatUsd, resetLabel } from './format';
 import { chrome, Layout } from './layout';
 import { Table } from './table';
 import { teamPath } from './paths';

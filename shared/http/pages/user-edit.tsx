@@ -12,7 +12,7 @@ import { redirectWithFlash } from './flash';
 import { choice, parseForm } from './form-input';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { CopyField, Csrf, FormAlert, Select } from './forms';
-import { formatDate, formatUsd, periodOptions, RESET_PERIODS, resetLabel } from './format';
+import { formatDate, formatUsd, periodOptions, RESET_PERIODS } from './format';
 import { chrome, Layout } from './layout';
 import { userPath } from './paths';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';

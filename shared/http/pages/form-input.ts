@@ -58,6 +58,16 @@ export const models = (omitEmpty = false): FormField => ({
 /** A group of checkboxes: the values that are on. */
 export const checked = (message?: FormField['message']): FormField => ({ read: (values, name) => list(values, name), message });
 
+/** A number typed in `scale`s (prices per million tokens, stored per token); empty is left out. */
+export const number = (message: string, scale = 1): FormField => ({
+  read: (values, name) => {
+    const typed = str(values, name);
+    // 0.1 / 1e6 is 1.0000000000000001e-7 in floating point: keep the digits typed.
+    return typed ? Number((Number(typed) / scale).toPrecision(12)) : undefined;
+  },
+  message,
+});
+
 /** A value the page computes itself (from other fields or the request). */
 export const given = (value: unknown, message?: string): FormField => ({ read: () => value, message });
 
@@ -65,24 +75,25 @@ export const given = (value: unknown, message?: string): FormField => ({ read: (
  * The posted form parsed with `schema`: the parsed value, or null with each problem
  * next to its field (a problem with no field of its own goes on the whole form).
  * @param opts.fixed values the page gives itself (the team of the page, …), checked by the schema too.
- * @param opts.aliases schema paths that belong to another field (e.g. `user_id` → `user_email`).
+ * @param opts.build the schema's shape, when it nests the flat form (models' `litellm_params`).
+ * @param opts.aliases schema paths (dotted) that belong to another field (e.g. `user_id` → `user_email`).
  */
 export function parseForm<S extends Schema>(
   form: FormState,
   schema: S,
   fields: Record<string, FormField>,
-  opts: { fixed?: Record<string, unknown>; aliases?: Record<string, string> } = {},
+  opts: { fixed?: Record<string, unknown>; build?: (flat: Record<string, unknown>) => unknown; aliases?: Record<string, string> } = {},
 ): z.output<S> | null {
   const input: Record<string, unknown> = { ...opts.fixed };
   for (const [name, field] of Object.entries(fields)) {
     const value = field.read(form.values, name);
     if (value !== undefined) input[name] = value;
   }
-  const result = z.safeParse(schema, input);
+  const result = z.safeParse(schema, opts.build ? opts.build(input) : input);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const at = String(issue.path[0] ?? '');
-    const name = opts.aliases?.[at] ?? at;
+    const name = opts.aliases?.[issue.path.join('.')] ?? opts.aliases?.[at] ?? at;
     const field = fields[name];
     if (!field) form.general ??= issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
     else if (!form.errors[name]) form.errors[name] = typeof field.message === 'function' ? field.message(issue, input[name]) : (field.message ?? issue.message);

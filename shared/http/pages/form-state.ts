@@ -12,8 +12,6 @@ export type FormState = {
 
 export const emptyForm = (prefix: string, values: FormState['values'] = {}): FormState => ({ prefix, values, errors: {} });
 
-export const hasErrors = (form: FormState) => Object.keys(form.errors).length > 0 || !!form.general;
-
 /** The posted fields; repeated fields (checkboxes) become arrays. */
 export async function readForm(c: PageContext): Promise<Record<string, string | string[]>> {
   const body = await c.req.parseBody({ all: true });

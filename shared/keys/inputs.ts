@@ -16,7 +16,7 @@ const RoutePath = z
   );
 export const KeyRef = z.string().check(z.minLength(1), z.maxLength(512), z.meta({ description: 'the key (sk-…) or its token hash' }));
 
-const KeyFields = z.object({
+const keyFields = {
   models: z.optional(ModelList),
   max_budget: z.optional(z.nullable(Money)),
   soft_budget: z.optional(z.nullable(Money)),
@@ -32,25 +32,29 @@ const KeyFields = z.object({
   allowed_routes: z.optional(z.array(RoutePath).check(z.maxLength(100))).check(
     z.meta({ description: 'routes the key may call (exact, a route and those below it, or a prefix ending in *); [] = any' }),
   ),
-});
+};
+const KeyFields = z.object(keyFields);
 /** The settings of a key a caller may give (see ./routes.ts for `allowed_routes`, ./rotation.ts for rotation). */
 export type KeyFields = z.output<typeof KeyFields>;
 
+// Identifying fields first: zod reports problems in this order, and the first is the error's `param`.
 export const GenerateKey = z
-  .extend(KeyFields, {
+  .object({
     team_id: z.optional(z.nullable(Id)),
     user_id: z.optional(z.nullable(Id)),
     key: z.optional(z.string().check(z.startsWith('sk-'), z.minLength(20), z.maxLength(256))).check(z.meta({ description: 'a custom key (proxy admins)' })),
+    ...keyFields,
   })
   .check(z.meta({ id: 'GenerateKeyRequest' }));
 export type GenerateInput = z.output<typeof GenerateKey>;
 
 /** Names the key by `key` (secret or hash), or by `key_alias` alone (then the alias is not a rename). */
 export const UpdateKey = z
-  .extend(KeyFields, {
+  .object({
     key: z.optional(KeyRef).check(z.meta({ description: 'the key to change; without it, key_alias names the key' })),
     team_id: z.optional(z.nullable(Id)),
     user_id: z.optional(z.nullable(Id)),
+    ...keyFields,
   })
   .check(
     z.refine((b) => b.key !== undefined || !!b.key_alias, { message: 'give key, or key_alias to name the key', path: ['key'] }),

@@ -27,7 +27,7 @@ export const TeamChoices = z.array(TeamChoice).check(z.maxLength(50));
 /** A team to join with the member's budget and role given. */
 export type TeamJoin = Exclude<z.output<typeof TeamChoice>, string>;
 
-export const TeamFields = z.object({
+const teamFields = {
   team_alias: z.optional(z.nullable(Alias)),
   models: z.optional(ModelList),
   max_budget: z.optional(z.nullable(Money)),
@@ -40,7 +40,8 @@ export const TeamFields = z.object({
   team_member_budget: z.optional(z.nullable(Money)),
   team_member_budget_duration: z.optional(z.nullable(DurationString)),
   team_member_key_duration: z.optional(z.nullable(DurationString)),
-});
+};
+const TeamFields = z.object(teamFields);
 /** The fields of a team a caller sets (`/team/update` writes only those given). */
 export type TeamInput = z.output<typeof TeamFields>;
 
@@ -50,12 +51,13 @@ export type TeamInput = z.output<typeof TeamFields>;
  */
 export const MAX_NEW_TEAM_MEMBERS = 48;
 
+// Identifying fields first: zod reports problems in this order, and the first is the error's `param`.
 export const NewTeam = z
-  .extend(TeamFields, { team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(MAX_NEW_TEAM_MEMBERS))) })
+  .object({ team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(MAX_NEW_TEAM_MEMBERS))), ...teamFields })
   .check(z.meta({ id: 'NewTeamRequest' }));
 export type NewTeamInput = z.output<typeof NewTeam>;
 
-export const UpdateTeam = z.extend(TeamFields, { team_id: Id }).check(z.meta({ id: 'UpdateTeamRequest' }));
+export const UpdateTeam = z.object({ team_id: Id, ...teamFields }).check(z.meta({ id: 'UpdateTeamRequest' }));
 export type UpdateTeamInput = z.output<typeof UpdateTeam>;
 
 export const AddMembers = z.object({

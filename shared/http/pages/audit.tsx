@@ -3,13 +3,13 @@ import { MASTER_KEY_USER_ID, readsEverything } from '../../auth/roles';
 import type { AuditEntry } from '../../audit/model';
 import { AUDIT_TABLES } from '../../audit/model';
 import { forbidden } from '../../errors';
-import { Pager } from './blocks';
 import type { AppEnv } from '../env';
+import { Pager } from './blocks';
+import { emptyForm } from './form-state';
+import { formatDate } from './format';
 import { Input, Select } from './forms';
 import { chrome, Layout } from './layout';
 import { actorOf, render, type PageContext } from './render';
-import { emptyForm } from './form-state';
-import { formatDate } from './format';
 
 const PAGE_SIZE = 25;
 /** Object kinds in plain words, by table name. */

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { Csrf } from './forms';
 import { formatDate, formatUsd, resetLabel } from './format';
+import { Csrf } from './forms';
 
 /** Pieces of page several pages show the same way. */
 

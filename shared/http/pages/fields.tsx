@@ -3,8 +3,8 @@ import { USER_ROLES } from '../../auth/roles';
 import { TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
 import { choice, checked, models, money, text, type FormField } from './form-input';
 import type { FormState } from './form-state';
-import { Input, Select, TextArea } from './forms';
 import { RESET_PERIODS } from './format';
+import { Input, Select, TextArea } from './forms';
 
 /**
  * The fields several forms share (teams new and edited, users, default settings,

@@ -12,13 +12,13 @@ import { MoneyInput, ModelsField } from './fields';
 import { redirectWithFlash } from './flash';
 import { choice, models, money, parseForm, text } from './form-input';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
-import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
+import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import { Table } from './table';
 import { inPlainWords } from './plain-words';
-import { RecentRequests } from './requests';
 import { actorOf, render, statusOf, type PageContext } from './render';
+import { RecentRequests } from './requests';
+import { Table } from './table';
 
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';

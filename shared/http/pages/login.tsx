@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { setSessionCookie } from '../session-cookie';
 import type { AppEnv } from '../env';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
-import { formExpired, issueFormToken, SignedOutFields, SignedOutForm } from './signed-out';
 import { render, statusOf, type PageContext } from './render';
 import { safeNext } from './safe-next';
+import { formExpired, issueFormToken, SignedOutFields, SignedOutForm } from './signed-out';
 
 /**
  * /ui/login: email (or "admin") and password; the master key signs in as "admin".

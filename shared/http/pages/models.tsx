@@ -4,13 +4,13 @@ import { forbidden } from '../../errors';
 import { publicModel, type ModelItem } from '../../models/model';
 import { ModelEntry } from '../../models/schema';
 import type { AppEnv } from '../env';
-import { Csrf, FormAlert, Input } from './forms';
-import { chrome, Layout } from './layout';
-import { Table } from './table';
-import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { redirectWithFlash } from './flash';
 import { number, parseForm, text } from './form-input';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
-import { redirectWithFlash } from './flash';
+import { Csrf, FormAlert, Input } from './forms';
+import { chrome, Layout } from './layout';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { Table } from './table';
 
 /** Prices are typed per million tokens (as providers publish them) and stored per token (as LiteLLM does). */
 const FIELDS = ['model_name', 'model', 'api_base', 'api_key', 'input_per_million', 'output_per_million', 'max_tokens'] as const;

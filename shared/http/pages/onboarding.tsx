@@ -4,13 +4,13 @@ import { claimInvitation, joinDefaultTeamsAfterClaim, LINK_EXPIRED, LINK_REPLACE
 import { ClaimInvitation } from '../../invitations/inputs';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
-import { given, parseForm } from './form-input';
 import { Alert } from './blocks';
-import { chrome, Layout } from './layout';
-import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
-import { formExpired, issueFormToken, NewPasswordFields, newPassword, SignedOutForm } from './signed-out';
 import { redirectWithFlash } from './flash';
+import { given, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { chrome, Layout } from './layout';
 import { render, statusOf, type PageContext } from './render';
+import { formExpired, issueFormToken, NewPasswordFields, newPassword, SignedOutForm } from './signed-out';
 
 /** What the form carries from the link to the claim: the invitation, its user and the short-lived onboarding token. */
 type Invite = { id: string; user_id: string; user_email: string | null; token: string };

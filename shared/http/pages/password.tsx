@@ -7,14 +7,14 @@ import { DomainError, forbidden } from '../../errors';
 import { UpdateUser } from '../../users/inputs';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
-import { given, parseForm, text } from './form-input';
-import { Csrf, FormAlert, Input } from './forms';
 import { Message } from './blocks';
+import { redirectWithFlash } from './flash';
+import { given, parseForm, text } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
 import { actorOf, render, statusOf, type PageContext } from './render';
-import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { formExpired, issueFormToken, NewPasswordFields, newPassword, SignedOutForm } from './signed-out';
-import { redirectWithFlash } from './flash';
 
 /**
  * Passwords on the web pages: /ui/forgot-password (ask for a reset link),

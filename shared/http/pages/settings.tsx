@@ -9,8 +9,8 @@ import { BudgetFields, budgetInputs, ModelsField } from './fields';
 import { redirectWithFlash } from './flash';
 import { checked, choice, models, parseForm } from './form-input';
 import { applyError, emptyForm, list, readForm, splitModels, str, type FormState } from './form-state';
-import { Checkbox, Checkboxes, Csrf, FormAlert, Select } from './forms';
 import { formatUsd, resetLabel } from './format';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Select } from './forms';
 import { chrome, Layout } from './layout';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 

@@ -2,20 +2,20 @@ import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
 import { MemberRef, NewTeam, UpdatePermissions } from '../../teams/inputs';
-import { BudgetFacts } from './blocks';
 import { DEFAULT_TEAM_MEMBER_PERMISSIONS, effectiveMemberBudget, SELF_SERVE_KEY_PERMISSIONS } from '../../teams/model';
 import type { AppEnv } from '../env';
+import { BudgetFacts } from './blocks';
 import { BudgetFields, EMAIL, MoneyInput, ModelsField, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
 import { redirectWithFlash } from './flash';
 import { choice, email, given, parseForm } from './form-input';
 import { applyError, emptyForm, list, readForm, str, type FormState } from './form-state';
-import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
 import { formatUsd, resetLabel } from './format';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import { Table } from './table';
 import { teamPath } from './paths';
 import { inPlainWords } from './plain-words';
 import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { Table } from './table';
 
 const TEAM_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 'team_member_budget'] as const;
 

@@ -3,12 +3,12 @@ import { MASTER_KEY_USER_ID, readsEverything } from '../../auth/roles';
 import type { BudgetLine, SpendShare, UsageSummary } from '../../spend/usage';
 import { USAGE_DAYS } from '../../spend/usage';
 import type { AppEnv } from '../env';
-import { Input } from './forms';
-import { chrome, Layout } from './layout';
-import { Table } from './table';
-import { actorOf, render, type PageContext } from './render';
 import { emptyForm } from './form-state';
 import { formatDate, formatUsd, resetLabel } from './format';
+import { Input } from './forms';
+import { chrome, Layout } from './layout';
+import { actorOf, render, type PageContext } from './render';
+import { Table } from './table';
 
 /**
  * The usage pages: spend over the last 30 days by day (an SVG chart drawn here, on

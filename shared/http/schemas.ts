@@ -2,30 +2,8 @@ import * as z from 'zod/mini';
 import { createMiddleware } from 'hono/factory';
 import { badRequest } from '../errors';
 import type { AppEnv } from './env';
-import { USER_ROLES } from '../auth/roles';
-import { DURATION_RULE, isDuration } from '../budgets/duration';
-import { roundMoney, unstorable } from '../db/limits';
 import { isJson, JSON_TYPE } from './media-type';
 import type { Schema } from './route-definition';
-
-/** Request fields shared by several routes, with LiteLLM's names. */
-export const UserRole = z.enum(USER_ROLES);
-/** USD: 0 to 1e12, rounded to 10 decimal places (see roundMoney). */
-export const Money = z.number().check(z.nonnegative(), z.maximum(1e12), z.overwrite(roundMoney));
-export const DurationString = z.string().check(z.refine(isDuration, { message: DURATION_RULE }), z.meta({ examples: ['1mo'] }));
-/** Free-form JSON, within what one DynamoDB item can hold (see db/limits.ts). */
-export const Metadata = z.record(z.string(), z.unknown()).check(
-  z.superRefine((value, ctx) => {
-    const problem = unstorable(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
-  }),
-);
-export const Limit = z.number().check(z.int(), z.nonnegative());
-export const Email = z.email().check(z.maxLength(254));
-export const ModelList = z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(500));
-export const Id = z
-  .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.@:-]+$/, { message: 'may only hold letters, digits and _ . @ : -' }));
 
 /**
  * Hono's JSON validator reads a body sent without a JSON content type (or none at

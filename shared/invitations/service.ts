@@ -7,6 +7,7 @@ import { mustExist, mustNotExist, retryOnConflict, TransactionConflictError, typ
 import { onboardingEmail } from '../email/templates';
 import { badRequest, conflict, forbidden, unauthenticated, type DomainError } from '../errors';
 import { randomToken } from '../ids';
+import type { ClaimInput, NewInvitationInput } from './inputs';
 import { logger } from '../logger';
 import type { Mailer } from '../email/mailer';
 import type { Table } from '../db/table';
@@ -107,7 +108,7 @@ export type IssuedInvitation = { invitation: PublicInvitation; invitation_link: 
 async function createInvitation(
   deps: InvitationDeps,
   actor: Principal,
-  input: { user_id: string; send_email?: boolean },
+  input: NewInvitationInput,
   baseUrl: string,
 ): Promise<IssuedInvitation> {
   if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create invitations.');
@@ -258,7 +259,6 @@ async function onboardingToken(deps: InvitationDeps, id: string, baseUrl: string
   return { login_url: `${baseUrl.replace(/\/+$/, '')}/ui/login`, token, user_email: user.user_email, user_id: user.user_id };
 }
 
-export type ClaimInput = { invitation_link: string; user_id: string; password: string; token?: string };
 
 /**
  * Sets the user's password through their invitation. The invitation is accepted

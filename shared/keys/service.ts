@@ -17,6 +17,7 @@ import type { Users } from '../users/service';
 import { assertKeyAccess, type KeyAction } from './access';
 import { displayName, newKeySecret, tokenHashOf, type KeyItem } from './model';
 import { assertUsableKey } from './usable';
+import type { GenerateInput, RegenerateInput, UpdateInput } from './inputs';
 import { checkRotationInput, graceUntil, KeyChanged, keyForSecret, keyNotFound, moveOps, rotationSchedule, successorItem } from './rotation';
 import type { SecretSeal } from './sealed-secret';
 
@@ -24,31 +25,6 @@ import type { SecretSeal } from './sealed-secret';
 export const NO_DEFAULT_MODELS = 'no-default-models';
 /** A model list containing this allows every model. */
 export const ALL_MODELS = 'all-proxy-models';
-
-export type KeyFields = {
-  models?: string[];
-  max_budget?: number | null;
-  soft_budget?: number | null;
-  budget_duration?: string | null;
-  duration?: string | null;
-  key_alias?: string | null;
-  metadata?: Record<string, unknown>;
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  blocked?: boolean;
-  /** See ./routes.ts; `[]` lifts the restriction. */
-  allowed_routes?: string[];
-  /** Scheduled rotation every `rotation_interval` (./rotation.ts). */
-  auto_rotate?: boolean;
-  rotation_interval?: string | null;
-};
-
-/** What /key/regenerate may change besides the secret. */
-export type RegenerateInput = Pick<KeyFields, 'models' | 'max_budget' | 'duration'> & { grace_period?: string | null };
-
-export type GenerateInput = KeyFields & { team_id?: string | null; user_id?: string | null; key?: string };
-/** Names the key by `key` (secret or hash), or by `key_alias` alone (then the alias is not a rename). */
-export type UpdateInput = KeyFields & { key?: string; team_id?: string | null; user_id?: string | null };
 
 export type KeyListQuery = { page: number; size: number; user_id?: string; team_id?: string; key_alias?: string };
 

@@ -1,16 +1,18 @@
 import { isAdminRole, type Principal } from '../auth/roles';
 import { DomainError } from '../errors';
 import type { Settings } from '../settings/service';
-import type { TeamRole } from '../teams/model';
+import type { TeamJoin } from '../teams/inputs';
 import type { Teams } from '../teams/service';
+import type { NewUserRequest } from '../users/inputs';
 import type { UserItem } from '../users/model';
-import { normalizeEmail, type NewUserInput, type Users } from '../users/service';
+import { normalizeEmail, type Users } from '../users/service';
 
-export type TeamRequest = { team_id: string; max_budget_in_team?: number | null; user_role?: TeamRole };
+export type { NewUserRequest };
+/** A team to join, as `/user/new` names it: its id, or with the role and budget in it. */
+export type TeamRequest = TeamJoin;
 export type JoinError = { team_id: string; message: string };
 /** The services a user's creation touches. */
 export type Directory = { users: Users; teams: Pick<Teams, 'require' | 'transactMemberOps'>; settings: Pick<Settings, 'internalUser'> };
-export type NewUserRequest = NewUserInput & { teams?: Array<string | TeamRequest> };
 
 export type CreateUserOptions<T> = {
   /** Default teams not to join here (`/team/member_add` joins its own team with the role asked for). */
@@ -65,7 +67,7 @@ export async function createUser<T = undefined>(
     user = unfinished;
     resumed = true;
   }
-  const requested: TeamRequest[] = (teams ?? []).map((t) => (typeof t === 'string' ? { team_id: t } : t));
+  const requested: TeamJoin[] = (teams ?? []).map((t) => (typeof t === 'string' ? { team_id: t } : t));
   const wanted = [...requested, ...(isAdminRole(user.user_role) ? [] : defaults.teams)].filter(
     (t) => !opts.skipTeams?.includes(t.team_id) && !user.teams?.has(t.team_id),
   );
@@ -96,7 +98,7 @@ export async function joinDefaultTeams(dir: Directory, userId: string): Promise<
   return joinTeams(dir, user, defaults.teams.filter((t) => !user.teams?.has(t.team_id)));
 }
 
-async function joinTeams(dir: Directory, user: UserItem, wanted: TeamRequest[]): Promise<JoinError[]> {
+async function joinTeams(dir: Directory, user: UserItem, wanted: TeamJoin[]): Promise<JoinError[]> {
   const errors: JoinError[] = [];
   const seen = new Set<string>();
   for (const t of wanted) {

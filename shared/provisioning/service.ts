@@ -1,11 +1,13 @@
 import { isProxyAdmin, type Principal } from '../auth/roles';
 import type { SsoResult } from '../auth/sso';
 import { DomainError, forbidden } from '../errors';
-import type { ClaimInput, Invitations, IssuedInvitation } from '../invitations/service';
+import type { ClaimInput } from '../invitations/inputs';
+import type { Invitations, IssuedInvitation } from '../invitations/service';
 import type { KeyItem } from '../keys/model';
 import { NO_DEFAULT_MODELS, type Keys } from '../keys/service';
 import type { Settings } from '../settings/service';
-import type { MemberRef, Teams } from '../teams/service';
+import type { MemberRefInput } from '../teams/inputs';
+import type { Teams } from '../teams/service';
 import type { UserItem } from '../users/model';
 import type { Users } from '../users/service';
 import { createUser, joinDefaultTeams, type JoinError, type NewUserRequest } from './new-user';
@@ -67,7 +69,7 @@ export class Provisioning {
    * default user settings (its default teams joined, except this one, joined with
    * the role asked for); a user an interrupted creation left half set up is completed.
    */
-  async addMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null) {
+  async addMembers(actor: Principal, teamId: string, refs: MemberRefInput[], maxBudgetInTeam: number | null) {
     const { teams, users } = this.deps;
     const { team, wanted } = await teams.planMembers(actor, teamId, refs, maxBudgetInTeam);
     const added = [];

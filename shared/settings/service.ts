@@ -3,6 +3,7 @@ import { keys } from '../db/keys';
 import type { Table } from '../db/table';
 import { badRequest, forbidden } from '../errors';
 import { teamNotFound, type TeamRole } from '../teams/model';
+import type { SettingsPatch } from './inputs';
 
 export type DefaultTeam = { team_id: string; max_budget_in_team: number | null; user_role: TeamRole };
 
@@ -13,14 +14,6 @@ export type InternalUserSettings = {
   budget_duration: string | null;
   models: string[];
   teams: DefaultTeam[];
-};
-
-export type SettingsPatch = {
-  user_role?: UserRole;
-  max_budget?: number | null;
-  budget_duration?: string | null;
-  models?: string[];
-  teams?: Array<string | { team_id: string; max_budget_in_team?: number | null; user_role?: TeamRole }>;
 };
 
 export const DEFAULT_SETTINGS: InternalUserSettings = { user_role: 'internal_user', max_budget: null, budget_duration: null, models: [], teams: [] };

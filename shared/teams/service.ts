@@ -22,22 +22,8 @@ import {
   type TeamRole,
 } from './model';
 import { mayAccessKey } from '../keys/access';
+import type { MemberRefInput, MemberTargetInput, NewTeamInput, TeamInput, UpdateMemberInput } from './inputs';
 import type { KeyItem } from '../keys/model';
-
-export type TeamInput = {
-  team_alias?: string | null;
-  models?: string[];
-  max_budget?: number | null;
-  budget_duration?: string | null;
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  blocked?: boolean;
-  metadata?: Record<string, unknown>;
-  team_member_permissions?: TeamMemberPermission[];
-  team_member_budget?: number | null;
-  team_member_budget_duration?: string | null;
-  team_member_key_duration?: string | null;
-};
 
 export type TeamPageQuery = {
   page: number;
@@ -50,7 +36,6 @@ export type TeamPageQuery = {
   sort_order: 'asc' | 'desc';
 };
 
-export type MemberRef = { user_id?: string; user_email?: string | null; role?: TeamRole };
 /** A checked `/team/member_add` entry: the user, or for a new email none yet. */
 export type PlannedMember = { user: UserItem | undefined; email: string | undefined; role: TeamRole };
 
@@ -102,7 +87,7 @@ export class Teams {
     throw forbidden(`You are not a member of team ${team.team_id}.`);
   }
 
-  async create(actor: Principal, input: TeamInput & { team_id?: string; members_with_roles?: MemberRef[] }): Promise<TeamItem> {
+  async create(actor: Principal, input: NewTeamInput): Promise<TeamItem> {
     if (!isProxyAdmin(actor)) throw forbidden('Only proxy admins can create teams.');
     const now = this.clock();
     const iso = now.toISOString();
@@ -341,7 +326,7 @@ export class Teams {
    * team, and each entry. `Provisioning.addMembers` then creates the new users and
    * joins them (a new email creates the user, as LiteLLM does).
    */
-  async planMembers(actor: Principal, teamId: string, refs: MemberRef[], maxBudgetInTeam: number | null): Promise<{ team: TeamItem; wanted: PlannedMember[] }> {
+  async planMembers(actor: Principal, teamId: string, refs: MemberRefInput[], maxBudgetInTeam: number | null): Promise<{ team: TeamItem; wanted: PlannedMember[] }> {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (maxBudgetInTeam !== null && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');
@@ -361,7 +346,7 @@ export class Teams {
     return { team, wanted };
   }
 
-  async deleteMember(actor: Principal, teamId: string, ref: MemberRef): Promise<TeamItem> {
+  async deleteMember(actor: Principal, teamId: string, ref: MemberTargetInput): Promise<TeamItem> {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     const user = await this.users.resolve(ref.user_id, ref.user_email);
@@ -381,7 +366,7 @@ export class Teams {
     return this.require(teamId);
   }
 
-  async updateMember(actor: Principal, teamId: string, ref: MemberRef & { max_budget_in_team?: number | null }) {
+  async updateMember(actor: Principal, teamId: string, ref: UpdateMemberInput) {
     const team = await this.require(teamId);
     await this.requireManager(actor, team);
     if (ref.max_budget_in_team !== undefined && !isProxyAdmin(actor)) throw forbidden('Only proxy admins can set a member budget.');

@@ -10,29 +10,8 @@ import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import { newUuid, randomToken } from '../ids';
+import type { NewUserInput, UserUpdateInput } from './inputs';
 import type { UserItem } from './model';
-
-export type NewUserInput = {
-  user_id?: string;
-  user_email?: string | null;
-  user_alias?: string | null;
-  user_role?: UserRole;
-  max_budget?: number | null;
-  soft_budget?: number | null;
-  budget_duration?: string | null;
-  models?: string[];
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  metadata?: Record<string, unknown>;
-  password?: string;
-};
-
-export type UserUpdateInput = Omit<NewUserInput, 'user_id'> & {
-  user_id?: string;
-  user_email?: string | null;
-  /** Needed to change your own password or email (not for an admin resetting someone else's). */
-  current_password?: string;
-};
 
 /** Fields only a proxy admin may set on another user, or on themselves. */
 const ADMIN_ONLY_FIELDS = ['user_role', 'max_budget', 'soft_budget', 'budget_duration', 'models', 'tpm_limit', 'rpm_limit', 'metadata', 'user_alias'] as const;

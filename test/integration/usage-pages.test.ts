@@ -4,7 +4,7 @@
  * /spend/logs, /user/info and /team/info. Access as /spend/logs and /team/info allow.
  */
 import { LOCAL_ECHO, seedLocalModels } from '../../shared/models/config-file';
-import { formatDate, formatUsd } from '../../shared/http/pages/ui';
+import { formatDate, formatUsd } from '../../shared/http/pages/format';
 import { testStack, type TestStack } from '../support/stack';
 
 const money = (n: number) => `$${n.toFixed(6)}`;

@@ -3,9 +3,12 @@ import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import type { AuditEntry } from '../../audit/model';
 import { AUDIT_TABLES } from '../../audit/model';
 import type { AppEnv } from '../env';
+import { Pager } from './blocks';
+import { emptyForm } from './form-state';
+import { formatDate } from './format';
 import { Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, emptyForm, formatDate, render, type PageContext } from './ui';
+import { actorOf, render, type PageContext } from './render';
 
 const PAGE_SIZE = 25;
 /** Object kinds in plain words, by table name. */
@@ -112,12 +115,7 @@ async function auditPage(c: PageContext) {
           </section>
         );
       })}
-      {result.total_pages > 1 ? (
-        <nav aria-label="Pages of the audit log">
-          {page > 1 ? <a href={query(page - 1)}>← Newer</a> : null} Page {page} of {result.total_pages}{' '}
-          {page < result.total_pages ? <a href={query(page + 1)}>Older →</a> : null}
-        </nav>
-      ) : null}
+      <Pager label="Pages of the audit log" page={page} pages={result.total_pages} href={query} previous="Newer" next="Older" />
     </Layout>,
   );
 }

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../auth';
-import type { FormState } from './ui';
+import type { FormState } from './form-state';
 
 /**
  * Accessible form controls: every control has a <label>, a hint and an error are

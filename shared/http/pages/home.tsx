@@ -2,32 +2,23 @@ import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
 import { DomainError } from '../../errors';
 import { mayCreateKeysIn } from '../../keys/access';
+import { GenerateKey } from '../../keys/inputs';
 import type { KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { effectiveMemberBudget, type MembershipItem, type TeamItem } from '../../teams/model';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
-import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { MoneyInput, ModelsField } from './fields';
+import { redirectWithFlash } from './flash';
+import { choice, models, money, parseForm, text } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { formatDate, formatUsd, KEY_LIFETIMES } from './format';
+import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
+import { actorOf, render, statusOf, type PageContext } from './render';
 import { RecentRequests } from './requests';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  KEY_LIFETIMES,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { Table } from './table';
 
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
@@ -69,92 +60,70 @@ function remainingInTeam(t: TeamItem, m: MembershipItem): number | null {
 }
 
 function TeamsTable(p: { data: HomeData; all: boolean }) {
-  if (p.data.teams.length === 0) return <p>{p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Team</th>
-          <th scope="col">Models</th>
-          <th scope="col">Team spend / budget</th>
-          {p.all ? null : <th scope="col">Your role</th>}
-          {p.all ? null : <th scope="col">Your spend / budget in team</th>}
-          {p.all ? null : <th scope="col">You can still spend</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {p.data.teams.map((t) => {
-          const m = p.data.memberships.get(t.team_id);
-          return (
-            <tr>
+    <Table
+      rows={p.data.teams}
+      empty={p.all ? 'No teams yet.' : 'You are not in any team yet. Ask an admin to add you to one.'}
+      columns={['Team', 'Models', 'Team spend / budget', p.all ? null : 'Your role', p.all ? null : 'Your spend / budget in team', p.all ? null : 'You can still spend']}
+      row={(t) => {
+        const m = p.data.memberships.get(t.team_id);
+        return (
+          <tr>
+            <td>
+              <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+            </td>
+            <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+            <td>
+              {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+            </td>
+            {p.all ? null : <td>{m?.role ?? '—'}</td>}
+            {p.all ? null : (
               <td>
-                <a href={`/ui/teams/${encodeURIComponent(t.team_id)}`}>{t.team_alias ?? t.team_id}</a>
+                {m ? (
+                  <>
+                    {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, t))}
+                  </>
+                ) : (
+                  '—'
+                )}
               </td>
-              <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
-              <td>
-                {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
-              </td>
-              {p.all ? null : <td>{m?.role ?? '—'}</td>}
-              {p.all ? null : (
-                <td>
-                  {m ? (
-                    <>
-                      {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, t))}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              )}
-              {p.all ? null : <td>{m ? formatUsd(remainingInTeam(t, m)) : '—'}</td>}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+            )}
+            {p.all ? null : <td>{m ? formatUsd(remainingInTeam(t, m)) : '—'}</td>}
+          </tr>
+        );
+      }}
+    />
   );
 }
 
 function KeysTable(p: { data: HomeData; actor: Principal; all: boolean }) {
-  if (p.data.keys.length === 0) return <p>No keys yet.</p>;
   return (
-    <table>
-      <thead>
+    <Table
+      rows={p.data.keys}
+      empty="No keys yet."
+      columns={['Alias', 'Key', 'Team', p.all ? 'Owner' : null, 'Spend', 'Max budget', 'Expires', canWriteKeys(p.actor) ? 'Actions' : null]}
+      row={(k) => (
         <tr>
-          <th scope="col">Alias</th>
-          <th scope="col">Key</th>
-          <th scope="col">Team</th>
-          {p.all ? <th scope="col">Owner</th> : null}
-          <th scope="col">Spend</th>
-          <th scope="col">Max budget</th>
-          <th scope="col">Expires</th>
-          {canWriteKeys(p.actor) ? <th scope="col">Actions</th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {p.data.keys.map((k) => (
-          <tr>
-            <td>{k.key_alias ?? <span class="muted">—</span>}</td>
+          <td>{k.key_alias ?? <span class="muted">—</span>}</td>
+          <td>
+            <code>{k.key_name}</code>
+            {k.blocked ? ' (blocked)' : ''}
+          </td>
+          <td>{teamName(p.data.teams, k.team_id)}</td>
+          {p.all ? <td>{k.user_id ? (k.user_id === p.actor.userId ? 'you' : (p.data.owners.get(k.user_id) ?? k.user_id)) : '—'}</td> : null}
+          <td>{formatUsd(k.spend)}</td>
+          <td>{formatUsd(k.max_budget)}</td>
+          <td>{k.expires ? formatDate(k.expires) : 'never'}</td>
+          {canWriteKeys(p.actor) ? (
             <td>
-              <code>{k.key_name}</code>
-              {k.blocked ? ' (blocked)' : ''}
+              <a href={`/ui/keys/${k.token}/delete`} aria-label={`Delete key ${k.key_alias ?? k.key_name}`}>
+                Delete
+              </a>
             </td>
-            <td>{teamName(p.data.teams, k.team_id)}</td>
-            {p.all ? <td>{k.user_id ? (k.user_id === p.actor.userId ? 'you' : (p.data.owners.get(k.user_id) ?? k.user_id)) : '—'}</td> : null}
-            <td>{formatUsd(k.spend)}</td>
-            <td>{formatUsd(k.max_budget)}</td>
-            <td>{k.expires ? formatDate(k.expires) : 'never'}</td>
-            {canWriteKeys(p.actor) ? (
-              <td>
-                <a href={`/ui/keys/${k.token}/delete`} aria-label={`Delete key ${k.key_alias ?? k.key_name}`}>
-                  Delete
-                </a>
-              </td>
-            ) : null}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+          ) : null}
+        </tr>
+      )}
+    />
   );
 }
 
@@ -189,8 +158,8 @@ function CreateKeyForm(p: { c: PageContext; actor: Principal; data: HomeData; fo
       <Csrf token={p.c.get('session')?.csrf} />
       <Select form={p.form} name="team_id" label="Team" options={options} hint="The key can use the team's models, within its budgets." />
       <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
-      <TextArea form={p.form} name="models" label="Models" rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
-      <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty means the team's member budget applies." />
+      <ModelsField form={p.form} rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
+      <MoneyInput form={p.form} name="max_budget" label="Max budget (USD)" hint="Empty means the team's member budget applies." />
       <Select form={p.form} name="duration" label="Expires after" options={KEY_LIFETIMES} hint="The key stops working then; you can create another." />
       <button type="submit">Create key</button>
     </form>
@@ -245,19 +214,16 @@ export const homePages = new Hono<AppEnv>()
     const actor = actorOf(c);
     const values = await readForm(c);
     const form = emptyForm('key', Object.fromEntries(KEY_FIELDS.map((f) => [f, str(values, f)])));
-    const maxBudget = money(form, 'max_budget');
-    const duration = str(values, 'duration');
-    if (!KEY_LIFETIMES.some(([v]) => v === duration)) form.errors.duration = 'Choose one of the listed lifetimes.';
-    if (form.errors.max_budget || form.errors.duration) return homePage(c, form, { status: 400 });
-    const models = splitModels(str(values, 'models'));
+    const input = parseForm(form, GenerateKey, {
+      team_id: choice('Choose one of your teams.'),
+      key_alias: text(undefined, null),
+      models: models(true),
+      max_budget: money(undefined),
+      duration: choice('Choose one of the listed lifetimes.', undefined),
+    });
+    if (!input) return homePage(c, form, { status: 400 });
     try {
-      const created = await c.get('deps').keys.generate(actor, {
-        team_id: str(values, 'team_id') || null,
-        key_alias: str(values, 'key_alias') || null,
-        ...(models.length ? { models } : {}),
-        ...(maxBudget !== null ? { max_budget: maxBudget } : {}),
-        ...(duration ? { duration } : {}),
-      });
+      const created = await c.get('deps').keys.generate(actor, input);
       // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.
       return homePage(c, emptyForm('key'), { created });
     } catch (err) {

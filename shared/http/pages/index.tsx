@@ -5,6 +5,7 @@ import { DomainError } from '../../errors';
 import { logger } from '../../logger';
 import type { AppEnv } from '../env';
 import { auditPages } from './audit';
+import { Message, type BackLink } from './blocks';
 import { homePages } from './home';
 import { chrome, CSS, Layout } from './layout';
 import { loginPages } from './login';
@@ -16,7 +17,7 @@ import { settingsPages } from './settings';
 import { staticPages } from './static';
 import { teamEditPages } from './team-edit';
 import { teamPages } from './teams';
-import { render, statusOf, type PageContext } from './ui';
+import { render, statusOf, type PageContext } from './render';
 import { userEditPages } from './user-edit';
 import { usagePages } from './usage';
 import { userPages } from './users';
@@ -47,8 +48,6 @@ function contentSecurityPolicy(logoutUrl: string | undefined): string {
 /** Under /ui, failures are pages, not JSON (a stale CSRF token is refused before any page route runs). */
 export const isPagePath = (path: string) => path === '/ui' || path.startsWith('/ui/');
 
-/** Where a failure page sends the reader back to. */
-export type BackLink = { href: string; text: string };
 const BACK_TO_KEYS: BackLink = { href: '/ui', text: 'Back to your keys' };
 
 /** A failure as a page, with the pages' headers (also for errors raised before the pages' own middleware). */
@@ -64,12 +63,7 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
     return render(
       c,
       <Layout title={title} {...await chrome(c)}>
-        <div class="alert" role="alert">
-          {message}
-        </div>
-        <p>
-          <a href={back.href}>{back.text}</a>
-        </p>
+        <Message message={message} back={back} />
       </Layout>,
       status,
     );
@@ -79,12 +73,7 @@ export async function errorPage(err: Error, c: PageContext, back: BackLink = BAC
   return render(
     c,
     <Layout title="Something went wrong" principal={null}>
-      <div class="alert" role="alert">
-        The page could not be shown (request id {requestId ?? 'unknown'}). Try again in a moment.
-      </div>
-      <p>
-        <a href="/ui">Back to your keys</a>
-      </p>
+      <Message message={`The page could not be shown (request id ${requestId ?? 'unknown'}). Try again in a moment.`} back={BACK_TO_KEYS} />
     </Layout>,
     500,
   );

@@ -2,7 +2,8 @@ import type { Child } from 'hono/jsx';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
 import { Csrf } from './forms';
 import { PHONE_CSS } from './phone';
-import { takeFlash, type PageContext } from './ui';
+import { takeFlash } from './flash';
+import { type PageContext } from './render';
 
 /** Small, readable, high-contrast styles; focus is always visible. Inline so there is no extra request and no CDN. */
 export const CSS = `

@@ -1,23 +1,12 @@
 import { Hono } from 'hono';
 import { setSessionCookie } from '../session-cookie';
 import type { AppEnv } from '../env';
-import { Csrf, FormAlert, Input } from './forms';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  render,
-  safeNext,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { render, statusOf, type PageContext } from './render';
+import { safeNext } from './safe-next';
+import { formExpired, issueFormToken, SignedOutFields, SignedOutForm } from './signed-out';
 
 /**
  * /ui/login: email (or "admin") and password; the master key signs in as "admin".
@@ -30,8 +19,7 @@ async function loginPage(c: PageContext, form: FormState, next: string, status: 
   const ssoHref = `/sso/key/generate${next === '/ui' ? '' : `?next=${encodeURIComponent(next)}`}`;
   const hidden = (
     <>
-      <Csrf token={c.get('session')?.csrf} />
-      <input type="hidden" name={FORM_FIELD} value={formToken} />
+      <SignedOutFields c={c} formToken={formToken} />
       <input type="hidden" name="next" value={next} />
     </>
   );
@@ -50,17 +38,15 @@ async function loginPage(c: PageContext, form: FormState, next: string, status: 
         </section>
       ) : null}
       {config.passwordLogin ? (
-        <form method="post" action="/ui/login" class="card" novalidate>
-          {sso ? <h2>Or with a password</h2> : null}
-          <FormAlert form={form} />
-          {hidden}
+        <SignedOutForm c={c} action="/ui/login" form={form} formToken={formToken} heading={sso ? <h2>Or with a password</h2> : null}>
+          <input type="hidden" name="next" value={next} />
           <Input form={form} name="username" label="Email" hint='Admins: "admin", with the master key as password.' required autocomplete="username" />
           <Input form={form} name="password" label="Password" type="password" required autocomplete="current-password" secret />
           <button type="submit">Sign in</button>
           <p>
             <a href="/ui/forgot-password">Forgot your password?</a>
           </p>
-        </form>
+        </SignedOutForm>
       ) : (
         <>
           {form.general ? <FormAlert form={form} /> : null}
@@ -91,10 +77,7 @@ export const loginPages = new Hono<AppEnv>()
     const values = await readForm(c);
     const form = emptyForm('login', { username: str(values, 'username') });
     const next = safeNext(str(values, 'next'));
-    if (!formTokenValid(c, str(values, FORM_FIELD))) {
-      form.general = FORM_EXPIRED;
-      return loginPage(c, form, next, 403);
-    }
+    if (formExpired(c, values, form)) return loginPage(c, form, next, 403);
     const username = str(values, 'username');
     const password = typeof values.password === 'string' ? values.password : '';
     if (!username) form.errors.username = 'Enter your email (or "admin").';

@@ -2,20 +2,28 @@ import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import { forbidden } from '../../errors';
 import { publicModel, type ModelItem } from '../../models/model';
-import type { LitellmParams } from '../../models/model';
+import { ModelEntry } from '../../models/schema';
 import type { AppEnv } from '../env';
+import { redirectWithFlash } from './flash';
+import { number, parseForm, text } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, applyError, emptyForm, hasErrors, readForm, redirectWithFlash, render, statusOf, str, type FormState, type PageContext, type PageStatus as Status } from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { Table } from './table';
 
 /** Prices are typed per million tokens (as providers publish them) and stored per token (as LiteLLM does). */
 const FIELDS = ['model_name', 'model', 'api_base', 'api_key', 'input_per_million', 'output_per_million', 'max_tokens'] as const;
 const PARAM_FIELD: Record<string, string> = {
   'litellm_params.model': 'model',
   'litellm_params.api_base': 'api_base',
+  'litellm_params.api_key': 'api_key',
   'litellm_params.input_cost_per_token': 'input_per_million',
+  'litellm_params.output_cost_per_token': 'output_per_million',
+  'litellm_params.max_tokens': 'max_tokens',
   'litellm_params.aws_region_name': 'api_base',
 };
+const NOT_NEGATIVE = 'Enter a number, 0 or more.';
 
 const perMillion = (perToken: number | undefined) => (perToken === undefined ? '' : String(Number((perToken * 1e6).toFixed(6))));
 
@@ -32,34 +40,28 @@ function formFor(m: ModelItem | null): FormState {
   });
 }
 
-/** The form as registry input; field errors are put on the form. */
-function paramsOf(form: FormState): { model_name: string; litellm_params: Partial<LitellmParams> } {
-  const number = (name: string, scale: number) => {
-    const text = str(form.values, name);
-    if (!text) return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0) {
-      form.errors[name] = 'Enter a number, 0 or more.';
-      return undefined;
-    }
-    // 0.1 / 1e6 is 1.0000000000000001e-7 in floating point: keep the digits the admin typed.
-    return Number((n / scale).toPrecision(12));
-  };
-  const apiBase = str(form.values, 'api_base');
-  if (apiBase && !/^https?:\/\/\S+$/.test(apiBase)) form.errors.api_base = 'Enter an http(s) URL, e.g. http://localhost:8000/v1.';
-  const maxTokens = number('max_tokens', 1);
-  if (maxTokens !== undefined && !Number.isInteger(maxTokens)) form.errors.max_tokens = 'Enter a whole number of tokens.';
-  if (!str(form.values, 'model_name')) form.errors.model_name = 'Enter the public model name keys will call.';
-  const params: Partial<LitellmParams> = {
-    model: str(form.values, 'model'),
-    ...(apiBase ? { api_base: apiBase } : {}),
-    ...(str(form.values, 'api_key') ? { api_key: str(form.values, 'api_key') } : {}),
-    input_cost_per_token: number('input_per_million', 1e6),
-    output_cost_per_token: number('output_per_million', 1e6),
-    max_tokens: maxTokens,
-  };
-  for (const k of Object.keys(params) as Array<keyof LitellmParams>) if (params[k] === undefined) delete params[k];
-  return { model_name: str(form.values, 'model_name'), litellm_params: params };
+/** How the form's fields are read for the registry's schema (prices per million in the form, per token stored). */
+const MODEL_INPUTS = {
+  model_name: text('Enter the public model name keys will call.', ''),
+  model: text('Enter the provider and model, e.g. openai/gpt-4o-mini.', ''),
+  api_base: text('Enter an http(s) URL, e.g. http://localhost:8000/v1.'),
+  api_key: text(),
+  input_per_million: number(NOT_NEGATIVE, 1e6),
+  output_per_million: number(NOT_NEGATIVE, 1e6),
+  max_tokens: number('Enter a whole number of tokens.'),
+};
+
+/** The form as a registration (the shape of a config file's model entry), or null with the errors on the form. */
+function registrationOf(form: FormState) {
+  return parseForm(form, ModelEntry, MODEL_INPUTS, {
+    aliases: PARAM_FIELD,
+    build: (f) => ({
+      model_name: f.model_name,
+      litellm_params: Object.fromEntries(
+        Object.entries({ model: f.model, api_base: f.api_base, api_key: f.api_key, input_cost_per_token: f.input_per_million, output_cost_per_token: f.output_per_million, max_tokens: f.max_tokens }).filter(([, v]) => v !== undefined),
+      ),
+    }),
+  });
 }
 
 function ModelForm(p: { form: FormState; action: string; csrf?: string; submit: string; editing: boolean }) {
@@ -93,44 +95,32 @@ async function modelsPage(c: PageContext, form: FormState | null, status: Status
   return render(
     c,
     <Layout title="Models" {...await chrome(c, '/ui/models')}>
-      {models.length === 0 ? (
-        <p>No models yet.</p>
-      ) : (
-        <table>
-          <thead>
+      <Table
+        rows={models}
+        empty="No models yet."
+        columns={['Model name', 'Provider / model', 'API base', 'USD / M tokens in, out', isProxyAdmin(actor) ? 'Actions' : null]}
+        row={(m) => {
+          const v = publicModel(m);
+          const p = v.litellm_params;
+          return (
             <tr>
-              <th scope="col">Model name</th>
-              <th scope="col">Provider / model</th>
-              <th scope="col">API base</th>
-              <th scope="col">USD / M tokens in, out</th>
-              {isProxyAdmin(actor) ? <th scope="col">Actions</th> : null}
+              <td>{v.model_name}</td>
+              <td>
+                <code>{p.model}</code>
+              </td>
+              <td>{p.api_base ?? '—'}</td>
+              <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
+              {isProxyAdmin(actor) ? (
+                <td>
+                  <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
+                    Edit
+                  </a>
+                </td>
+              ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => {
-              const v = publicModel(m);
-              const p = v.litellm_params;
-              return (
-                <tr>
-                  <td>{v.model_name}</td>
-                  <td>
-                    <code>{p.model}</code>
-                  </td>
-                  <td>{p.api_base ?? '—'}</td>
-                  <td>{p.input_cost_per_token === undefined && p.output_cost_per_token === undefined ? 'price database' : `${perMillion(p.input_cost_per_token) || '0'}, ${perMillion(p.output_cost_per_token) || '0'}`}</td>
-                  {isProxyAdmin(actor) ? (
-                    <td>
-                      <a href={`/ui/models/${encodeURIComponent(m.model_id)}`} aria-label={`Edit ${m.model_name}`}>
-                        Edit
-                      </a>
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+          );
+        }}
+      />
       {isProxyAdmin(actor) ? (
         <>
           <h2>Add a model</h2>
@@ -173,10 +163,10 @@ export const modelPages = new Hono<AppEnv>()
   .get('/models', (c) => modelsPage(c, null))
   .post('/models', async (c) => {
     const form = await formOf(c);
-    const input = paramsOf(form);
-    if (hasErrors(form)) return modelsPage(c, form, 400);
+    const input = registrationOf(form);
+    if (!input) return modelsPage(c, form, 400);
     try {
-      await c.get('deps').models.create(actorOf(c), { model_name: input.model_name, litellm_params: input.litellm_params as LitellmParams });
+      await c.get('deps').models.create(actorOf(c), input);
       return redirectWithFlash(c, '/ui/models', `Model ${input.model_name} added.`);
     } catch (err) {
       const e = applyError(form, err, FIELDS, PARAM_FIELD);
@@ -187,8 +177,8 @@ export const modelPages = new Hono<AppEnv>()
   .post('/models/:id', async (c) => {
     const id = c.req.param('id');
     const form = await formOf(c);
-    const input = paramsOf(form);
-    if (hasErrors(form)) return editPage(c, id, form, 400);
+    const input = registrationOf(form);
+    if (!input) return editPage(c, id, form, 400);
     try {
       await c.get('deps').models.update(actorOf(c), id, input);
       return redirectWithFlash(c, '/ui/models', `Model ${input.model_name} saved.`);

@@ -1,31 +1,19 @@
 import { Hono } from 'hono';
-import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
 import { DomainError } from '../../errors';
+import { ClaimInvitation } from '../../invitations/inputs';
 import { LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED } from '../../invitations/service';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
-import { Csrf, FormAlert, Input } from './forms';
+import { Alert } from './blocks';
+import { redirectWithFlash } from './flash';
+import { given, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { chrome, Layout } from './layout';
-import {
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  redirectWithFlash,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { render, statusOf, type PageContext } from './render';
+import { formExpired, issueFormToken, NewPasswordFields, newPassword, SignedOutForm } from './signed-out';
 
 /** What the form carries from the link to the claim: the invitation, its user and the short-lived onboarding token. */
 type Invite = { id: string; user_id: string; user_email: string | null; token: string };
-
-const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters, and not your email address.`;
 
 /** The link cannot be used (used, expired, unknown), or the page was opened without one. */
 async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 404, retryId?: string) {
@@ -33,9 +21,7 @@ async function invalidLink(c: PageContext, message: string, status: 400 | 401 | 
   return render(
     c,
     <Layout title="Invitation" {...await chrome(c)} principal={null}>
-      <div class="alert" role="alert">
-        {message}
-      </div>
+      <Alert>{message}</Alert>
       {retryId && !linkIsDead ? (
         <p>
           <a href={`/ui/onboarding?id=${encodeURIComponent(retryId)}`}>Open the invitation again</a> to start over.
@@ -63,19 +49,15 @@ async function onboardingPage(c: PageContext, invite: Invite, form: FormState, s
         You are invited as <strong>{invite.user_email ?? invite.user_id}</strong>. Choose a password to finish setting up your account; you
         will be signed in right away.
       </p>
-      <form method="post" action="/ui/onboarding" class="card" novalidate>
-        <FormAlert form={form} />
-        <Csrf token={c.get('session')?.csrf} />
-        <input type="hidden" name={FORM_FIELD} value={formToken} />
+      <SignedOutForm c={c} action="/ui/onboarding" form={form} formToken={formToken}>
         <input type="hidden" name="invitation_id" value={invite.id} />
         <input type="hidden" name="user_id" value={invite.user_id} />
         <input type="hidden" name="onboarding_token" value={invite.token} />
         {/* Lets password managers save the password under the right account. */}
         <input type="hidden" name="username" autocomplete="username" value={invite.user_email ?? ''} />
-        <Input form={form} name="password" label="New password" type="password" hint={PASSWORD_HINT} required autocomplete="new-password" secret minlength={PASSWORD_MIN_LENGTH} />
-        <Input form={form} name="password_confirm" label="Confirm password" type="password" required autocomplete="new-password" secret />
+        <NewPasswordFields form={form} confirmLabel="Confirm password" />
         <button type="submit">Set password and sign in</button>
-      </form>
+      </SignedOutForm>
     </Layout>,
     status,
   );
@@ -103,18 +85,16 @@ export const onboardingPages = new Hono<AppEnv>()
     };
     if (!invite.id || !invite.user_id) return invalidLink(c, 'This page needs the invitation link from your email (…/ui/onboarding?id=…).', 400);
     const form = emptyForm('onboarding');
-    if (!formTokenValid(c, str(values, FORM_FIELD))) {
-      form.general = FORM_EXPIRED;
-      return onboardingPage(c, invite, form, 403);
-    }
-    const password = typeof values.password === 'string' ? values.password : '';
-    if (password !== values.password_confirm) form.errors.password_confirm = 'The two passwords do not match.';
-    if (!password) form.errors.password = 'Choose a password.';
-    if (form.errors.password || form.errors.password_confirm) return onboardingPage(c, invite, form, 400);
+    if (formExpired(c, values, form)) return onboardingPage(c, invite, form, 403);
+    const password = newPassword(form, values, 'Choose a password.');
+    if (password === null) return onboardingPage(c, invite, form, 400);
 
     const deps = c.get('deps');
+    const input = parseForm(form, ClaimInvitation, { password: given(password) }, { fixed: { invitation_link: invite.id, user_id: invite.user_id, token: invite.token || undefined } });
+    // The link's own fields (hidden, from the link): a form that cannot succeed.
+    if (!input) return form.errors.password ? onboardingPage(c, invite, form, 400) : invalidLink(c, form.general ?? LINK_UNKNOWN, 400, invite.id);
     try {
-      const { user } = await deps.provisioning.claimInvitation({ invitation_link: invite.id, user_id: invite.user_id, password, token: invite.token });
+      const { user } = await deps.provisioning.claimInvitation(input);
       await setSessionCookie(c, user.user_id);
       return redirectWithFlash(c, '/ui', `Welcome, ${user.user_email ?? user.user_id}: your password is set and you are signed in.`);
     } catch (err) {

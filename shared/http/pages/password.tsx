@@ -1,29 +1,20 @@
 import { Hono } from 'hono';
 import { PASSWORD_LOGIN_OFF } from '../../auth/logins';
 import { checkPasswordResetLink, RESET_REQUESTED, requestPasswordReset, resetPassword } from '../../auth/password-reset';
-import { PASSWORD_MIN_LENGTH } from '../../auth/passwords';
+import { ForgotPassword, ResetPassword } from '../../auth/inputs';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { DomainError, forbidden } from '../../errors';
+import { UpdateUser } from '../../users/inputs';
 import type { AppEnv } from '../env';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { Message } from './blocks';
+import { redirectWithFlash } from './flash';
+import { given, parseForm, text } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { Csrf, FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  FORM_EXPIRED,
-  FORM_FIELD,
-  formTokenValid,
-  issueFormToken,
-  readForm,
-  redirectWithFlash,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext } from './render';
+import { formExpired, issueFormToken, NewPasswordFields, newPassword, SignedOutForm } from './signed-out';
 
 /**
  * Passwords on the web pages: /ui/forgot-password (ask for a reset link),
@@ -32,7 +23,7 @@ import {
  * All of them are off when password sign-in is (SSO only).
  */
 
-const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters, and not your email address.`;
+const CHOOSE = 'Choose a new password.';
 type Status = 200 | 400 | 401 | 403 | 409 | 429;
 
 /** A page with one message and a way back, for what no form can fix. */
@@ -40,28 +31,13 @@ async function messagePage(c: PageContext, title: string, message: string, statu
   return render(
     c,
     <Layout title={title} {...await chrome(c)}>
-      <div class="alert" role="alert">
-        {message}
-      </div>
-      <p>
-        <a href={back.href}>{back.text}</a>
-      </p>
+      <Message message={message} back={back} />
     </Layout>,
     status,
   );
 }
 
 const passwordLoginOff = (c: PageContext) => messagePage(c, 'Password sign-in is off', PASSWORD_LOGIN_OFF, 403);
-
-/** The fields every form here posts besides its own: the session CSRF token (when signed in) or the form token. */
-function Hidden(p: { c: PageContext; formToken: string }) {
-  return (
-    <>
-      <Csrf token={p.c.get('session')?.csrf} />
-      <input type="hidden" name={FORM_FIELD} value={p.formToken} />
-    </>
-  );
-}
 
 async function forgotPage(c: PageContext, form: FormState, status: Status = 200, sent = false) {
   // Issued before rendering: its cookie must be set on this response.
@@ -76,12 +52,10 @@ async function forgotPage(c: PageContext, form: FormState, status: Status = 200,
       ) : (
         <p>Enter the email you sign in with. If it belongs to an account, we email it a link to choose a new password.</p>
       )}
-      <form method="post" action="/ui/forgot-password" class="card" novalidate>
-        <FormAlert form={form} />
-        <Hidden c={c} formToken={formToken} />
+      <SignedOutForm c={c} action="/ui/forgot-password" form={form} formToken={formToken}>
         <Input form={form} name="user_email" label="Email" type="email" required autocomplete="username" />
         <button type="submit">{sent ? 'Send another link' : 'Email me a reset link'}</button>
-      </form>
+      </SignedOutForm>
       <p>
         <a href="/ui/login">Back to sign in</a>
       </p>
@@ -100,16 +74,13 @@ async function resetPage(c: PageContext, link: ResetLink, form: FormState, statu
       <p>
         For <strong>{link.user_email}</strong>. Setting it signs this account out everywhere; then sign in with the new password.
       </p>
-      <form method="post" action="/ui/reset-password" class="card" novalidate>
-        <FormAlert form={form} />
-        <Hidden c={c} formToken={formToken} />
+      <SignedOutForm c={c} action="/ui/reset-password" form={form} formToken={formToken}>
         <input type="hidden" name="reset_id" value={link.id} />
         {/* Lets password managers save the password under the right account. */}
         <input type="hidden" name="username" autocomplete="username" value={link.user_email} />
-        <Input form={form} name="password" label="New password" type="password" hint={PASSWORD_HINT} required autocomplete="new-password" secret minlength={PASSWORD_MIN_LENGTH} />
-        <Input form={form} name="password_confirm" label="Confirm new password" type="password" required autocomplete="new-password" secret />
+        <NewPasswordFields form={form} confirmLabel="Confirm new password" />
         <button type="submit">Set new password</button>
-      </form>
+      </SignedOutForm>
     </Layout>,
     status,
   );
@@ -153,8 +124,7 @@ async function accountPage(c: PageContext, form: FormState, status: Status = 200
             {user.password_hash ? (
               <Input form={form} name="current_password" label="Current password" type="password" required autocomplete="current-password" secret />
             ) : null}
-            <Input form={form} name="password" label="New password" type="password" hint={PASSWORD_HINT} required autocomplete="new-password" secret minlength={PASSWORD_MIN_LENGTH} />
-            <Input form={form} name="password_confirm" label="Confirm new password" type="password" required autocomplete="new-password" secret />
+            <NewPasswordFields form={form} confirmLabel="Confirm new password" />
             <button type="submit">Change password</button>
           </form>
         </>
@@ -162,14 +132,6 @@ async function accountPage(c: PageContext, form: FormState, status: Status = 200
     </Layout>,
     status,
   );
-}
-
-/** Both new-password forms: the two entries given and equal. Returns the password, or null with the errors set. */
-function newPassword(form: FormState, values: Record<string, string | string[]>): string | null {
-  const password = typeof values.password === 'string' ? values.password : '';
-  if (!password) form.errors.password = 'Choose a new password.';
-  else if (password !== values.password_confirm) form.errors.password_confirm = 'The two passwords do not match.';
-  return form.errors.password || form.errors.password_confirm ? null : password;
 }
 
 export const passwordPages = new Hono<AppEnv>()
@@ -181,17 +143,11 @@ export const passwordPages = new Hono<AppEnv>()
     if (!c.get('deps').config.passwordLogin) return passwordLoginOff(c);
     const values = await readForm(c);
     const form = emptyForm('forgot', { user_email: str(values, 'user_email') });
-    if (!formTokenValid(c, str(values, FORM_FIELD))) {
-      form.general = FORM_EXPIRED;
-      return forgotPage(c, form, 403);
-    }
-    const email = str(values, 'user_email');
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) {
-      form.errors.user_email = 'Enter the email address you sign in with, for example ana@example.com.';
-      return forgotPage(c, form, 400);
-    }
+    if (formExpired(c, values, form)) return forgotPage(c, form, 403);
+    const input = parseForm(form, ForgotPassword, { user_email: text('Enter the email address you sign in with, for example ana@example.com.', '') });
+    if (!input) return forgotPage(c, form, 400);
     try {
-      await requestPasswordReset(c.get('deps'), email, publicBaseUrl(c));
+      await requestPasswordReset(c.get('deps'), input.user_email, publicBaseUrl(c));
       return forgotPage(c, form, 200, true);
     } catch (err) {
       const e = applyError(form, err, []);
@@ -216,14 +172,12 @@ export const passwordPages = new Hono<AppEnv>()
     const link: ResetLink = { id: str(values, 'reset_id'), user_email: str(values, 'username') };
     if (!link.id) return deadLink(c, 'This page needs the link from your password reset email (…/ui/reset-password?id=…).', 400);
     const form = emptyForm('reset');
-    if (!formTokenValid(c, str(values, FORM_FIELD))) {
-      form.general = FORM_EXPIRED;
-      return resetPage(c, link, form, 403);
-    }
-    const password = newPassword(form, values);
-    if (password === null) return resetPage(c, link, form, 400);
+    if (formExpired(c, values, form)) return resetPage(c, link, form, 403);
+    const password = newPassword(form, values, CHOOSE);
+    const input = password === null ? null : parseForm(form, ResetPassword, { password: given(password) }, { fixed: { reset_id: link.id } });
+    if (!input) return resetPage(c, link, form, 400);
     try {
-      const user = await resetPassword(c.get('deps'), link.id, password);
+      const user = await resetPassword(c.get('deps'), input.reset_id, input.password);
       return redirectWithFlash(c, '/ui/login', `Your new password is set for ${user.user_email ?? user.user_id}, and every earlier session is signed out. Sign in with it.`);
     } catch (err) {
       const e = applyError(form, err, ['password']);
@@ -242,12 +196,14 @@ export const accountPages = new Hono<AppEnv>()
     if (actor.userId === MASTER_KEY_USER_ID) throw forbidden('The master key has no password to change: it is set in ONRAMP_MASTER_KEY.');
     const values = await readForm(c);
     const form = emptyForm('account');
-    const password = newPassword(form, values);
-    if (password === null) return accountPage(c, form, 400);
+    const password = newPassword(form, values, CHOOSE);
     const currentPassword = typeof values.current_password === 'string' ? values.current_password : undefined;
+    const input =
+      password === null ? null : parseForm(form, UpdateUser, { password: given(password), current_password: given(currentPassword || undefined) }, { fixed: { user_id: actor.userId } });
+    if (!input) return accountPage(c, form, 400);
     try {
       // The same rules as /user/update: a signed-in session and the current password.
-      await c.get('deps').users.update(actor, { user_id: actor.userId, password, current_password: currentPassword || undefined });
+      await c.get('deps').users.update(actor, input);
     } catch (err) {
       const e = applyError(form, err, ['password', 'current_password']);
       // The API names its field; the page names what the reader typed.

@@ -1,30 +1,17 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, type UserRole } from '../../auth/roles';
+import { isProxyAdmin } from '../../auth/roles';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
+import { SettingsPatch } from '../../settings/inputs';
 import type { InternalUserSettings } from '../../settings/service';
 import type { AppEnv } from '../env';
-import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { BudgetFields, budgetInputs, ModelsField } from './fields';
+import { redirectWithFlash } from './flash';
+import { checked, choice, models, parseForm } from './form-input';
+import { applyError, emptyForm, list, readForm, splitModels, str, type FormState } from './form-state';
+import { formatUsd, resetLabel } from './format';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Select } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 
 const DEFAULT_ROLES: Array<[string, string]> = [
   ['internal_user', 'internal_user (creates and deletes own keys)'],
@@ -83,10 +70,9 @@ async function settingsPage(c: PageContext, form: FormState | null, status: Stat
             label="no-default-models: new users can only create keys inside a team"
             checked={str(f.values, 'no_default_models') === 'on'}
           />
-          <TextArea form={f} name="models" label="Default models" rows={2} hint="Used when no-default-models is off. Comma or newline separated; empty means none." />
+          <ModelsField form={f} label="Default models" rows={2} hint="Used when no-default-models is off. Comma or newline separated; empty means none." />
           <Select form={f} name="user_role" label="Default role" options={DEFAULT_ROLES} />
-          <Input form={f} name="max_budget" label="Personal max budget (USD)" type="number" step="0.01" min="0" />
-          <Select form={f} name="budget_duration" label="Reset personal budget" options={RESET_PERIODS} />
+          <BudgetFields form={f} whose="personal" />
           <button type="submit">Save settings</button>
         </form>
       ) : (
@@ -121,19 +107,19 @@ export const settingsPages = new Hono<AppEnv>()
       max_budget: str(values, 'max_budget'),
       budget_duration: str(values, 'budget_duration'),
     });
-    const maxBudget = money(form, 'max_budget');
-    const role = str(values, 'user_role');
-    if (!DEFAULT_ROLES.some(([r]) => r === role)) form.errors.user_role = 'Choose internal_user or internal_user_viewer.';
-    const duration = str(values, 'budget_duration');
-    if (!RESET_PERIODS.some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
-    if (hasErrors(form)) return settingsPage(c, form, 400);
+    const input = parseForm(form, SettingsPatch, {
+      teams: checked('Choose among the listed teams.'),
+      models: { ...models(), read: (v) => (str(v, 'no_default_models') === 'on' ? [NO_DEFAULT_MODELS] : splitModels(str(v, 'models'))) },
+      user_role: choice('Choose internal_user or internal_user_viewer.', ''),
+      ...budgetInputs,
+    });
+    if (!input) return settingsPage(c, form, 400);
     const deps = c.get('deps');
     try {
       // Teams that stay default keep their per-team settings (member budget, role).
       const current = await deps.settings.read(actor);
-      const teams = list(values, 'teams').map((id) => current.teams.find((t) => t.team_id === id) ?? id);
-      const models = str(values, 'no_default_models') === 'on' ? [NO_DEFAULT_MODELS] : splitModels(str(values, 'models'));
-      await deps.settings.update(actor, { teams, models, user_role: role as UserRole, max_budget: maxBudget, budget_duration: duration || null });
+      const teams = (input.teams ?? []).map((id) => (typeof id === 'string' ? (current.teams.find((t) => t.team_id === id) ?? id) : id));
+      await deps.settings.update(actor, { ...input, teams });
       return redirectWithFlash(c, '/ui/settings', 'Default user settings saved.');
     } catch (err) {
       const e = applyError(form, err, FIELDS, { team_id: 'teams' });

@@ -1,31 +1,19 @@
 import { Hono } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
 import { forbidden, notFound } from '../../errors';
-import { effectiveMemberBudget, memberBudgetDuration, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES, type TeamItem, type TeamMemberPermission, type TeamRole } from '../../teams/model';
+import { effectiveMemberBudget, memberBudgetDuration, type TeamItem } from '../../teams/model';
+import { UpdateMember, UpdateTeam } from '../../teams/inputs';
 import type { AppEnv } from '../env';
-import { Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { BudgetFacts, ConfirmDelete } from './blocks';
+import { BudgetFields, EDIT_BUDGET_HINTS, MoneyInput, ModelsField, PERIOD, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
+import { redirectWithFlash } from './flash';
+import { choice, money, parseForm } from './form-input';
+import { applyError, emptyForm, list, readForm, str, type FormState } from './form-state';
+import { formatUsd, periodOptions, RESET_PERIODS } from './format';
+import { Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { teamPath } from './paths';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 
 /**
  * Admin controls for one team: edit it (name, models, budgets, member budget and
@@ -38,15 +26,9 @@ const EDIT_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 't
 const MEMBER_FIELDS = ['role', 'max_budget_in_team'] as const;
 /** Null member period: members reset with the team. */
 const MEMBER_PERIODS: Array<[string, string]> = [['', 'With the team budget'], ...RESET_PERIODS.slice(1)];
-const MAX_MODELS = 500;
 
-const teamPath = (id: string) => `/ui/teams/${encodeURIComponent(id)}`;
 const memberPath = (teamId: string, userId: string) => `${teamPath(teamId)}/members/${encodeURIComponent(userId)}/edit`;
 const teamName = (t: TeamItem) => t.team_alias ?? t.team_id;
-
-/** The choices of a period select, plus the stored value when the API set one the form does not offer (e.g. 30d). */
-const periodOptions = (options: Array<[string, string]>, current: string | null | undefined): Array<[string, string]> =>
-  current && !options.some(([v]) => v === current) ? [...options, [current, current]] : options;
 
 /** Same message as the service, before any form is shown: viewers and members get no controls. */
 function requireTeamAdmin(c: PageContext) {
@@ -81,24 +63,9 @@ async function editPage(c: PageContext, team: TeamItem, form: FormState, status:
         <FormAlert form={form} />
         <Csrf token={csrf} />
         <Input form={form} name="team_alias" label="Team name" required hint="Unique." />
-        <TextArea form={form} name="models" label="Models" hint="Comma or newline separated. Empty means all models." />
-        <Input form={form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty: no limit. Spend so far is kept." />
-        <Select
-          form={form}
-          name="budget_duration"
-          label="Reset budget"
-          options={periodOptions(RESET_PERIODS, team.budget_duration)}
-          hint="A new period starts from now."
-        />
-        <Input
-          form={form}
-          name="team_member_budget"
-          label="Team member max budget (USD)"
-          type="number"
-          step="0.01"
-          min="0"
-          hint="Applies to every member without a budget of their own. Empty: no limit."
-        />
+        <ModelsField form={form} hint="Comma or newline separated. Empty means all models." />
+        <BudgetFields form={form} whose="team" periods={periodOptions(RESET_PERIODS, team.budget_duration)} hints={EDIT_BUDGET_HINTS} />
+        <MoneyInput form={form} name="team_member_budget" label="Team member max budget (USD)" hint="Applies to every member without a budget of their own. Empty: no limit." />
         <Select
           form={form}
           name="team_member_budget_duration"
@@ -111,7 +78,7 @@ async function editPage(c: PageContext, team: TeamItem, form: FormState, status:
           name="team_member_permissions"
           legend="Member permissions"
           hint='What plain members (role "user") may do with their own keys in this team.'
-          options={TEAM_MEMBER_PERMISSIONS.map((p): [string, string] => [p, p])}
+          options={PERMISSION_OPTIONS}
           checked={list(form.values, 'team_member_permissions')}
         />
         <button type="submit">Save team</button>
@@ -129,22 +96,10 @@ async function deletePage(c: PageContext, team: TeamItem, error?: string, status
   return render(
     c,
     <Layout title={`Delete team: ${teamName(team)}`} {...await chrome(c, '/ui/teams')}>
-      {error ? (
-        <div class="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <form method="post" action={`${teamPath(team.team_id)}/delete`} class="card" aria-label="Delete team">
-        <Csrf token={c.get('session')?.csrf} />
-        <p>
-          This deletes the team, its {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once) and its {memberships.length}{' '}
-          membership{memberships.length === 1 ? '' : 's'}. The users themselves stay. It cannot be undone.
-        </p>
-        <button type="submit" class="danger">
-          Delete team
-        </button>{' '}
-        <a href={teamPath(team.team_id)}>Cancel</a>
-      </form>
+      <ConfirmDelete action={`${teamPath(team.team_id)}/delete`} label="Delete team" csrf={c.get('session')?.csrf} cancel={teamPath(team.team_id)} error={error}>
+        This deletes the team, its {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once) and its {memberships.length}{' '}
+        membership{memberships.length === 1 ? '' : 's'}. The users themselves stay. It cannot be undone.
+      </ConfirmDelete>
     </Layout>,
     status,
   );
@@ -170,30 +125,20 @@ async function memberPage(c: PageContext, teamId: string, userId: string, form: 
         <a href={teamPath(team.team_id)}>← Back to the team</a>
       </p>
       <dl class="facts">
-        <dt>Spend in team</dt>
-        <dd>
-          {formatUsd(membership.spend)} / {formatUsd(effectiveMemberBudget(membership, team))}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(memberBudgetDuration(team))}
-          {membership.budget_reset_at ? `, next at ${formatDate(membership.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts
+          label="Spend in team"
+          spend={membership.spend}
+          limit={effectiveMemberBudget(membership, team)}
+          duration={memberBudgetDuration(team)}
+          resetAt={membership.budget_reset_at}
+        />
       </dl>
       <form method="post" action={memberPath(team.team_id, membership.user_id)} class="card" novalidate aria-label={`Change ${who} in the team`}>
         <FormAlert form={f} />
         <Csrf token={c.get('session')?.csrf} />
-        <Select form={f} name="role" label="Team role" options={TEAM_ROLES.map((r): [string, string] => [r, r])} hint="Team admins manage the team's members, permissions and keys." />
+        <Select form={f} name="role" label="Team role" options={TEAM_ROLE_OPTIONS} hint="Team admins manage the team's members, permissions and keys." />
         {isProxyAdmin(actor) ? (
-          <Input
-            form={f}
-            name="max_budget_in_team"
-            label="Budget in this team (USD)"
-            type="number"
-            step="0.01"
-            min="0"
-            hint={`Empty: the team's member budget (${formatUsd(team.team_member_budget)}).`}
-          />
+          <MoneyInput form={f} name="max_budget_in_team" label="Budget in this team (USD)" hint={`Empty: the team's member budget (${formatUsd(team.team_member_budget)}).`} />
         ) : null}
         <button type="submit">Save member</button>
       </form>
@@ -217,34 +162,17 @@ export const teamEditPages = new Hono<AppEnv>()
       ...Object.fromEntries(EDIT_FIELDS.map((f) => [f, str(values, f)])),
       team_member_permissions: list(values, 'team_member_permissions'),
     });
-    const alias = str(values, 'team_alias');
-    if (!alias) form.errors.team_alias = 'Give the team a name.';
-    else if (alias.length > 256) form.errors.team_alias = 'Use at most 256 characters.';
-    const models = splitModels(str(values, 'models'));
-    if (models.length > MAX_MODELS || models.some((m) => m.length > 256)) form.errors.models = `List at most ${MAX_MODELS} models, each at most 256 characters.`;
-    const maxBudget = money(form, 'max_budget');
-    const memberBudget = money(form, 'team_member_budget');
-    const duration = str(values, 'budget_duration');
-    if (!periodOptions(RESET_PERIODS, team.budget_duration).some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
-    const memberDuration = str(values, 'team_member_budget_duration');
-    if (!periodOptions(MEMBER_PERIODS, team.team_member_budget_duration).some(([v]) => v === memberDuration)) {
-      form.errors.team_member_budget_duration = 'Choose one of the reset periods.';
-    }
-    const permissions = list(values, 'team_member_permissions');
-    const unknown = permissions.filter((p) => !(TEAM_MEMBER_PERMISSIONS as readonly string[]).includes(p));
-    if (unknown.length) form.errors.team_member_permissions = `Unknown permission: ${unknown.join(', ')}.`;
-    if (hasErrors(form)) return editPage(c, team, form, 400);
+    const input = parseForm(
+      form,
+      UpdateTeam,
+      { ...teamInputs, team_member_budget_duration: choice(PERIOD), team_member_permissions: permissionsInput },
+      { fixed: { team_id: team.team_id } },
+    );
+    if (!input) return editPage(c, team, form, 400);
+    const { team_id, ...fields } = input;
     try {
-      await deps.teams.update(actor, team.team_id, {
-        team_alias: alias,
-        models,
-        max_budget: maxBudget,
-        budget_duration: duration || null,
-        team_member_budget: memberBudget,
-        team_member_budget_duration: memberDuration || null,
-        team_member_permissions: permissions as TeamMemberPermission[],
-      });
-      return redirectWithFlash(c, teamPath(team.team_id), `Team ${alias} saved.`);
+      await deps.teams.update(actor, team_id, fields);
+      return redirectWithFlash(c, teamPath(team.team_id), `Team ${fields.team_alias} saved.`);
     } catch (err) {
       const e = applyError(form, err, EDIT_FIELDS);
       if (e.kind === 'forbidden') throw e; // no edit form for who may not edit
@@ -274,15 +202,14 @@ export const teamEditPages = new Hono<AppEnv>()
     const teamId = c.req.param('id');
     const userId = c.req.param('userId');
     const values = await readForm(c);
-    const role = str(values, 'role');
     // The budget is changed only when its field was posted (proxy admins see it; team admins may change roles only).
     const budgetPosted = 'max_budget_in_team' in values;
-    const form = emptyForm('member', { role, ...(budgetPosted ? { max_budget_in_team: str(values, 'max_budget_in_team') } : {}) });
-    if (!(TEAM_ROLES as readonly string[]).includes(role)) form.errors.role = 'Choose admin or user.';
-    const budget = budgetPosted ? money(form, 'max_budget_in_team') : undefined;
-    if (hasErrors(form)) return memberPage(c, teamId, userId, form, 400);
+    const form = emptyForm('member', { role: str(values, 'role'), ...(budgetPosted ? { max_budget_in_team: str(values, 'max_budget_in_team') } : {}) });
+    const input = parseForm(form, UpdateMember, { role: choice(TEAM_ROLE, ''), max_budget_in_team: money() }, { fixed: { team_id: teamId, user_id: userId } });
+    if (!input) return memberPage(c, teamId, userId, form, 400);
+    const { team_id, ...ref } = input;
     try {
-      const updated = await c.get('deps').teams.updateMember(actor, teamId, { user_id: userId, role: role as TeamRole, ...(budgetPosted ? { max_budget_in_team: budget } : {}) });
+      const updated = await c.get('deps').teams.updateMember(actor, team_id, ref);
       const member = await c.get('deps').teams.membership(teamId, userId);
       return redirectWithFlash(c, teamPath(teamId), `${member?.user_email ?? userId} is now ${updated.role}, with a budget of ${formatUsd(updated.max_budget_in_team)} in the team.`);
     } catch (err) {

@@ -1,44 +1,23 @@
 import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
-import {
-  DEFAULT_TEAM_MEMBER_PERMISSIONS,
-  effectiveMemberBudget,
-  SELF_SERVE_KEY_PERMISSIONS,
-  TEAM_MEMBER_PERMISSIONS,
-  TEAM_ROLES,
-  type TeamMemberPermission,
-  type TeamRole,
-} from '../../teams/model';
+import { MemberRef, NewTeam, UpdatePermissions } from '../../teams/inputs';
+import { DEFAULT_TEAM_MEMBER_PERMISSIONS, effectiveMemberBudget, SELF_SERVE_KEY_PERMISSIONS } from '../../teams/model';
 import type { AppEnv } from '../env';
-import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select, TextArea } from './forms';
+import { BudgetFacts } from './blocks';
+import { BudgetFields, EMAIL, MoneyInput, ModelsField, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
+import { redirectWithFlash } from './flash';
+import { choice, email, given, parseForm } from './form-input';
+import { applyError, emptyForm, list, readForm, str, type FormState } from './form-state';
+import { formatUsd, resetLabel } from './format';
+import { Checkbox, Checkboxes, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
+import { teamPath } from './paths';
 import { inPlainWords } from './plain-words';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  list,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  splitModels,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { Table } from './table';
 
 const TEAM_FIELDS = ['team_alias', 'models', 'max_budget', 'budget_duration', 'team_member_budget'] as const;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const teamPath = (id: string) => `/ui/teams/${encodeURIComponent(id)}`;
 
 // ---- /ui/teams: the list and the create form ----
 
@@ -49,10 +28,9 @@ function CreateTeamForm(p: { c: PageContext; form: FormState }) {
       <FormAlert form={p.form} />
       <Csrf token={p.c.get('session')?.csrf} />
       <Input form={p.form} name="team_alias" label="Team name" required hint="Unique, e.g. internal exploration." />
-      <TextArea form={p.form} name="models" label="Models" hint="Comma or newline separated, e.g. gpt-4o, claude-3-5-sonnet. Empty means all models." />
-      <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="The whole team's spend never exceeds this." />
-      <Select form={p.form} name="budget_duration" label="Reset budget" options={RESET_PERIODS} hint="Spend goes back to zero at the start of each period." />
-      <Input form={p.form} name="team_member_budget" label="Team member max budget (USD)" type="number" step="0.01" min="0" hint="What each member may spend in this team." />
+      <ModelsField form={p.form} hint="Comma or newline separated, e.g. gpt-4o, claude-3-5-sonnet. Empty means all models." />
+      <BudgetFields form={p.form} whose="team" hints={{ budget: "The whole team's spend never exceeds this.", period: 'Spend goes back to zero at the start of each period.' }} />
+      <MoneyInput form={p.form} name="team_member_budget" label="Team member max budget (USD)" hint="What each member may spend in this team." />
       <Checkbox
         form={p.form}
         name="members_create_keys"
@@ -73,38 +51,25 @@ async function teamsPage(c: PageContext, form: FormState, status: Status = 200) 
     <Layout title="Teams" {...await chrome(c, '/ui/teams')}>
       {isProxyAdmin(actor) ? <CreateTeamForm c={c} form={form} /> : null}
       <h2>{teams.length} team{teams.length === 1 ? '' : 's'}</h2>
-      {teams.length === 0 ? (
-        <p>No teams yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Models</th>
-              <th scope="col">Spend / max budget</th>
-              <th scope="col">Reset</th>
-              <th scope="col">Member budget</th>
-              <th scope="col">Members</th>
-            </tr>
-          </thead>
-          <tbody>
-            {teams.map((t) => (
-              <tr>
-                <td>
-                  <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
-                </td>
-                <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
-                <td>
-                  {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
-                </td>
-                <td>{resetLabel(t.budget_duration)}</td>
-                <td>{formatUsd(t.team_member_budget)}</td>
-                <td>{Object.keys(t.members ?? {}).length}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={teams}
+        empty="No teams yet."
+        columns={['Team', 'Models', 'Spend / max budget', 'Reset', 'Member budget', 'Members']}
+        row={(t) => (
+          <tr>
+            <td>
+              <a href={teamPath(t.team_id)}>{t.team_alias ?? t.team_id}</a>
+            </td>
+            <td>{t.models.length ? t.models.join(', ') : 'all models'}</td>
+            <td>
+              {formatUsd(t.spend)} / {formatUsd(t.max_budget)}
+            </td>
+            <td>{resetLabel(t.budget_duration)}</td>
+            <td>{formatUsd(t.team_member_budget)}</td>
+            <td>{Object.keys(t.members ?? {}).length}</td>
+          </tr>
+        )}
+      />
     </Layout>,
     status,
   );
@@ -123,7 +88,6 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
   const csrf = c.get('session')?.csrf;
   const members = memberships.sort((a, b) => (a.user_email ?? a.user_id).localeCompare(b.user_email ?? b.user_id));
   const teamKeys = keys as unknown as KeyItem[];
-  const permissionOptions = TEAM_MEMBER_PERMISSIONS.map((p): [string, string] => [p, p]);
   return render(
     c,
     <Layout title={`Team: ${team.team_alias ?? team.team_id}`} {...await chrome(c, '/ui/teams')}>
@@ -137,15 +101,7 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
         </dd>
         <dt>Models</dt>
         <dd>{team.models.length ? team.models.join(', ') : 'all models'}</dd>
-        <dt>Spend / max budget</dt>
-        <dd>
-          {formatUsd(team.spend)} / {formatUsd(team.max_budget)}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(team.budget_duration)}
-          {team.budget_reset_at ? `, next at ${formatDate(team.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts label="Spend / max budget" spend={team.spend} limit={team.max_budget} duration={team.budget_duration} resetAt={team.budget_reset_at} />
         <dt>Team member max budget</dt>
         <dd>{formatUsd(team.team_member_budget)}</dd>
       </dl>
@@ -173,7 +129,7 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
             form={forms.permissions}
             name="team_member_permissions"
             legend="Allowed key routes"
-            options={permissionOptions}
+            options={PERMISSION_OPTIONS}
             checked={forms.permissions.values.team_member_permissions ? list(forms.permissions.values, 'team_member_permissions') : team.team_member_permissions}
           />
           <button type="submit">Save permissions</button>
@@ -185,53 +141,42 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
       )}
 
       <h2 id="members-heading">Members</h2>
-      {members.length === 0 ? (
-        <p>No members yet.</p>
-      ) : (
-        <table aria-labelledby="members-heading">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">User id</th>
-              <th scope="col">Role</th>
-              <th scope="col">Spend / budget in team</th>
-              {manage ? <th scope="col">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr>
-                <td>{m.user_email ?? '—'}</td>
-                <td>
-                  <code>{m.user_id}</code>
-                </td>
-                <td>{m.role}</td>
-                <td>
-                  {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
-                </td>
-                {manage ? (
-                  <td>
-                    <a
-                      class="button secondary"
-                      href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
-                      aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
-                    >
-                      Change
-                    </a>{' '}
-                    <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
-                      <Csrf token={csrf} />
-                      <input type="hidden" name="user_id" value={m.user_id} />
-                      <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
-                        Remove
-                      </button>
-                    </form>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={members}
+        empty="No members yet."
+        columns={['Email', 'User id', 'Role', 'Spend / budget in team', manage ? 'Actions' : null]}
+        labelledBy="members-heading"
+        row={(m) => (
+          <tr>
+            <td>{m.user_email ?? '—'}</td>
+            <td>
+              <code>{m.user_id}</code>
+            </td>
+            <td>{m.role}</td>
+            <td>
+              {formatUsd(m.spend)} / {formatUsd(effectiveMemberBudget(m, team))}
+            </td>
+            {manage ? (
+              <td>
+                <a
+                  class="button secondary"
+                  href={`${teamPath(team.team_id)}/members/${encodeURIComponent(m.user_id)}/edit`}
+                  aria-label={`Change ${m.user_email ?? m.user_id} in the team`}
+                >
+                  Change
+                </a>{' '}
+                <form method="post" action={`${teamPath(team.team_id)}/members/remove`}>
+                  <Csrf token={csrf} />
+                  <input type="hidden" name="user_id" value={m.user_id} />
+                  <button type="submit" class="secondary" aria-label={`Remove ${m.user_email ?? m.user_id} from the team`}>
+                    Remove
+                  </button>
+                </form>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       {manage ? (
         <form method="post" action={`${teamPath(team.team_id)}/members`} class="card" novalidate aria-labelledby="add-member-heading">
           <h3 id="add-member-heading">Add a member</h3>
@@ -239,41 +184,29 @@ async function teamPage(c: PageContext, teamId: string, forms: TeamForms, status
           <Csrf token={csrf} />
           <div class="inline-fields">
             <Input form={forms.member} name="user_email" label="Email" type="email" required hint="A new email creates the user (invite them from Internal users)." />
-            <Select form={forms.member} name="role" label="Team role" options={TEAM_ROLES.map((r): [string, string] => [r, r])} />
+            <Select form={forms.member} name="role" label="Team role" options={TEAM_ROLE_OPTIONS} />
           </div>
           <button type="submit">Add member</button>
         </form>
       ) : null}
 
       <h2>Keys in this team</h2>
-      {teamKeys.length === 0 ? (
-        <p>No keys yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Alias</th>
-              <th scope="col">Key</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Spend</th>
-              <th scope="col">Max budget</th>
-            </tr>
-          </thead>
-          <tbody>
-            {teamKeys.map((k) => (
-              <tr>
-                <td>{k.key_alias ?? '—'}</td>
-                <td>
-                  <code>{k.key_name}</code>
-                </td>
-                <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
-                <td>{formatUsd(k.spend)}</td>
-                <td>{formatUsd(k.max_budget)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={teamKeys}
+        empty="No keys yet."
+        columns={['Alias', 'Key', 'Owner', 'Spend', 'Max budget']}
+        row={(k) => (
+          <tr>
+            <td>{k.key_alias ?? '—'}</td>
+            <td>
+              <code>{k.key_name}</code>
+            </td>
+            <td>{(k.user_id && team.members?.[k.user_id]?.user_email) ?? k.user_id ?? '—'}</td>
+            <td>{formatUsd(k.spend)}</td>
+            <td>{formatUsd(k.max_budget)}</td>
+          </tr>
+        )}
+      />
     </Layout>,
     status,
   );
@@ -294,26 +227,15 @@ export const teamPages = new Hono<AppEnv>()
     // An unchecked box is not posted at all.
     const selfServe = str(values, 'members_create_keys') === 'on';
     form.values.members_create_keys = selfServe ? 'on' : 'off';
-    const alias = str(values, 'team_alias');
-    if (!alias) form.errors.team_alias = 'Give the team a name.';
-    const maxBudget = money(form, 'max_budget');
-    const memberBudget = money(form, 'team_member_budget');
-    const duration = str(values, 'budget_duration');
-    if (!RESET_PERIODS.some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
-    if (hasErrors(form)) return teamsPage(c, form, 400);
+    const permissions = selfServe ? [...new Set([...DEFAULT_TEAM_MEMBER_PERMISSIONS, ...SELF_SERVE_KEY_PERMISSIONS])] : [...DEFAULT_TEAM_MEMBER_PERMISSIONS];
+    const input = parseForm(form, NewTeam, { ...teamInputs, team_member_permissions: given(permissions) });
+    if (!input) return teamsPage(c, form, 400);
     try {
-      const team = await c.get('deps').teams.create(actor, {
-        team_alias: alias,
-        models: splitModels(str(values, 'models')),
-        max_budget: maxBudget,
-        budget_duration: duration || null,
-        team_member_budget: memberBudget,
-        team_member_permissions: selfServe ? [...new Set([...DEFAULT_TEAM_MEMBER_PERMISSIONS, ...SELF_SERVE_KEY_PERMISSIONS])] : [...DEFAULT_TEAM_MEMBER_PERMISSIONS],
-      });
+      const team = await c.get('deps').teams.create(actor, input);
       return redirectWithFlash(
         c,
         teamPath(team.team_id),
-        `Team ${alias} created.${selfServe ? ' Its members can create their own keys.' : ' Its members cannot create keys until you allow it under Member permissions.'}`,
+        `Team ${input.team_alias} created.${selfServe ? ' Its members can create their own keys.' : ' Its members cannot create keys until you allow it under Member permissions.'}`,
       );
     } catch (err) {
       const e = applyError(form, err, TEAM_FIELDS);
@@ -325,16 +247,12 @@ export const teamPages = new Hono<AppEnv>()
     const actor = actorOf(c);
     const teamId = c.req.param('id');
     const values = await readForm(c);
-    const chosen = list(values, 'team_member_permissions');
     const forms = freshTeamForms();
-    forms.permissions.values.team_member_permissions = chosen;
-    const unknown = chosen.filter((p) => !(TEAM_MEMBER_PERMISSIONS as readonly string[]).includes(p));
-    if (unknown.length) {
-      forms.permissions.errors.team_member_permissions = `Unknown permission: ${unknown.join(', ')}.`;
-      return teamPage(c, teamId, forms, 400);
-    }
+    forms.permissions.values.team_member_permissions = list(values, 'team_member_permissions');
+    const input = parseForm(forms.permissions, UpdatePermissions, { team_member_permissions: permissionsInput }, { fixed: { team_id: teamId } });
+    if (!input) return teamPage(c, teamId, forms, 400);
     try {
-      await c.get('deps').teams.updatePermissions(actor, teamId, chosen as TeamMemberPermission[]);
+      await c.get('deps').teams.updatePermissions(actor, teamId, input.team_member_permissions);
       return redirectWithFlash(c, teamPath(teamId), 'Member permissions saved.');
     } catch (err) {
       const e = applyError(forms.permissions, await plain(c, err), ['team_member_permissions']);
@@ -346,15 +264,12 @@ export const teamPages = new Hono<AppEnv>()
     const teamId = c.req.param('id');
     const values = await readForm(c);
     const forms = freshTeamForms();
-    const email = str(values, 'user_email').toLowerCase();
-    const role = str(values, 'role') as TeamRole;
-    forms.member.values = { user_email: email, role };
-    if (!EMAIL.test(email)) forms.member.errors.user_email = 'Enter an email address, e.g. name@example.com.';
-    if (!(TEAM_ROLES as readonly string[]).includes(role)) forms.member.errors.role = 'Choose admin or user.';
-    if (hasErrors(forms.member)) return teamPage(c, teamId, forms, 400);
+    forms.member.values = { user_email: str(values, 'user_email'), role: str(values, 'role') };
+    const member = parseForm(forms.member, MemberRef, { user_email: email(EMAIL), role: choice(TEAM_ROLE, '') }, { aliases: { user_id: 'user_email' } });
+    if (!member) return teamPage(c, teamId, forms, 400);
     try {
-      await c.get('deps').provisioning.addMembers(actor, teamId, [{ user_email: email, role }], null);
-      return redirectWithFlash(c, teamPath(teamId), `${email} added to the team as ${role}.`);
+      await c.get('deps').provisioning.addMembers(actor, teamId, [member], null);
+      return redirectWithFlash(c, teamPath(teamId), `${member.user_email} added to the team as ${member.role}.`);
     } catch (err) {
       const e = applyError(forms.member, await plain(c, err), ['user_email', 'role'], { member: 'user_email', 'member.user_id': 'user_email', user_id: 'user_email' });
       return teamPage(c, teamId, forms, statusOf(e) as Status);

@@ -3,9 +3,12 @@ import { MASTER_KEY_USER_ID, readsEverything } from '../../auth/roles';
 import type { BudgetLine, SpendShare, UsageSummary } from '../../spend/usage';
 import { USAGE_DAYS } from '../../spend/usage';
 import type { AppEnv } from '../env';
+import { emptyForm } from './form-state';
+import { formatDate, formatUsd, resetLabel } from './format';
 import { Input } from './forms';
 import { chrome, Layout } from './layout';
-import { actorOf, emptyForm, formatDate, formatUsd, render, resetLabel, type PageContext } from './ui';
+import { actorOf, render, type PageContext } from './render';
+import { Table } from './table';
 
 /**
  * The usage pages: spend over the last 30 days by day (an SVG chart drawn here, on
@@ -84,31 +87,23 @@ const ShareBar = (p: { spend: number; total: number }) => (
 );
 
 function SharesTable(p: { caption: string; heading: string; shares: SpendShare[]; total: number; name?: (s: SpendShare) => string }) {
-  if (p.shares.length === 0) return <p>No model requests in the last {USAGE_DAYS} days.</p>;
   return (
-    <table>
-      <caption>{p.caption}</caption>
-      <thead>
+    <Table
+      rows={p.shares}
+      empty={<>No model requests in the last {USAGE_DAYS} days.</>}
+      columns={[p.heading, 'Requests', 'Spend', 'Share']}
+      caption={p.caption}
+      row={(s) => (
         <tr>
-          <th scope="col">{p.heading}</th>
-          <th scope="col">Requests</th>
-          <th scope="col">Spend</th>
-          <th scope="col">Share</th>
+          <td>{p.name ? p.name(s) : s.name}</td>
+          <td>{s.requests}</td>
+          <td>{spent(s.spend)}</td>
+          <td>
+            <ShareBar spend={s.spend} total={p.total} /> {p.total > 0 ? `${Math.round((s.spend / p.total) * 100)}%` : '—'}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {p.shares.map((s) => (
-          <tr>
-            <td>{p.name ? p.name(s) : s.name}</td>
-            <td>{s.requests}</td>
-            <td>{spent(s.spend)}</td>
-            <td>
-              <ShareBar spend={s.spend} total={p.total} /> {p.total > 0 ? `${Math.round((s.spend / p.total) * 100)}%` : '—'}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    />
   );
 }
 
@@ -126,22 +121,17 @@ function Spend(p: { summary: UsageSummary }) {
       {activeDays.length ? (
         <details class="card">
           <summary>Spend by day as a table</summary>
-          <table>
-            <thead>
+          <Table
+            rows={activeDays}
+            empty={null}
+            columns={['Day', 'Spend']}
+            row={(d) => (
               <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Spend</th>
+                <td>{d.day}</td>
+                <td>{spent(d.spend)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {activeDays.map((d) => (
-                <tr>
-                  <td>{d.day}</td>
-                  <td>{spent(d.spend)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </details>
       ) : null}
       <h2 id="by-model">Spend by model</h2>
@@ -154,32 +144,21 @@ function Budgets(p: { budgets: BudgetLine[] }) {
   return (
     <>
       <h2 id="budgets">Budgets</h2>
-      {p.budgets.length === 0 ? (
-        <p>No budget applies.</p>
-      ) : (
-        <table aria-labelledby="budgets">
-          <thead>
-            <tr>
-              <th scope="col">Budget</th>
-              <th scope="col">Spend this period</th>
-              <th scope="col">Max budget</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Next reset</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.budgets.map((b) => (
-              <tr>
-                <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
-                <td>{spent(b.spend)}</td>
-                <td>{formatUsd(b.max_budget)}</td>
-                <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
-                <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={p.budgets}
+        empty="No budget applies."
+        columns={['Budget', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
+        labelledBy="budgets"
+        row={(b) => (
+          <tr>
+            <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
+            <td>{spent(b.spend)}</td>
+            <td>{formatUsd(b.max_budget)}</td>
+            <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
+            <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -227,34 +206,22 @@ async function teamUsagePage(c: PageContext) {
       <SharesTable caption={`Last ${USAGE_DAYS} days`} heading="Member" shares={summary.users} total={summary.total} name={(s) => (s.name ? (emails.get(s.name) ?? s.name) : 'no user')} />
       <Budgets budgets={budgets} />
       <h3 id="member-budgets">Member budgets</h3>
-      {members.length === 0 ? (
-        <p>No members yet.</p>
-      ) : (
-        <table aria-labelledby="member-budgets">
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Role</th>
-              <th scope="col">Spend this period</th>
-              <th scope="col">Max budget</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Next reset</th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr>
-                <td>{m.user_email ?? m.user_id}</td>
-                <td>{m.role}</td>
-                <td>{spent(m.spend)}</td>
-                <td>{formatUsd(m.max_budget)}</td>
-                <td>{m.remaining === null ? 'no limit' : formatUsd(m.remaining)}</td>
-                <td>{m.budget_reset_at ? formatDate(m.budget_reset_at) : 'never'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={members}
+        empty="No members yet."
+        columns={['Member', 'Role', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
+        labelledBy="member-budgets"
+        row={(m) => (
+          <tr>
+            <td>{m.user_email ?? m.user_id}</td>
+            <td>{m.role}</td>
+            <td>{spent(m.spend)}</td>
+            <td>{formatUsd(m.max_budget)}</td>
+            <td>{m.remaining === null ? 'no limit' : formatUsd(m.remaining)}</td>
+            <td>{m.budget_reset_at ? formatDate(m.budget_reset_at) : 'never'}</td>
+          </tr>
+        )}
+      />
     </Layout>,
   );
 }

@@ -1,31 +1,21 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, USER_ROLES, type UserRole } from '../../auth/roles';
+import { isProxyAdmin } from '../../auth/roles';
 import { forbidden } from '../../errors';
 import type { InvitationStatus, IssuedInvitation } from '../../invitations/service';
+import { UpdateUser } from '../../users/inputs';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
-import { CopyField, Csrf, FormAlert, Input, Select } from './forms';
+import { Alert, BudgetFacts, ConfirmDelete } from './blocks';
+import { BudgetFields, budgetInputs, EDIT_BUDGET_HINTS, USER_ROLE, USER_ROLE_OPTIONS } from './fields';
+import { redirectWithFlash } from './flash';
+import { choice, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { formatDate, formatUsd, periodOptions, RESET_PERIODS } from './format';
+import { CopyField, Csrf, FormAlert, Select } from './forms';
 import { chrome, Layout } from './layout';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  money,
-  readForm,
-  redirectWithFlash,
-  render,
-  RESET_PERIODS,
-  resetLabel,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { userPath } from './paths';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
 
 /**
  * One user, for admins: role and personal budget, invitation status and resend,
@@ -34,7 +24,6 @@ import {
  */
 
 const FIELDS = ['user_role', 'max_budget', 'budget_duration'] as const;
-const userPath = (id: string) => `/ui/users/${encodeURIComponent(id)}`;
 const nameOf = (u: UserItem) => u.user_email ?? u.user_id;
 
 /** The invitation status in words, for this page and the users list. */
@@ -51,44 +40,47 @@ export function invitationText(s: InvitationStatus): string {
   }
 }
 
+/** A new invitation link, shown once, and whether it was emailed. */
+export function IssuedLink(p: { issued: IssuedInvitation; to: string; validity: string; notSent: string }) {
+  return (
+    <>
+      <CopyField
+        id="invitation-link"
+        label="Invitation link"
+        value={p.issued.invitation_link}
+        hint={`Valid until ${formatDate(p.issued.invitation.expires_at)}, once. ${p.validity}`}
+      />
+      {p.issued.email_sent ? (
+        <p class="flash" role="status">
+          The invitation email was sent to {p.to}.
+        </p>
+      ) : (
+        <Alert>
+          The invitation email was not sent{p.issued.email_error ? `: ${p.issued.email_error}` : '.'} {p.notSent}
+        </Alert>
+      )}
+    </>
+  );
+}
+
 /** The user page's messages about the resend just done: the new link, once, and whether it was emailed. */
 function Resent(p: { user: UserItem; issued?: IssuedInvitation; error?: string }) {
   if (p.error) {
     return (
-      <div class="alert" role="alert" id="resend-alert">
-        {p.error}
-      </div>
+      <Alert id="resend-alert">{p.error}</Alert>
     );
   }
   if (!p.issued) return null;
   return (
     <section class="card" aria-labelledby="resent-heading">
       <h2 id="resent-heading">New invitation for {nameOf(p.user)}</h2>
-      <CopyField
-        id="invitation-link"
-        label="Invitation link"
-        value={p.issued.invitation_link}
-        hint={`Valid until ${formatDate(p.issued.invitation.expires_at)}, once. Earlier links no longer work. It is shown only now.`}
-      />
-      {p.issued.email_sent ? (
-        <p class="flash" role="status">
-          The invitation email was sent to {nameOf(p.user)}.
-        </p>
-      ) : (
-        <div class="alert" role="alert">
-          The invitation email was not sent{p.issued.email_error ? `: ${p.issued.email_error}` : '.'} Share the link yourself.
-        </div>
-      )}
+      <IssuedLink issued={p.issued} to={nameOf(p.user)} validity="Earlier links no longer work. It is shown only now." notSent="Share the link yourself." />
     </section>
   );
 }
 
 const formFor = (u: UserItem): FormState =>
   emptyForm('edit', { user_role: u.user_role, max_budget: u.max_budget === null ? '' : String(u.max_budget), budget_duration: u.budget_duration ?? '' });
-
-/** The reset periods, plus the stored one when the API set a period the form does not offer (e.g. 30d). */
-const periods = (u: UserItem): Array<[string, string]> =>
-  u.budget_duration && !RESET_PERIODS.some(([v]) => v === u.budget_duration) ? [...RESET_PERIODS, [u.budget_duration, u.budget_duration]] : RESET_PERIODS;
 
 type Extras = { form?: FormState; issued?: IssuedInvitation; resendError?: string; status?: Status };
 
@@ -115,15 +107,7 @@ async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
         </dd>
         <dt>Role</dt>
         <dd>{user.user_role}</dd>
-        <dt>Spend / max budget</dt>
-        <dd>
-          {formatUsd(user.spend)} / {formatUsd(user.max_budget)}
-        </dd>
-        <dt>Budget reset</dt>
-        <dd>
-          {resetLabel(user.budget_duration)}
-          {user.budget_reset_at ? `, next at ${formatDate(user.budget_reset_at)}` : ''}
-        </dd>
+        <BudgetFacts label="Spend / max budget" spend={user.spend} limit={user.max_budget} duration={user.budget_duration} resetAt={user.budget_reset_at} />
         <dt>Teams</dt>
         <dd>
           {teams.length
@@ -158,11 +142,10 @@ async function userPage(c: PageContext, userId: string, extras: Extras = {}) {
               form={form}
               name="user_role"
               label="Role"
-              options={USER_ROLES.map((r): [string, string] => [r, r])}
+              options={USER_ROLE_OPTIONS}
               hint="proxy_admin does everything; proxy_admin_viewer reads everything; internal_user manages their own keys; internal_user_viewer only looks."
             />
-            <Input form={form} name="max_budget" label="Personal max budget (USD)" type="number" step="0.01" min="0" hint="Empty: no limit. Spend so far is kept." />
-            <Select form={form} name="budget_duration" label="Reset personal budget" options={periods(user)} hint="A new period starts from now." />
+            <BudgetFields form={form} whose="personal" periods={periodOptions(RESET_PERIODS, user.budget_duration)} hints={EDIT_BUDGET_HINTS} />
             <button type="submit">Save user</button>
           </form>
           <p>
@@ -181,22 +164,10 @@ async function deletePage(c: PageContext, user: UserItem, error?: string, status
   return render(
     c,
     <Layout title={`Delete user ${nameOf(user)}`} {...await chrome(c, '/ui/users')}>
-      {error ? (
-        <div class="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <form method="post" action={`${userPath(user.user_id)}/delete`} class="card" aria-label="Delete user">
-        <Csrf token={c.get('session')?.csrf} />
-        <p>
-          This deletes {nameOf(user)}, their {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once), their place in {teams} team
-          {teams === 1 ? '' : 's'} and their invitations. It cannot be undone.
-        </p>
-        <button type="submit" class="danger">
-          Delete user
-        </button>{' '}
-        <a href={userPath(user.user_id)}>Cancel</a>
-      </form>
+      <ConfirmDelete action={`${userPath(user.user_id)}/delete`} label="Delete user" csrf={c.get('session')?.csrf} cancel={userPath(user.user_id)} error={error}>
+        This deletes {nameOf(user)}, their {keys.length} key{keys.length === 1 ? '' : 's'} (they stop working at once), their place in {teams} team
+        {teams === 1 ? '' : 's'} and their invitations. It cannot be undone.
+      </ConfirmDelete>
     </Layout>,
     status,
   );
@@ -210,15 +181,11 @@ export const userEditPages = new Hono<AppEnv>()
     const user = await deps.users.info(actor, c.req.param('id'));
     const values = await readForm(c);
     const form = emptyForm('edit', Object.fromEntries(FIELDS.map((f) => [f, str(values, f)])));
-    const role = str(values, 'user_role');
-    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
-    const maxBudget = money(form, 'max_budget');
-    const duration = str(values, 'budget_duration');
-    if (!periods(user).some(([v]) => v === duration)) form.errors.budget_duration = 'Choose one of the reset periods.';
-    if (hasErrors(form)) return userPage(c, user.user_id, { form, status: 400 });
+    const input = parseForm(form, UpdateUser, { user_role: choice(USER_ROLE, ''), ...budgetInputs }, { fixed: { user_id: user.user_id } });
+    if (!input) return userPage(c, user.user_id, { form, status: 400 });
     try {
-      await deps.users.update(actor, { user_id: user.user_id, user_role: role as UserRole, max_budget: maxBudget, budget_duration: duration || null });
-      return redirectWithFlash(c, userPath(user.user_id), `${nameOf(user)} saved: ${role}, max budget ${formatUsd(maxBudget)}.`);
+      await deps.users.update(actor, input);
+      return redirectWithFlash(c, userPath(user.user_id), `${nameOf(user)} saved: ${input.user_role}, max budget ${formatUsd(input.max_budget)}.`);
     } catch (err) {
       const e = applyError(form, err, FIELDS);
       return userPage(c, user.user_id, { form, status: statusOf(e) as Status });

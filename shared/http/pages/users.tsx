@@ -1,33 +1,24 @@
 import { Hono } from 'hono';
-import { isProxyAdmin, USER_ROLES, type UserRole } from '../../auth/roles';
+import { isProxyAdmin } from '../../auth/roles';
 import type { IssuedInvitation } from '../../invitations/service';
 import type { JoinError, NewUser } from '../../provisioning/service';
 import type { TeamItem } from '../../teams/model';
+import { NewUserFields } from '../../users/inputs';
 import type { UserItem } from '../../users/model';
 import type { AppEnv } from '../env';
 import { publicBaseUrl } from '../session-cookie';
-import { Checkbox, CopyField, Csrf, FormAlert, Input, Select } from './forms';
+import { Alert, Pager } from './blocks';
+import { EMAIL, USER_ROLE, USER_ROLE_OPTIONS } from './fields';
+import { choice, email, parseForm } from './form-input';
+import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
+import { formatUsd } from './format';
+import { Checkbox, Csrf, FormAlert, Input, Select } from './forms';
 import { chrome, Layout } from './layout';
-import { invitationText } from './user-edit';
-import {
-  actorOf,
-  applyError,
-  emptyForm,
-  formatDate,
-  formatUsd,
-  hasErrors,
-  readForm,
-  render,
-  statusOf,
-  str,
-  type FormState,
-  type PageContext,
-  type PageStatus as Status,
-} from './ui';
+import { actorOf, render, statusOf, type PageContext, type PageStatus as Status } from './render';
+import { Table } from './table';
+import { invitationText, IssuedLink } from './user-edit';
 
 const PAGE_SIZE = 50;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ROLE_OPTIONS = USER_ROLES.map((r): [string, string] => [r, r]);
 
 /** What the page shows right after a user is created or re-invited: the link, once, and whether it was emailed. */
 type Outcome = { user: UserItem; issued: IssuedInvitation | null; inviteError?: string; joinErrors: JoinError[]; created: boolean };
@@ -46,33 +37,17 @@ function InvitationResult(p: { outcome: Outcome; teams: TeamItem[] }) {
         </p>
       ) : null}
       {joinErrors.length ? (
-        <div class="alert" role="alert">
-          The user was created but could not join: {joinErrors.map((e) => `${e.team_id} (${e.message})`).join('; ')}
-        </div>
+        <Alert>The user was created but could not join: {joinErrors.map((e) => `${e.team_id} (${e.message})`).join('; ')}</Alert>
       ) : null}
       {issued ? (
-        <>
-          <CopyField
-            id="invitation-link"
-            label="Invitation link"
-            value={issued.invitation_link}
-            hint={`Valid until ${formatDate(issued.invitation.expires_at)}, once. It is shown only now: save it if you need to share it yourself.`}
-          />
-          {issued.email_sent ? (
-            <p class="flash" role="status">
-              The invitation email was sent to {email}.
-            </p>
-          ) : (
-            <div class="alert" role="alert">
-              The invitation email was not sent{issued.email_error ? `: ${issued.email_error}` : '.'} Share the link yourself, or create a new invitation
-              below to try again.
-            </div>
-          )}
-        </>
+        <IssuedLink
+          issued={issued}
+          to={email}
+          validity="It is shown only now: save it if you need to share it yourself."
+          notSent="Share the link yourself, or create a new invitation below to try again."
+        />
       ) : (
-        <div class="alert" role="alert">
-          No invitation was created: {inviteError}
-        </div>
+        <Alert>No invitation was created: {inviteError}</Alert>
       )}
     </section>
   );
@@ -89,7 +64,7 @@ function CreateUserForm(p: { c: PageContext; form: FormState; defaultRole: strin
         form={p.form}
         name="user_role"
         label="Role"
-        options={ROLE_OPTIONS}
+        options={USER_ROLE_OPTIONS}
         hint={`internal_user creates and deletes their own keys; viewers only look. New non-admin users get the default user settings (default role: ${p.defaultRole}).`}
       />
       <Checkbox form={p.form} name="send_email" label="Email the invitation link to the user" checked={p.form.values.send_email !== 'off'} />
@@ -119,72 +94,52 @@ async function usersPage(c: PageContext, form: FormState, opts: { outcome?: Outc
       <h2 id="users-heading">
         {result.total} user{result.total === 1 ? '' : 's'}
       </h2>
-      {result.users.length === 0 ? (
-        <p>No users yet.</p>
-      ) : (
-        <table aria-labelledby="users-heading">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">User id</th>
-              <th scope="col">Role</th>
-              <th scope="col">Teams</th>
-              <th scope="col">Models</th>
-              <th scope="col">Spend / budget</th>
-              <th scope="col">Password set</th>
-              <th scope="col">Invitation</th>
-              {admin ? <th scope="col">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {result.users.map((u, i) => (
-              <tr>
-                <td>
-                  <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
-                </td>
-                <td>
-                  <code>{u.user_id}</code>
-                </td>
-                <td>{u.user_role}</td>
-                <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
-                <td>{u.models.length ? u.models.join(', ') : '—'}</td>
-                <td>
-                  {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
-                </td>
-                <td>{u.password_hash ? 'yes' : 'no'}</td>
-                <td>{invitationText(invitations[i]!)}</td>
-                {admin ? (
-                  <td>
-                    <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
-                      Edit
-                    </a>{' '}
-                    {invitations[i]!.state === 'accepted' ? null : (
-                      <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
-                        <Csrf token={csrf} />
-                        {invitations[i]!.state === 'none' ? (
-                          <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
-                            Send invitation
-                          </button>
-                        ) : (
-                          <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
-                            Resend invitation
-                          </button>
-                        )}
-                      </form>
+      <Table
+        rows={result.users}
+        empty="No users yet."
+        columns={['Email', 'User id', 'Role', 'Teams', 'Models', 'Spend / budget', 'Password set', 'Invitation', admin ? 'Actions' : null]}
+        labelledBy="users-heading"
+        row={(u, i) => (
+          <tr>
+            <td>
+              <a href={`/ui/users/${encodeURIComponent(u.user_id)}`}>{u.user_email ?? u.user_id}</a>
+            </td>
+            <td>
+              <code>{u.user_id}</code>
+            </td>
+            <td>{u.user_role}</td>
+            <td>{u.teams?.size ? [...u.teams].map(teamName).join(', ') : '—'}</td>
+            <td>{u.models.length ? u.models.join(', ') : '—'}</td>
+            <td>
+              {formatUsd(u.spend)} / {formatUsd(u.max_budget)}
+            </td>
+            <td>{u.password_hash ? 'yes' : 'no'}</td>
+            <td>{invitationText(invitations[i]!)}</td>
+            {admin ? (
+              <td>
+                <a class="button secondary" href={`/ui/users/${encodeURIComponent(u.user_id)}`} aria-label={`Edit ${u.user_email ?? u.user_id}`}>
+                  Edit
+                </a>{' '}
+                {invitations[i]!.state === 'accepted' ? null : (
+                  <form method="post" action={`/ui/users/${encodeURIComponent(u.user_id)}/resend`}>
+                    <Csrf token={csrf} />
+                    {invitations[i]!.state === 'none' ? (
+                      <button type="submit" class="secondary" aria-label={`Send an invitation to ${u.user_email ?? u.user_id}`}>
+                        Send invitation
+                      </button>
+                    ) : (
+                      <button type="submit" class="secondary" aria-label={`Resend the invitation to ${u.user_email ?? u.user_id}`}>
+                        Resend invitation
+                      </button>
                     )}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {result.total_pages > 1 ? (
-        <nav aria-label="Pages of users">
-          {page > 1 ? <a href={`/ui/users?page=${page - 1}`}>← Previous</a> : null} Page {page} of {result.total_pages}{' '}
-          {page < result.total_pages ? <a href={`/ui/users?page=${page + 1}`}>Next →</a> : null}
-        </nav>
-      ) : null}
+                  </form>
+                )}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
+      <Pager label="Pages of users" page={page} pages={result.total_pages} href={(n) => `/ui/users?page=${n}`} previous="Previous" next="Next" />
     </Layout>,
     opts.status ?? 200,
   );
@@ -202,20 +157,17 @@ export const userPages = new Hono<AppEnv>()
   .post('/users', async (c) => {
     const actor = actorOf(c);
     const values = await readForm(c);
-    const email = str(values, 'user_email').toLowerCase();
-    const role = str(values, 'user_role');
     const sendEmail = str(values, 'send_email') === 'on';
-    const form = emptyForm('user', { user_email: email, user_role: role, send_email: sendEmail ? 'on' : 'off' });
-    if (!EMAIL.test(email)) form.errors.user_email = 'Enter an email address, e.g. name@example.com.';
-    if (!(USER_ROLES as readonly string[]).includes(role)) form.errors.user_role = 'Choose a role.';
-    if (hasErrors(form)) return usersPage(c, form, { status: 400 });
+    const form = emptyForm('user', { user_email: str(values, 'user_email').toLowerCase(), user_role: str(values, 'user_role'), send_email: sendEmail ? 'on' : 'off' });
+    const input = parseForm(form, NewUserFields, { user_email: email(EMAIL), user_role: choice(USER_ROLE, '') });
+    if (!input) return usersPage(c, form, { status: 400 });
     let created: NewUser;
     try {
-      created = await c.get('deps').provisioning.createUser(actor, { user_email: email, user_role: role as UserRole }, { invite: { sendEmail, baseUrl: publicBaseUrl(c) } });
+      created = await c.get('deps').provisioning.createUser(actor, input, { invite: { sendEmail, baseUrl: publicBaseUrl(c) } });
     } catch (err) {
       const e = applyError(form, err, ['user_email', 'user_role']);
       return usersPage(c, form, { status: statusOf(e) as Status });
     }
     const outcome: Outcome = { user: created.user, joinErrors: created.join_errors, created: true, ...invitationOutcome(created.invitation) };
-    return usersPage(c, emptyForm('user', { user_role: role }), { outcome });
+    return usersPage(c, emptyForm('user', { user_role: input.user_role ?? '' }), { outcome });
   });

@@ -2,11 +2,9 @@ import * as z from 'zod/mini';
 import type { IssuedInvitation } from '../../invitations/service';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { Id, jsonBody, okJson } from '../schemas';
+import { jsonBody, okJson } from '../schemas';
+import { InvitationId, NewInvitation } from '../../invitations/inputs';
 import { publicBaseUrl } from '../session-cookie';
-
-/** The id from an invitation link (the part after `?id=`). */
-export const InvitationId = z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: 'the id in the invitation link' }));
 
 const invitationFields = {
   id: z.string(),
@@ -48,7 +46,7 @@ export const invitationRoutes = newRouter()
         'The link is shown only here. A failed email keeps the invitation (email_sent false, email_error says why).',
       auth: 'caller',
       request: {
-        body: jsonBody(z.object({ user_id: Id, send_email: z._default(z.boolean(), true) }).check(z.meta({ id: 'NewInvitationRequest' }))),
+        body: jsonBody(NewInvitation),
       },
       responses: okJson('The invitation, its link and whether it was emailed', 'NewInvitationResponse', issuedFields),
     }),

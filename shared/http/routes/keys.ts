@@ -4,52 +4,9 @@ import { publicKey, type KeyItem } from '../../keys/model';
 import { isSelfKeyInfo, requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_KEY_FIELDS } from '../unsupported-fields';
-import { DurationString, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson } from '../schemas';
-
-/** A route path in `allowed_routes`; LiteLLM's route group names (llm_api_routes, …) are not supported. */
-const RoutePath = z
-  .string()
-  .check(
-    z.maxLength(256),
-    z.regex(/^\/[^\s]*$/, { message: 'give route paths such as /key/info or /v1/* (LiteLLM route group names are not supported)' }),
-  );
-const KeyRef = z.string().check(z.minLength(1), z.maxLength(512), z.meta({ description: 'the key (sk-…) or its token hash' }));
-const keyFields = {
-  models: z.optional(ModelList),
-  max_budget: z.optional(z.nullable(Money)),
-  soft_budget: z.optional(z.nullable(Money)),
-  budget_duration: z.optional(z.nullable(DurationString)),
-  duration: z.optional(z.nullable(DurationString)).check(z.meta({ description: 'lifetime: 30s, 30m, 30h, 30d, 1mo; null never expires' })),
-  key_alias: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)))),
-  metadata: z.optional(Metadata),
-  tpm_limit: z.optional(z.nullable(Limit)),
-  rpm_limit: z.optional(z.nullable(Limit)),
-  blocked: z.optional(z.boolean()),
-  auto_rotate: z.optional(z.boolean()).check(z.meta({ description: 'give the key a new secret every rotation_interval (read it with POST /key/rotated_secret)' })),
-  rotation_interval: z.optional(z.nullable(DurationString)),
-  allowed_routes: z.optional(z.array(RoutePath).check(z.maxLength(100))).check(
-    z.meta({ description: 'routes the key may call (exact, a route and those below it, or a prefix ending in *); [] = any' }),
-  ),
-};
-const Generate = z
-  .object({
-    team_id: z.optional(z.nullable(Id)),
-    user_id: z.optional(z.nullable(Id)),
-    key: z.optional(z.string().check(z.startsWith('sk-'), z.minLength(20), z.maxLength(256))).check(z.meta({ description: 'a custom key (proxy admins)' })),
-    ...keyFields,
-  })
-  .check(z.meta({ id: 'GenerateKeyRequest' }));
-const Update = z
-  .object({
-    key: z.optional(KeyRef).check(z.meta({ description: 'the key to change; without it, key_alias names the key' })),
-    team_id: z.optional(z.nullable(Id)),
-    user_id: z.optional(z.nullable(Id)),
-    ...keyFields,
-  })
-  .check(
-    z.refine((b) => b.key !== undefined || !!b.key_alias, { message: 'give key, or key_alias to name the key', path: ['key'] }),
-    z.meta({ id: 'UpdateKeyRequest' }),
-  );
+import { jsonBody, requireJsonBody, okJson } from '../schemas';
+import { Id } from '../../inputs';
+import { GenerateKey, KeyRef, RegenerateKey, UpdateKey } from '../../keys/inputs';
 
 /** Fields /key/update changes that /key/regenerate does not (LiteLLM takes them on both). */
 const NOT_REGENERATED = ['key_alias', 'team_id', 'user_id', 'metadata', 'soft_budget', 'budget_duration', 'tpm_limit', 'rpm_limit', 'blocked', 'allowed_routes', 'new_key', 'auto_rotate', 'rotation_interval'];
@@ -71,7 +28,7 @@ export const keyRoutes = newRouter()
       tags: ['keys'],
       summary: "Create a key; the secret is in this response only. Inside a team, models and budget stay within the team's",
       auth: 'caller',
-      request: { body: jsonBody(Generate) },
+      request: { body: jsonBody(GenerateKey) },
       responses: okJson('The key, with its secret', 'GenerateKeyResponse'),
     }),
     async (c) => {
@@ -127,7 +84,7 @@ export const keyRoutes = newRouter()
     },
   )
   .openapi(
-    createRoute({ method: 'post', ...keyBody, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', auth: 'caller', request: { body: jsonBody(Update) }, responses: okJson('The key', 'UpdateKeyResponse') }),
+    createRoute({ method: 'post', ...keyBody, path: '/key/update', tags: ['keys'], summary: 'Change a key named by key (or by key_alias alone); only the fields given are written', auth: 'caller', request: { body: jsonBody(UpdateKey) }, responses: okJson('The key', 'UpdateKeyResponse') }),
     async (c) => {
       const item = await c.get('deps').keys.update(requirePrincipal(c), c.req.valid('json'));
       return c.json(publicKey(item), 200);
@@ -167,15 +124,7 @@ export const keyRoutes = newRouter()
       summary: 'A new secret for the same key record (alias, budgets, spend kept); the old secret stops working, or after grace_period (at most 7d)',
       auth: 'caller',
       request: {
-        body: jsonBody(
-          z.object({
-            key: KeyRef,
-            models: z.optional(ModelList),
-            max_budget: z.optional(z.nullable(Money)),
-            duration: z.optional(z.nullable(DurationString)),
-            grace_period: z.optional(z.nullable(DurationString)).check(z.meta({ description: 'how long the old secret keeps working (e.g. 24h), at most 7d; none = stops at once' })),
-          }),
-        ),
+        body: jsonBody(RegenerateKey),
       },
       responses: okJson('The key, with its new secret', 'RegenerateKeyResponse'),
     }),

@@ -3,18 +3,9 @@ import { badRequest } from '../../errors';
 import { publicUser } from '../../users/model';
 import { isForm, isJson } from '../media-type';
 import { createRoute, newRouter } from '../router';
-import { Id, okJson } from '../schemas';
+import { okJson } from '../schemas';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
-import { InvitationId } from './invitations';
-
-const ClaimBody = z
-  .object({
-    invitation_link: InvitationId,
-    user_id: Id,
-    password: z.string().check(z.maxLength(1024)),
-    token: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.meta({ description: 'the token from /onboarding/get_token' })),
-  })
-  .check(z.meta({ id: 'ClaimTokenRequest' }));
+import { ClaimInvitation, InvitationId } from '../../invitations/inputs';
 
 export const onboardingRoutes = newRouter()
   .openapi(
@@ -52,8 +43,8 @@ export const onboardingRoutes = newRouter()
         body: {
           required: false,
           content: {
-            'application/json': { schema: ClaimBody },
-            'application/x-www-form-urlencoded': { schema: ClaimBody },
+            'application/json': { schema: ClaimInvitation },
+            'application/x-www-form-urlencoded': { schema: ClaimInvitation },
           },
         },
       },

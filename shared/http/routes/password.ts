@@ -2,16 +2,9 @@ import * as z from 'zod/mini';
 import { RESET_REQUESTED, requestPasswordReset, resetPassword } from '../../auth/password-reset';
 import { createRoute, newRouter } from '../router';
 import { sameOriginPost } from '../same-origin';
-import { Email, jsonBody, okJson } from '../schemas';
+import { ForgotPassword, ResetPassword } from '../../auth/inputs';
+import { jsonBody, okJson } from '../schemas';
 import { publicBaseUrl } from '../session-cookie';
-
-/** The id from a reset link (the part after `?id=`). */
-const ResetId = z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: 'the id in the emailed reset link' }));
-
-const ForgotBody = z.object({ user_email: Email }).check(z.meta({ id: 'ForgotPasswordRequest' }));
-const ResetBody = z
-  .object({ reset_id: ResetId, password: z.string().check(z.maxLength(1024)) })
-  .check(z.meta({ id: 'ResetPasswordRequest' }));
 
 /**
  * Forgot password, anonymous (the emailed link is the credential). Cross-site
@@ -29,7 +22,7 @@ export const passwordRoutes = newRouter()
       summary:
         'Email a single-use password reset link (valid 1 hour) to the account using this email. Answers the same whether ' +
         'or not an account does; at most 3 requests an hour per email (429). 403 when password sign-in is turned off',
-      request: { body: jsonBody(ForgotBody) },
+      request: { body: jsonBody(ForgotPassword) },
       responses: { ...okJson('Always the same message', 'ForgotPasswordResponse', { message: z.string() }), 429: { description: 'Too many requests for this email' } },
     }),
     async (c) => {
@@ -47,7 +40,7 @@ export const passwordRoutes = newRouter()
       summary:
         'Set a new password through an emailed reset link (single use). Ends every session of the account and clears its ' +
         'sign-in lock; signs nobody in. 401 for an unknown, used, expired or outdated link',
-      request: { body: jsonBody(ResetBody) },
+      request: { body: jsonBody(ResetPassword) },
       responses: okJson('The password is set', 'ResetPasswordResponse', { message: z.string(), user_id: z.string(), user_email: z.nullable(z.string()) }),
     }),
     async (c) => {

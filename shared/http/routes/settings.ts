@@ -1,23 +1,8 @@
-import * as z from 'zod/mini';
-import { TEAM_ROLES } from '../../teams/model';
 import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
-import { DurationString, Id, jsonBody, requireJsonBody, ModelList, Money, okJson, UserRole } from '../schemas';
-
-const Patch = z
-  .object({
-    user_role: z.optional(UserRole),
-    max_budget: z.optional(z.nullable(Money)),
-    budget_duration: z.optional(z.nullable(DurationString)),
-    models: z.optional(ModelList),
-    teams: z.optional(
-      z
-        .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: z.optional(z.nullable(Money)), user_role: z.optional(z.enum(TEAM_ROLES)) })]))
-        .check(z.maxLength(50)),
-    ),
-  })
-  .check(z.meta({ id: 'InternalUserSettingsPatch' }));
+import { jsonBody, requireJsonBody, okJson } from '../schemas';
+import { SettingsPatch } from '../../settings/inputs';
 
 const json = { middleware: requireJsonBody };
 
@@ -44,7 +29,7 @@ export const settingsRoutes = newRouter()
       tags: ['default user settings'],
       summary: 'Change the default user settings (proxy admins); teams must exist',
       auth: 'caller',
-      request: { body: jsonBody(Patch) },
+      request: { body: jsonBody(SettingsPatch) },
       responses: okJson('The new settings', 'InternalUserSettingsUpdate'),
     }),
     async (c) => {

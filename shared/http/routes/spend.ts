@@ -6,7 +6,8 @@ import { runResetJob } from '../../spend/job';
 import { requirePrincipal } from '../auth';
 import type { AppEnv } from '../env';
 import { createRoute, newRouter } from '../router';
-import { Id, jsonBody, Money, okJson } from '../schemas';
+import { jsonBody, okJson } from '../schemas';
+import { Id, Money } from '../../inputs';
 
 /** The gateway routes authenticate with the virtual key itself (their routes declare `auth: 'virtualKey'`). */
 function virtualKey(c: Context<AppEnv>): string {

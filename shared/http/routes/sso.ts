@@ -6,7 +6,7 @@ import { notFound } from '../../errors';
 import type { AppEnv } from '../env';
 import { errorResponse } from '../errors';
 import { errorPage } from '../pages';
-import { safeNext } from '../pages/ui';
+import { safeNext } from '../pages/safe-next';
 import { createRoute, newRouter } from '../router';
 import { errorResponses } from '../schemas';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';

@@ -1,51 +1,18 @@
 import * as z from 'zod/mini';
 import { remainingBudget } from '../../budgets/state';
-import { publicKey, type KeyItem } from '../../keys/model';
-import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from '../../teams/model';
+import { publicKey } from '../../keys/model';
+import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS } from '../../teams/model';
+import { AddMembers, MemberTarget, NewTeam, UpdateMember, UpdatePermissions, UpdateTeam } from '../../teams/inputs';
+import { Id } from '../../inputs';
 import { publicUser } from '../../users/model';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../unsupported-fields';
-import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson } from '../schemas';
+import { jsonBody, okJson, requireJsonBody } from '../schemas';
 
 const json = { middleware: requireJsonBody };
 /** The body may not set a LiteLLM team field onramp does not enforce. */
 const teamBody = { middleware: [requireJsonBody, refuseFields(UNENFORCED_TEAM_FIELDS)] as const };
-
-const Permission = z.enum(TEAM_MEMBER_PERMISSIONS);
-const TeamRole = z.enum(TEAM_ROLES);
-const MemberRef = z
-  .object({ user_id: z.optional(Id), user_email: z.optional(Email), role: z._default(TeamRole, 'user') })
-  .check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }));
-
-const teamFields = {
-  team_alias: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)))),
-  models: z.optional(ModelList),
-  max_budget: z.optional(z.nullable(Money)),
-  budget_duration: z.optional(z.nullable(DurationString)),
-  tpm_limit: z.optional(z.nullable(Limit)),
-  rpm_limit: z.optional(z.nullable(Limit)),
-  blocked: z.optional(z.boolean()),
-  metadata: z.optional(Metadata),
-  team_member_permissions: z.optional(z.array(Permission)),
-  team_member_budget: z.optional(z.nullable(Money)),
-  team_member_budget_duration: z.optional(z.nullable(DurationString)),
-  team_member_key_duration: z.optional(z.nullable(DurationString)),
-};
-
-/**
- * A new team and all its members are written in one transaction (at most 100
- * writes): the team, its alias, and two per member, the creator included.
- */
-export const MAX_NEW_TEAM_MEMBERS = 48;
-
-const NewTeam = z
-  .object({ team_id: z.optional(Id), members_with_roles: z.optional(z.array(MemberRef).check(z.maxLength(MAX_NEW_TEAM_MEMBERS))), ...teamFields })
-  .check(z.meta({ id: 'NewTeamRequest' }));
-const UpdateTeam = z.object({ team_id: Id, ...teamFields }).check(z.meta({ id: 'UpdateTeamRequest' }));
-const MemberTarget = z
-  .object({ team_id: Id, user_id: z.optional(Id), user_email: z.optional(Email) })
-  .check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }));
 
 export const teamRoutes = newRouter()
   .openapi(
@@ -166,7 +133,7 @@ export const teamRoutes = newRouter()
       summary: 'Add members by user_id or user_email (a new email creates the user); team admins and proxy admins. Someone already in the team: 400 team_member_already_in_team, nothing added',
       auth: 'caller',
       request: {
-        body: jsonBody(z.object({ team_id: Id, member: z.union([MemberRef, z.array(MemberRef).check(z.minLength(1), z.maxLength(100))]), max_budget_in_team: z.optional(z.nullable(Money)) })),
+        body: jsonBody(AddMembers),
       },
       responses: okJson('The team and the new memberships', 'TeamMemberAddResponse'),
     }),
@@ -205,7 +172,7 @@ export const teamRoutes = newRouter()
       tags: ['teams'],
       summary: "Change a member's role (team admins) or budget in the team (proxy admins)",
       auth: 'caller',
-      request: { body: jsonBody(z.object({ team_id: Id, user_id: z.optional(Id), user_email: z.optional(Email), role: z.optional(TeamRole), max_budget_in_team: z.optional(z.nullable(Money)) }).check(z.refine((m) => m.user_id || m.user_email, { message: 'give user_id or user_email', path: ['user_id'] }))) },
+      request: { body: jsonBody(UpdateMember) },
       responses: okJson('The membership', 'TeamMemberUpdateResponse'),
     }),
     async (c) => {
@@ -236,7 +203,7 @@ export const teamRoutes = newRouter()
       tags: ['teams'],
       summary: 'Set what plain members may do with keys (team admins and proxy admins)',
       auth: 'caller',
-      request: { body: jsonBody(z.object({ team_id: Id, team_member_permissions: z.array(Permission) })) },
+      request: { body: jsonBody(UpdatePermissions) },
       responses: okJson('The team', 'TeamPermissionsUpdateResponse'),
     }),
     async (c) => {

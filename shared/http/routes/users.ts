@@ -1,51 +1,15 @@
 import * as z from 'zod/mini';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { publicKey } from '../../keys/model';
-import { publicTeam, TEAM_ROLES } from '../../teams/model';
+import { publicTeam } from '../../teams/model';
 import { publicUser } from '../../users/model';
+import { Id, UserRole } from '../../inputs';
+import { NewUser, UpdateUser } from '../../users/inputs';
 import { publicBaseUrl, setSessionCookie } from '../session-cookie';
 import { requirePrincipal } from '../auth';
 import { createRoute, newRouter } from '../router';
 import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
-import { DurationString, Email, Id, jsonBody, requireJsonBody, Limit, Metadata, ModelList, Money, okJson, UserRole } from '../schemas';
-
-const userFields = {
-  user_email: z.optional(z.nullable(Email)),
-  user_alias: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
-  user_role: z.optional(UserRole),
-  max_budget: z.optional(z.nullable(Money)),
-  soft_budget: z.optional(z.nullable(Money)),
-  budget_duration: z.optional(z.nullable(DurationString)),
-  models: z.optional(ModelList),
-  tpm_limit: z.optional(z.nullable(Limit)),
-  rpm_limit: z.optional(z.nullable(Limit)),
-  metadata: z.optional(Metadata),
-  password: z.optional(z.string()),
-};
-
-const NewUserBody = z
-  .object({
-    user_id: z.optional(Id),
-    ...userFields,
-    teams: z.optional(
-      z
-        .array(z.union([Id, z.object({ team_id: Id, max_budget_in_team: z.optional(z.nullable(Money)), user_role: z.optional(z.enum(TEAM_ROLES)) })]))
-        .check(z.maxLength(50)),
-    ),
-    auto_create_key: z._default(z.boolean(), true).check(z.meta({ description: 'also create a personal key (not for users with no-default-models)' })),
-    key_alias: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
-    duration: z.optional(DurationString),
-    send_invite_email: z.optional(z.boolean()),
-  })
-  .check(z.meta({ id: 'NewUserRequest' }));
-
-const UpdateUserBody = z
-  .object({
-    user_id: z.optional(Id),
-    ...userFields,
-    current_password: z.optional(z.string().check(z.maxLength(1024))).check(z.meta({ description: 'your current password: needed to change your own password or email' })),
-  })
-  .check(z.refine((b) => b.user_id || b.user_email, { message: 'give user_id or user_email', path: ['user_id'] }), z.meta({ id: 'UpdateUserRequest' }));
+import { jsonBody, requireJsonBody, okJson } from '../schemas';
 
 const ListQuery = z.object({
   role: z.optional(UserRole),
@@ -70,7 +34,7 @@ export const userRoutes = newRouter()
       tags: ['users'],
       summary: 'Create a user (proxy admins)',
       auth: 'caller',
-      request: { body: jsonBody(NewUserBody) },
+      request: { body: jsonBody(NewUser) },
       responses: okJson('The new user', 'NewUserResponse'),
     }),
     async (c) => {
@@ -146,7 +110,7 @@ export const userRoutes = newRouter()
       tags: ['users'],
       summary: 'Change a user; only the fields given are written',
       auth: 'caller',
-      request: { body: jsonBody(UpdateUserBody) },
+      request: { body: jsonBody(UpdateUser) },
       responses: okJson('The updated user', 'UpdateUserResponse'),
     }),
     async (c) => {

@@ -2,17 +2,12 @@
  * Invitations refusing what they must: unknown and deleted links, bad input that
  * writes nothing, and email delivery that fails without losing the invitation.
  */
-import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { freePort } from '../../../local/ports';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
-import { MASTER_KEY_USER_ID, type Principal } from '../../../shared/auth/roles';
-import { keys } from '../../../shared/db/keys';
-import { DomainError } from '../../../shared/errors';
 import { EmailError, SesMailer } from '../../../shared/email/mailer';
 import { createApp } from '../../../shared/http/app';
-import { sha256Hex } from '../../../shared/ids';
-import { claimInvitation, createInvitation, invitationStatus, LINK_REPLACED, onboardingToken, resendInvitationToUser } from '../../../shared/invitations/service';
 import { buildDeps } from '../../../shared/services';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 

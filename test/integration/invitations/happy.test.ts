@@ -3,18 +3,14 @@
  * email → onboarding → sign in), revoking and cleaning up, and the invitation
  * services the admin pages use (status, resend), against DynamoDB Local and local SES.
  */
-import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { freePort } from '../../../local/ports';
+import { randomUUID } from 'node:crypto';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../../shared/auth/roles';
 import { keys } from '../../../shared/db/keys';
 import { DomainError } from '../../../shared/errors';
-import { EmailError, SesMailer } from '../../../shared/email/mailer';
-import { createApp } from '../../../shared/http/app';
 import { sha256Hex } from '../../../shared/ids';
 import { claimInvitation, createInvitation, invitationStatus, LINK_REPLACED, onboardingToken, resendInvitationToUser } from '../../../shared/invitations/service';
-import { buildDeps } from '../../../shared/services';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 
 const SES = () => process.env.ONRAMP_TEST_SES_ENDPOINT!;

@@ -3,18 +3,13 @@
  * the link's hash stored, onboarding tokens bound to their link and user, the
  * admin-only routes, and expiry to the second.
  */
-import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { freePort } from '../../../local/ports';
+import { randomUUID } from 'node:crypto';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../../shared/auth/roles';
 import { keys } from '../../../shared/db/keys';
-import { DomainError } from '../../../shared/errors';
-import { EmailError, SesMailer } from '../../../shared/email/mailer';
-import { createApp } from '../../../shared/http/app';
 import { sha256Hex } from '../../../shared/ids';
-import { claimInvitation, createInvitation, invitationStatus, LINK_REPLACED, onboardingToken, resendInvitationToUser } from '../../../shared/invitations/service';
-import { buildDeps } from '../../../shared/services';
+import { claimInvitation, createInvitation, invitationStatus, onboardingToken, resendInvitationToUser } from '../../../shared/invitations/service';
 import { expectRoles, roleCallers } from '../../support/role-matrix';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 

@@ -1,15 +1,20 @@
 /**
  * The model registry: LiteLLM's /model/* routes, stored in the one table, credentials
- * never returned; the price database; models from a config file.
+ * never returned; the price database; models from a config file; credentials in
+ * Secrets Manager in the AWS mode; the /ui/models page.
  */
-
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MASTER_KEY_USER_ID } from '../../../shared/auth/roles';
+import { keys } from '../../../shared/db/keys';
 import { readModelsFile, seedLocalModels } from '../../../shared/models/config-file';
+import { SecretsManagerCredentials } from '../../../shared/models/credentials';
 import { PRICE_DATABASE } from '../../../shared/models/prices';
-import { expectError, testStack } from '../../support/stack';
+import { fakeSecretsManager } from '../../support/fake-secrets-manager';
+import { expectError, testStack, type TestStack } from '../../support/stack';
+import { startUpstream, type Upstream } from '../../support/upstream';
 
 const upstream = { model: 'openai/gpt-4o-mini', api_base: 'http://127.0.0.1:9/v1?api-key=supersecretvalue123', api_key: 'sk-upstream-secret-abcdef' };
 
@@ -92,5 +97,95 @@ describe('model registry', () => {
 
     writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'x', litellm_params: { model: 'openai/llama', tpm: 5 } }] }));
     expect(() => readModelsFile(file)).toThrow(/tpm/);
+  });
+});
+
+describe('credentials in Secrets Manager', () => {
+  const PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
+  let upstream: Upstream;
+  beforeAll(async () => (upstream = await startUpstream()));
+  afterAll(() => upstream.close());
+
+  test('new → call → update → call → delete: the row keeps only a reference, calls use the current key, delete schedules the secret for deletion', async () => {
+    const sm = fakeSecretsManager();
+    const s = await testStack({ credentials: new SecretsManagerCredentials(sm.client, { prefix: 'onramp/models/' }) });
+    const params = { model: 'openai/mock-chat', api_base: `${upstream.url}/v1`, ...PRICES };
+    const created = await s.call('POST', '/model/new', { body: { model_name: 'gpt-test', litellm_params: { ...params, api_key: 'sk-first-upstream-key' }, model_info: { id: 'm-1' } } });
+    expect(created.status).toBe(200);
+    expect(JSON.stringify(created.body)).not.toContain('sk-first-upstream-key');
+
+    const row = (await s.deps.models.get('m-1'))!;
+    expect(JSON.stringify(row)).not.toContain('sk-first-upstream-key');
+    expect(row.credential).toMatch(/^aws-secretsmanager:arn:aws:secretsmanager:[^#]+:secret:onramp\/models\/m-1\/api_key-\w+#[0-9a-f-]{36}$/);
+    expect([...sm.secrets.keys()]).toEqual(['onramp/models/m-1/api_key']);
+
+    const key = (await s.call('POST', '/key/generate', { body: { max_budget: 1 } })).body.key as string;
+    const chat = () => s.call('POST', '/v1/chat/completions', { token: key, body: { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] } });
+    expect((await chat()).status).toBe(200);
+    expect(upstream.stats.lastHeaders.authorization).toBe('Bearer sk-first-upstream-key');
+
+    // A bad update changes nothing, in the table or in Secrets Manager.
+    const sentBefore = sm.sent.length;
+    expectError(await s.call('POST', '/model/update', { body: { model_info: { id: 'm-1' }, litellm_params: { api_key: 'sk-never', model: 'nope' } } }), 400);
+    expect(sm.sent.length).toBe(sentBefore);
+    expect((await s.deps.models.get('m-1'))!.credential).toBe(row.credential);
+
+    expect((await s.call('POST', '/model/update', { body: { model_info: { id: 'm-1' }, litellm_params: { api_key: 'sk-second-upstream-key' } } })).status).toBe(200);
+    const updated = (await s.deps.models.get('m-1'))!;
+    expect(updated.credential).not.toBe(row.credential);
+    expect(updated.credential!.split('#')[0]).toBe(row.credential!.split('#')[0]);
+    expect((await chat()).status).toBe(200);
+    expect(upstream.stats.lastHeaders.authorization).toBe('Bearer sk-second-upstream-key');
+
+    expect((await s.call('POST', '/model/delete', { body: { id: 'm-1' } })).status).toBe(200);
+    expect(sm.sent.at(-1)).toMatchObject({ command: 'DeleteSecret', input: { RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: false } });
+    expect(sm.secrets.get('onramp/models/m-1/api_key')!.deleted).toBe(true);
+  });
+});
+
+describe('the models page', () => {
+  async function page(s: TestStack, path: string, token: string, form?: Record<string, string>, csrf?: string) {
+    const headers: Record<string, string> = { cookie: `token=${token}` };
+    let body: string | undefined;
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams({ ...form, ...(csrf ? { csrf_token: csrf } : {}) }).toString();
+    }
+    const res = await s.app.request(`http://onramp.test${path}`, { method: form ? 'POST' : 'GET', headers, body, redirect: 'manual' });
+    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
+  }
+
+  test('an admin adds a model (per-million prices stored per token), edits it, and deletes it', async () => {
+    const s = await testStack();
+    const { token, session } = await s.deps.sessions.issue(MASTER_KEY_USER_ID);
+    expect((await page(s, '/ui/models', token)).html).toContain('No models yet.');
+
+    const bad = await page(s, '/ui/models', token, { model_name: 'llama', model: 'llama3', input_per_million: '-1' }, session.csrf);
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('Enter a number, 0 or more.');
+    expect(await s.deps.models.list()).toEqual([]);
+    const unknownProvider = await page(s, '/ui/models', token, { model_name: 'llama', model: 'llama3', input_per_million: '0.1', output_per_million: '0.2' }, session.csrf);
+    expect(unknownProvider.status).toBe(400);
+    expect(unknownProvider.html).toContain('&lt;provider&gt;/&lt;model&gt;');
+
+    const added = await page(s, '/ui/models', token, { model_name: 'llama', model: 'openai/llama3', api_base: 'http://127.0.0.1:11434/v1', api_key: 'sk-very-secret-upstream', input_per_million: '0.1', output_per_million: '0.2' }, session.csrf);
+    expect(added.status).toBe(303);
+    const [model] = await s.deps.models.list();
+    expect(model!.litellm_params).toMatchObject({ model: 'openai/llama3', input_cost_per_token: 0.0000001, output_cost_per_token: 0.0000002 });
+    expect(model!.credential).toBe('sk-very-secret-upstream');
+    const listed = await page(s, '/ui/models', token);
+    expect(listed.html).toContain('openai/llama3');
+    expect(listed.html).not.toContain('sk-very-secret-upstream');
+
+    const edit = await page(s, `/ui/models/${model!.model_id}`, token);
+    expect(edit.html).not.toContain('sk-very-secret-upstream');
+    const saved = await page(s, `/ui/models/${model!.model_id}`, token, { model_name: 'llama', model: 'openai/llama3', api_base: 'http://127.0.0.1:11434/v1', api_key: '', input_per_million: '0.5', output_per_million: '1' }, session.csrf);
+    expect(saved.status).toBe(303);
+    const after = (await s.deps.models.get(model!.model_id))!;
+    expect(after.litellm_params.input_cost_per_token).toBeCloseTo(0.0000005, 12);
+    expect(after.credential).toBe('sk-very-secret-upstream'); // an empty key field keeps the stored one
+
+    expect((await page(s, `/ui/models/${model!.model_id}/delete`, token, {}, session.csrf)).status).toBe(303);
+    expect(await s.deps.models.list()).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * Team life cycle, read back through the API: budget reset times from a fixed
- * clock, aliases, members added by email, and what removing a member or a team
- * takes with it (and what it leaves alone).
+ * clock, aliases, members added by email, what removing a member or a team takes
+ * with it (and what it leaves alone), and member budget periods following the team's.
  */
 import { randomUUID } from 'node:crypto';
-import { keys as itemKeys } from '../../../shared/db/keys';
+import { keys } from '../../../shared/db/keys';
 import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
 
 const uid = () => randomUUID().slice(0, 8);
@@ -245,5 +245,41 @@ describe('/team/delete', () => {
     const t = await newTeam();
     expect((await s.call('POST', '/team/delete', { body: { team_ids: [t.team_id] } })).status).toBe(200);
     expectError(await s.call('POST', '/team/delete', { body: { team_ids: [t.team_id] } }), 404, 'not_found_error');
+  });
+});
+
+describe('member budget period', () => {
+  type Member = { budget_duration: string | null; budget_reset_at: string | null; spend: number; GSI4PK?: string };
+
+  test('a member budget follows the team period, and period changes reach existing members', async () => {
+    let now = new Date('2027-01-20T12:00:00Z');
+    const s = await testStack({ clock: () => now });
+    const team = await s.call('POST', '/team/new', { body: { models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10 } });
+    const teamId: string = team.body.team_id;
+    const user = await s.userWithSession('internal_user');
+    expect((await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: user.userId } } })).status).toBe(200);
+
+    const member = () => s.deps.table.get<Member>(keys.member(teamId, user.userId));
+    expect(await member()).toMatchObject({ budget_duration: '1mo', budget_reset_at: '2027-02-01T00:00:00.000Z', GSI4PK: 'BUDGET_RESET' });
+
+    // A member period of its own wins over the team's, from the time of the change.
+    now = new Date('2027-01-21T08:00:00Z');
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget_duration: '1d' } })).status).toBe(200);
+    expect(await member()).toMatchObject({ budget_duration: '1d', budget_reset_at: '2027-01-22T00:00:00.000Z' });
+
+    // Back to following the team; then the team stops resetting, and so do members.
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget_duration: null } })).status).toBe(200);
+    expect(await member()).toMatchObject({ budget_duration: '1mo', budget_reset_at: '2027-02-01T00:00:00.000Z' });
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, budget_duration: null } })).status).toBe(200);
+    const after = await member();
+    expect(after).toMatchObject({ budget_duration: null, budget_reset_at: null });
+    expect(after!.GSI4PK).toBeUndefined();
+
+    // A new per-member budget reaches the member: they can now reserve up to it.
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget: 2 } })).status).toBe(200);
+    const key = await s.call('POST', '/key/generate', { body: { team_id: teamId, user_id: user.userId } });
+    const spend = (cost: number) => s.call('POST', '/spend/authorize', { token: key.body.key, body: { model: 'gpt-4o', estimated_cost: cost } });
+    expect((await spend(2.5)).status).toBe(400);
+    expect((await spend(1.5)).status).toBe(200);
   });
 });

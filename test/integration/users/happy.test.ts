@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
-import { keys as itemKeys } from '../../../shared/db/keys';
 import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
 
 const uniqueEmail = (tag = 'u') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;

@@ -382,21 +382,11 @@ describe('key expiry', () => {
   });
 });
 
-const PASSWORD = 'a long enough passphrase';
-const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
 async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
   const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
   expect(r.status).toBe(200);
   return r.body.team_id as string;
 }
-
-const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-const userIdByEmail = async (s: TestStack, address: string) => {
-  const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-  expect(r.body.total).toBe(1);
-  return r.body.users[0].user_id as string;
-};
 
 describe("item 7: owners cannot lift an admin's block nor outlive the lifetime an admin set", () => {
   let now = new Date();

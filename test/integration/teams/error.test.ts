@@ -8,21 +8,11 @@ import { badInputSuite } from '../bad-input-suite';
 
 badInputSuite((c) => c.path.startsWith('/team/'));
 
-const PASSWORD = 'a long enough passphrase';
-const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
 async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
   const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
   expect(r.status).toBe(200);
   return r.body.team_id as string;
 }
-
-const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-const userIdByEmail = async (s: TestStack, address: string) => {
-  const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-  expect(r.body.total).toBe(1);
-  return r.body.users[0].user_id as string;
-};
 
 describe('item 13: a retry repairs what a failure half-way left', () => {
   test('a new team_member_budget reaches every membership, and a retry repairs the ones a failure left stale', async () => {

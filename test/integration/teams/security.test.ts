@@ -164,21 +164,11 @@ describeRoleMatrix({
   ],
 });
 
-const PASSWORD = 'a long enough passphrase';
-const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
 async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
   const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
   expect(r.status).toBe(200);
   return r.body.team_id as string;
 }
-
-const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-const userIdByEmail = async (s: TestStack, address: string) => {
-  const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-  expect(r.body.total).toBe(1);
-  return r.body.users[0].user_id as string;
-};
 
 describe('item 15: /team/info shows plain members only the keys /key/info would', () => {
   test("a plain member sees their own keys, not other members' nor the team's service keys", async () => {

@@ -1,111 +1,30 @@
 /**
- * Who may call which team, key and default-settings route: one table, every cell
- * visible. Rows are routes, columns are callers, in the order of `CALLERS`:
- *
- *   admin     the master key (proxy_admin)
- *   viewer    a proxy_admin_viewer
- *   internal  an internal_user in no team (owner of the "personal key" rows' key)
- *   iviewer   an internal_user_viewer in no team
- *   tadmin    an internal_user who is an admin of the team
- *   member    an internal_user who is a plain member (team_member_permissions left at
- *             the default ['/key/info', '/key/health']); owner of the team key rows' key
- *   other     a member of another team
- *   anon      no credentials
- *
- * Expected: 200, 401 (anonymous), 403 (forbidden, auth_error) or P (401
- * team_member_permission_error: a plain member lacking the permission on their own key).
- * Every cell builds its own fixture with the master key where the call could change
- * it, and a refused write must leave what it targeted exactly as it was.
+ * Who may call which key route, and what a virtual key is worth as a credential:
+ * one table, every cell visible, built with the shared role matrix
+ * (test/support/role-matrix.ts, which describes the roles). Rows name the key acted
+ * on: the team key is owned by team_member in the matrix's team, the personal key by
+ * internal_user. 'P' is a 401 team_member_permission_error: a plain member lacking
+ * the permission on their own key (the team keeps the default permissions
+ * ['/key/info', '/key/health']). Every cell builds its own fixture with the master
+ * key where the call could change it, and a refused write must leave what it
+ * targeted exactly as it was.
  */
 import { randomUUID } from 'node:crypto';
-import { keys } from '../../shared/db/keys';
-import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
-
-const CALLERS = ['admin', 'viewer', 'internal', 'iviewer', 'tadmin', 'member', 'other', 'anon'] as const;
-type Caller = (typeof CALLERS)[number];
-type Expected = 200 | 401 | 403 | 'P';
-
-/** A route under test: what it needs, how to call it, and what must not change when it is refused. */
-type RouteSpec<F = any> = {
-  fixture: () => Promise<F>;
-  call: (f: F, token: string | null | undefined) => Promise<Reply>;
-  /** Read back (as the master key) what the call targets; compared before/after a refusal. */
-  state?: (f: F) => Promise<unknown>;
-  /** Extra checks on a 200 for this caller. */
-  onSuccess?: (f: F, reply: Reply, caller: Caller) => Promise<void>;
-};
-
-// prettier-ignore
-const MATRIX: Array<[string, string]> = [
-  //                                            admin viewer internal iviewer tadmin member other anon
-  ['POST /team/new',                              '200   403    403      403     403    403    403   401'],
-  ['GET /team/info',                              '200   200    403      403     200    200    403   401'],
-  ['POST /team/update',                           '200   403    403      403     403    403    403   401'],
-  ['POST /team/delete',                           '200   403    403      403     403    403    403   401'],
-  ['GET /team/list',                              '200   200    200      200     200    200    200   401'],
-  ['POST /team/member_add',                       '200   403    403      403     200    403    403   401'],
-  ['POST /team/member_delete',                    '200   403    403      403     200    403    403   401'],
-  ['POST /team/member_update',                    '200   403    403      403     200    403    403   401'],
-  ['GET /team/permissions_list',                  '200   200    403      403     200    200    403   401'],
-  ['POST /team/permissions_update',               '200   403    403      403     200    403    403   401'],
-  ['POST /key/generate (team key)',               '200   403    403      403     200    P      403   401'],
-  ['GET /key/info (team key)',                    '200   200    403      403     200    200    403   401'],
-  ['GET /key/list',                               '200   200    200      200     200    200    200   401'],
-  ['POST /key/update (team key)',                 '200   403    403      403     200    P      403   401'],
-  ['POST /key/delete (team key)',                 '200   403    403      403     200    P      403   401'],
-  ['POST /key/regenerate (team key)',             '200   403    403      403     200    P      403   401'],
-  ['POST /key/{key}/regenerate (team key)',       '200   403    403      403     200    P      403   401'],
-  ['POST /key/block (team key)',                  '200   403    403      403     200    P      403   401'],
-  ['POST /key/unblock (team key)',                '200   403    403      403     200    P      403   401'],
-  ['POST /key/generate (personal key)',           '200   403    200      403     200    200    200   401'],
-  ['GET /key/info (personal key)',                '200   200    200      403     403    403    403   401'],
-  ['POST /key/update (personal key)',             '200   403    200      403     403    403    403   401'],
-  ['POST /key/delete (personal key)',             '200   403    200      403     403    403    403   401'],
-  ['POST /key/regenerate (personal key)',         '200   403    200      403     403    403    403   401'],
-  ['POST /key/block (personal key)',              '200   403    200      403     403    403    403   401'],
-  ['POST /key/unblock (personal key)',            '200   403    200      403     403    403    403   401'],
-  ['GET /get/internal_user_settings',             '200   200    403      403     403    403    403   401'],
-  ['PATCH /update/internal_user_settings',        '200   403    403      403     403    403    403   401'],
-];
-
-const CELLS: Array<{ route: string; caller: Caller; expected: Expected }> = MATRIX.flatMap(([route, row]) => {
-  const columns = row.trim().split(/\s+/);
-  if (columns.length !== CALLERS.length) throw new Error(`row ${route} has ${columns.length} cells`);
-  return columns.map((cell, i) => ({ route, caller: CALLERS[i]!, expected: (cell === 'P' ? 'P' : Number(cell)) as Expected }));
-});
+import { keys } from '../../../shared/db/keys';
+import { DEFAULT_LEGEND, describeRoleMatrix, readsEverything, roleCallers, type Caller, type RoleCallers, type RouteCase } from '../../support/role-matrix';
+import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
 
 const uid = () => randomUUID().slice(0, 8);
 
 let s: TestStack;
+let c: RoleCallers;
 let T: string; // the team
-let U: string; // another team
-const who = {} as Record<Exclude<Caller, 'admin' | 'anon'>, { userId: string; email: string; token: string }>;
+const who = {} as Record<'viewer' | 'internal' | 'iviewer' | 'tadmin' | 'member' | 'other', Caller>;
 let bystander: { userId: string };
-
-const tokenOf = (caller: Caller): string | null | undefined => (caller === 'admin' ? undefined : caller === 'anon' ? null : who[caller].token);
-const userIdOf = (caller: Caller): string | null => (caller === 'admin' || caller === 'anon' ? null : who[caller].userId);
 
 async function ok(r: Reply, what: string) {
   if (r.status !== 200) throw new Error(`fixture ${what} failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
-}
-
-/** A team like T: tadmin its admin, member and bystander plain members. */
-async function freshTeam(): Promise<string> {
-  const body = await ok(
-    await s.call('POST', '/team/new', {
-      body: {
-        team_alias: `authz-${uid()}`,
-        members_with_roles: [
-          { user_id: who.tadmin.userId, role: 'admin' },
-          { user_id: who.member.userId, role: 'user' },
-          { user_id: bystander.userId, role: 'user' },
-        ],
-      },
-    }),
-    'team/new',
-  );
-  return body.team_id;
 }
 
 async function freshUser(): Promise<string> {
@@ -126,7 +45,7 @@ const keyState = async (token: string) => {
 const keyCount = async (q = '') => (await s.call('GET', `/key/list?size=100${q}`)).body.total_count as number;
 
 /** The key routes, for the team key (owned by member, in T) or the personal key (owned by internal). */
-function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteSpec> {
+function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteCase> {
   const target = () => (kind === 'team key' ? freshKey(who.member.userId, T) : freshKey(who.internal.userId, null));
   const state = (f: { token: string }) => keyState(f.token);
   return {
@@ -134,9 +53,9 @@ function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteSpec>
       fixture: async () => ({}),
       call: (_f, token) => s.call('POST', '/key/generate', { token, body: kind === 'team key' ? { team_id: T } : {} }),
       state: async () => ({ count: await keyCount() }),
-      onSuccess: async (_f, r, caller) => {
+      onSuccess: async (_f, r, role) => {
         expect(r.body.key).toMatch(/^sk-/);
-        expect(r.body.user_id).toBe(userIdOf(caller));
+        expect(r.body.user_id).toBe(c.userIdOf(role));
         expect(r.body.team_id).toBe(kind === 'team key' ? T : null);
       },
     },
@@ -193,7 +112,7 @@ function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteSpec>
         const k = await target();
         await ok(await s.call('POST', '/key/block', { body: { key: k.secret } }), 'key/block');
         // Made a block its owner set: an admin's block binds everyone below a proxy admin
-        // (issue 9 item 7, users-keys-hardening.test.ts); this matrix is about the owner's.
+        // (issue 9 item 7, below); this matrix is about the owner's.
         await s.deps.table.update(keys.key(k.token), { expression: 'SET blocked_by_rank = :owner', values: { ':owner': 0 } });
         return k;
       },
@@ -204,131 +123,36 @@ function keyRoutes(kind: 'team key' | 'personal key'): Record<string, RouteSpec>
   };
 }
 
-const ROUTES: Record<string, RouteSpec> = {
-  'POST /team/new': {
-    fixture: async () => ({ alias: `new-${uid()}` }),
-    call: (f, token) => s.call('POST', '/team/new', { token, body: { team_alias: f.alias } }),
-    state: async (f) => (await s.call('GET', '/team/list')).body.filter((t: any) => t.team_alias === f.alias),
-    onSuccess: async (f, r) => expect(r.body.team_alias).toBe(f.alias),
-  },
-  'GET /team/info': {
-    fixture: async () => ({}),
-    call: (_f, token) => s.call('GET', `/team/info?team_id=${T}`, { token }),
-    onSuccess: async (_f, r) => expect(r.body.team_id).toBe(T),
-  },
-  'POST /team/update': {
-    fixture: async () => ({ teamId: await freshTeam() }),
-    call: (f, token) => s.call('POST', '/team/update', { token, body: { team_id: f.teamId, max_budget: 42 } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f) => expect((await teamState(f.teamId)).team_info.max_budget).toBe(42),
-  },
-  'POST /team/delete': {
-    fixture: async () => ({ teamId: await freshTeam() }),
-    call: (f, token) => s.call('POST', '/team/delete', { token, body: { team_ids: [f.teamId] } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f) => expect((await s.call('GET', `/team/info?team_id=${f.teamId}`)).status).toBe(404),
-  },
-  'GET /team/list': {
-    fixture: async () => ({}),
-    call: (_f, token) => s.call('GET', '/team/list', { token }),
-    onSuccess: async (_f, r, caller) => {
-      const ids = r.body.map((t: any) => t.team_id);
-      if (caller === 'admin' || caller === 'viewer') {
-        expect(ids).toEqual(expect.arrayContaining([T, U]));
-      } else {
-        // Non-admins see only the teams they belong to.
-        for (const t of r.body) expect(t.members_with_roles.map((m: any) => m.user_id)).toContain(userIdOf(caller));
-        expect(ids.includes(T)).toBe(caller === 'tadmin' || caller === 'member');
-        expect(ids.includes(U)).toBe(caller === 'other');
-      }
-    },
-  },
-  'POST /team/member_add': {
-    fixture: async () => ({ teamId: await freshTeam(), userId: await freshUser() }),
-    call: (f, token) => s.call('POST', '/team/member_add', { token, body: { team_id: f.teamId, member: { user_id: f.userId, role: 'user' } } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f) => expect((await teamState(f.teamId)).team_info.members_with_roles.map((m: any) => m.user_id)).toContain(f.userId),
-  },
-  'POST /team/member_delete': {
-    fixture: async () => {
-      const teamId = await freshTeam();
-      const userId = await freshUser();
-      await ok(await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: userId } } }), 'member_add');
-      return { teamId, userId };
-    },
-    call: (f, token) => s.call('POST', '/team/member_delete', { token, body: { team_id: f.teamId, user_id: f.userId } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f) => expect((await teamState(f.teamId)).team_info.members_with_roles.map((m: any) => m.user_id)).not.toContain(f.userId),
-  },
-  'POST /team/member_update': {
-    fixture: async () => ({ teamId: await freshTeam() }),
-    call: (f, token) => s.call('POST', '/team/member_update', { token, body: { team_id: f.teamId, user_id: bystander.userId, role: 'admin' } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f, r) => {
-      expect(r.body).toMatchObject({ team_id: f.teamId, user_id: bystander.userId, role: 'admin' });
-      expect((await teamState(f.teamId)).team_info.members_with_roles).toContainEqual(expect.objectContaining({ user_id: bystander.userId, role: 'admin' }));
-    },
-  },
-  'GET /team/permissions_list': {
-    fixture: async () => ({}),
-    call: (_f, token) => s.call('GET', `/team/permissions_list?team_id=${T}`, { token }),
-    onSuccess: async (_f, r) => expect(r.body.team_member_permissions).toEqual(['/key/info', '/key/health']),
-  },
-  'POST /team/permissions_update': {
-    fixture: async () => ({ teamId: await freshTeam() }),
-    call: (f, token) => s.call('POST', '/team/permissions_update', { token, body: { team_id: f.teamId, team_member_permissions: ['/key/generate'] } }),
-    state: (f) => teamState(f.teamId),
-    onSuccess: async (f) => expect((await teamState(f.teamId)).team_info.team_member_permissions).toEqual(['/key/generate']),
-  },
+const ROUTES: Record<string, RouteCase> = {
   ...keyRoutes('team key'),
   'GET /key/list': {
     fixture: async () => ({}),
     call: (_f, token) => s.call('GET', '/key/list?size=100&return_full_object=true', { token }),
-    onSuccess: async (_f, r, caller) => {
+    onSuccess: async (_f, r, role) => {
       expect(r.body).toMatchObject({ keys: expect.any(Array), total_count: expect.any(Number), current_page: 1 });
-      if (caller !== 'admin' && caller !== 'viewer') {
+      if (!readsEverything(role)) {
         // Non-admins see only their own keys (each user got a personal key at creation).
         expect(r.body.keys.length).toBeGreaterThan(0);
-        for (const k of r.body.keys) expect(k.user_id).toBe(userIdOf(caller));
+        for (const k of r.body.keys) expect(k.user_id).toBe(c.userIdOf(role));
       } else {
         expect(new Set(r.body.keys.map((k: any) => k.user_id)).size).toBeGreaterThan(1);
       }
     },
   },
   ...keyRoutes('personal key'),
-  'GET /get/internal_user_settings': {
-    fixture: async () => ({}),
-    call: (_f, token) => s.call('GET', '/get/internal_user_settings', { token }),
-    onSuccess: async (_f, r) => expect(r.body.values).toMatchObject({ user_role: 'internal_user', teams: [] }),
-  },
-  'PATCH /update/internal_user_settings': {
-    fixture: async () => ({}),
-    // A change that affects nothing else in this file: new users' budget period.
-    call: (_f, token) => s.call('PATCH', '/update/internal_user_settings', { token, body: { budget_duration: '30d' } }),
-    state: async () => (await s.call('GET', '/get/internal_user_settings')).body,
-    onSuccess: async (_f, r) => {
-      expect(r.body).toMatchObject({ status: 'success', settings: { budget_duration: '30d' } });
-      await ok(await s.call('PATCH', '/update/internal_user_settings', { body: { budget_duration: null } }), 'settings reset');
-    },
-  },
 };
 
 beforeAll(async () => {
   s = await testStack();
-  who.viewer = await s.userWithSession('proxy_admin_viewer');
-  who.internal = await s.userWithSession('internal_user');
-  who.iviewer = await s.userWithSession('internal_user_viewer');
-  who.tadmin = await s.userWithSession('internal_user');
-  who.member = await s.userWithSession('internal_user');
-  who.other = await s.userWithSession('internal_user');
   bystander = { userId: await freshUser() };
-  T = await freshTeam();
-  U = (await ok(await s.call('POST', '/team/new', { body: { team_alias: `other-${uid()}`, members_with_roles: [{ user_id: who.other.userId, role: 'user' }] } }), 'team U')).team_id;
-});
-
-test('the matrix covers every route and every caller', () => {
-  expect(Object.keys(ROUTES).sort()).toEqual(MATRIX.map(([r]) => r).sort());
-  expect(CELLS).toHaveLength(MATRIX.length * CALLERS.length);
+  c = await roleCallers(s, { members: [{ user_id: bystander.userId, role: 'user' }] });
+  who.viewer = c.users.proxy_admin_viewer;
+  who.internal = c.users.internal_user;
+  who.iviewer = c.users.internal_user_viewer;
+  who.tadmin = c.users.team_admin;
+  who.member = c.users.team_member;
+  who.other = c.users.outsider;
+  T = c.teamId;
 });
 
 test('the fixture team keeps the default member permissions and the expected roles', async () => {
@@ -338,27 +162,44 @@ test('the fixture team keeps the default member permissions and the expected rol
   expect(roles).toEqual({ [who.tadmin.userId]: 'admin', [who.member.userId]: 'user', [bystander.userId]: 'user' });
 });
 
-test.each(CELLS)('$route as $caller → $expected', async ({ route, caller, expected }) => {
-  const spec = ROUTES[route]!;
-  const f = await spec.fixture();
-  const before = spec.state ? await spec.state(f) : undefined;
-  const reply = await spec.call(f, tokenOf(caller));
-  if (expected === 200) {
-    expect({ status: reply.status, error: reply.body?.error }).toEqual({ status: 200, error: undefined });
-    await spec.onSuccess?.(f, reply, caller);
-    return;
-  }
-  if (expected === 'P') {
-    const err = expectError(reply, 401, 'team_member_permission_error');
-    const path = route.split(' ')[1]!.replace('/{key}', '');
-    expect(err.message).toContain(`Team member does not have permission for ${path}`);
-    expect(err.message).toContain(T);
-    expect(err.message).toContain('/key/info, /key/health');
-  } else {
-    expectError(reply, expected, 'auth_error');
-  }
-  // A refused call changes nothing.
-  if (spec.state) expect(await spec.state(f)).toEqual(before);
+describeRoleMatrix({
+  callers: () => c,
+  routes: ROUTES,
+  legend: {
+    ...DEFAULT_LEGEND,
+    P: {
+      status: 401,
+      type: 'team_member_permission_error',
+      check: (err, route) => {
+        const path = route.split(' ')[1]!.replace('/{key}', '');
+        expect(err.message).toContain(`Team member does not have permission for ${path}`);
+        expect(err.message).toContain(T);
+        expect(err.message).toContain('/key/info, /key/health');
+      },
+    },
+  },
+  // A proxy admin's session makes keys it owns, and a team key's owner must be in the
+  // team: so 403 in a team they are not in (the master key's key has no owner).
+  // prettier-ignore
+  matrix: [
+    //                                           master  admin  viewer  internal  iviewer  tadmin  member  outsider  other_key  anon
+    ['POST /key/generate (team key)',             '200    403    403     403       403      200     P       403       403        401'],
+    ['GET /key/info (team key)',                  '200    200    200     403       403      200     200     403       403        401'],
+    ['GET /key/list',                             '200    200    200     200       200      200     200     200       200        401'],
+    ['POST /key/update (team key)',               '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/delete (team key)',               '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/regenerate (team key)',           '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/{key}/regenerate (team key)',     '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/block (team key)',                '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/unblock (team key)',              '200    200    403     403       403      200     P       403       403        401'],
+    ['POST /key/generate (personal key)',         '200    200    403     200       403      200     200     200       200        401'],
+    ['GET /key/info (personal key)',              '200    200    200     200       403      403     403     403       403        401'],
+    ['POST /key/update (personal key)',           '200    200    403     200       403      403     403     403       403        401'],
+    ['POST /key/delete (personal key)',           '200    200    403     200       403      403     403     403       403        401'],
+    ['POST /key/regenerate (personal key)',       '200    200    403     200       403      403     403     403       403        401'],
+    ['POST /key/block (personal key)',            '200    200    403     200       403      403     403     403       403        401'],
+    ['POST /key/unblock (personal key)',          '200    200    403     200       403      403     403     403       403        401'],
+  ],
 });
 
 describe('team members and their permissions', () => {
@@ -538,5 +379,109 @@ describe('key expiry', () => {
     // The master key still reads it, and it is still recorded as expired.
     const info = await st.call('GET', `/key/info?key=${k.body.token}`);
     expect(info.body.info.expires).toBe('2027-03-01T12:00:01.000Z');
+  });
+});
+
+async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
+  const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
+  expect(r.status).toBe(200);
+  return r.body.team_id as string;
+}
+
+describe("item 7: owners cannot lift an admin's block nor outlive the lifetime an admin set", () => {
+  let now = new Date();
+  let s: TestStack;
+  beforeAll(async () => {
+    s = await testStack({ clock: () => now });
+  });
+  beforeEach(() => {
+    now = new Date();
+  });
+
+  const keyFor = async (userId: string, body: Record<string, unknown> = {}) => {
+    const r = await s.call('POST', '/key/generate', { body: { user_id: userId, ...body } });
+    expect(r.status).toBe(200);
+    return r.body as { key: string; token: string };
+  };
+  const stored = async (token: string) => (await s.call('GET', `/key/info?key=${token}`)).body.info;
+
+  test('a key blocked by a proxy admin stays blocked whatever its owner sends', async () => {
+    const owner = await s.userWithSession('internal_user');
+    const k = await keyFor(owner.userId);
+    expect((await s.call('POST', '/key/block', { body: { key: k.token } })).status).toBe(200);
+
+    expectError(await s.call('POST', '/key/unblock', { token: owner.token, body: { key: k.token } }), 403);
+    expectError(await s.call('POST', '/key/update', { token: owner.token, body: { key: k.token, blocked: false } }), 403);
+    expect((await stored(k.token)).blocked).toBe(true);
+    expectError(await s.call('GET', '/key/info', { token: k.key }), 401);
+
+    expect((await s.call('POST', '/key/unblock', { body: { key: k.token } })).status).toBe(200);
+    expect((await stored(k.token)).blocked).toBe(false);
+  });
+
+  test('a key generated blocked by an admin, or blocked through /key/update, is the same', async () => {
+    const owner = await s.userWithSession('internal_user');
+    const born = await keyFor(owner.userId, { blocked: true });
+    expectError(await s.call('POST', '/key/unblock', { token: owner.token, body: { key: born.token } }), 403);
+    const later = await keyFor(owner.userId);
+    expect((await s.call('POST', '/key/update', { body: { key: later.token, blocked: true } })).status).toBe(200);
+    expectError(await s.call('POST', '/key/update', { token: owner.token, body: { key: later.token, blocked: false } }), 403);
+  });
+
+  test("a team admin's block binds the member, not the proxy admin", async () => {
+    const admin = await s.userWithSession('internal_user');
+    const member = await s.userWithSession('internal_user');
+    const team = await newTeam(s, { team_member_permissions: ['/key/generate', '/key/block', '/key/unblock', '/key/info'] });
+    await s.call('POST', '/team/member_add', { body: { team_id: team, member: [{ user_id: admin.userId, role: 'admin' }, { user_id: member.userId, role: 'user' }] } });
+    const k = await s.call('POST', '/key/generate', { token: member.token, body: { team_id: team } });
+    expect(k.status).toBe(200);
+    expect((await s.call('POST', '/key/block', { token: admin.token, body: { key: k.body.token } })).status).toBe(200);
+    expectError(await s.call('POST', '/key/unblock', { token: member.token, body: { key: k.body.token } }), 403);
+    expect((await s.call('POST', '/key/unblock', { token: admin.token, body: { key: k.body.token } })).status).toBe(200);
+  });
+
+  test('an owner still blocks and unblocks their own key (control)', async () => {
+    const owner = await s.userWithSession('internal_user');
+    const k = await keyFor(owner.userId);
+    expect((await s.call('POST', '/key/block', { token: owner.token, body: { key: k.token } })).status).toBe(200);
+    expect((await s.call('POST', '/key/unblock', { token: owner.token, body: { key: k.token } })).status).toBe(200);
+    expect((await stored(k.token)).blocked).toBe(false);
+  });
+
+  test('an owner cannot revive an expired key with a new duration, by update or regenerate; a proxy admin can', async () => {
+    const owner = await s.userWithSession('internal_user');
+    const k = await keyFor(owner.userId, { duration: '1h' });
+    now = new Date(Date.now() + 2 * 3600_000);
+    expectError(await s.call('GET', '/key/info', { token: k.key }), 401, 'auth_error');
+
+    expectError(await s.call('POST', '/key/update', { token: owner.token, body: { key: k.token, duration: '30d' } }), 403);
+    expectError(await s.call('POST', '/key/update', { token: owner.token, body: { key: k.token, duration: null } }), 403);
+    expectError(await s.call('POST', '/key/regenerate', { token: owner.token, body: { key: k.token, duration: '30d' } }), 403);
+    expect(Date.parse((await stored(k.token)).expires)).toBeLessThan(now.getTime());
+
+    const revived = await s.call('POST', '/key/update', { body: { key: k.token, duration: '30d' } });
+    expect(revived.status).toBe(200);
+    expect(Date.parse(revived.body.expires)).toBeGreaterThan(now.getTime());
+  });
+
+  test('team_member_key_duration limits what members set, not only the default', async () => {
+    const member = await s.userWithSession('internal_user');
+    const team = await newTeam(s, { team_member_key_duration: '1d', team_member_permissions: ['/key/generate', '/key/update', '/key/regenerate', '/key/info'] });
+    await s.call('POST', '/team/member_add', { body: { team_id: team, member: { user_id: member.userId, role: 'user' } } });
+
+    expectError(await s.call('POST', '/key/generate', { token: member.token, body: { team_id: team, duration: '30d' } }), 400);
+    const fine = await s.call('POST', '/key/generate', { token: member.token, body: { team_id: team, duration: '12h' } });
+    expect(fine.status).toBe(200);
+    const byDefault = await s.call('POST', '/key/generate', { token: member.token, body: { team_id: team } });
+    expect(Date.parse(byDefault.body.expires) - now.getTime()).toBeLessThanOrEqual(86_400_000);
+
+    for (const duration of ['30d', null]) {
+      expectError(await s.call('POST', '/key/update', { token: member.token, body: { key: fine.body.token, duration } }), 400);
+      expectError(await s.call('POST', '/key/regenerate', { token: member.token, body: { key: fine.body.token, duration } }), 400);
+    }
+    expect((await stored(fine.body.token)).expires).toBe(fine.body.expires);
+    expect((await s.call('POST', '/key/update', { token: member.token, body: { key: fine.body.token, duration: '2h' } })).status).toBe(200);
+    // A proxy admin sets what the policy allows them to.
+    expect((await s.call('POST', '/key/update', { body: { key: fine.body.token, duration: '30d' } })).status).toBe(200);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * Team and key life cycle, read back through the API: budget reset times from a
- * fixed clock, members added by email, what removing a member, a team or a user
- * takes with it (and what it leaves alone), and what a regenerated key keeps.
+ * Team life cycle, read back through the API: budget reset times from a fixed
+ * clock, aliases, members added by email, what removing a member or a team takes
+ * with it (and what it leaves alone), and member budget periods following the team's.
  */
 import { randomUUID } from 'node:crypto';
-import { keys as itemKeys } from '../../shared/db/keys';
-import { expectError, testStack, type Reply, type TestStack } from '../support/stack';
+import { keys } from '../../../shared/db/keys';
+import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
 
 const uid = () => randomUUID().slice(0, 8);
 
@@ -248,111 +248,38 @@ describe('/team/delete', () => {
   });
 });
 
-describe('/user/delete', () => {
-  test("removes the user's keys and memberships; teams no longer list them", async () => {
-    const t1 = await newTeam();
-    const t2 = await newTeam();
-    const gone = await newUser();
-    const stay = await newUser();
-    await addMember(t1.team_id, gone.user_id, 'admin');
-    await addMember(t2.team_id, gone.user_id);
-    await addMember(t1.team_id, stay.user_id);
-    const k1 = await newKey(gone.user_id, t1.team_id);
-    const k2 = await newKey(gone.user_id, t2.team_id, { key_alias: `ud-${uid()}` });
-    const kp = await newKey(gone.user_id, null);
-    const ks = await newKey(stay.user_id, t1.team_id);
+describe('member budget period', () => {
+  type Member = { budget_duration: string | null; budget_reset_at: string | null; spend: number; GSI4PK?: string };
 
-    const r = await s.call('POST', '/user/delete', { body: { user_ids: [gone.user_id] } });
-    expect(r.status).toBe(200);
+  test('a member budget follows the team period, and period changes reach existing members', async () => {
+    let now = new Date('2027-01-20T12:00:00Z');
+    const s = await testStack({ clock: () => now });
+    const team = await s.call('POST', '/team/new', { body: { models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10 } });
+    const teamId: string = team.body.team_id;
+    const user = await s.userWithSession('internal_user');
+    expect((await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: user.userId } } })).status).toBe(200);
 
-    expectError(await s.call('GET', `/user/info?user_id=${gone.user_id}`), 404, 'not_found_error');
-    for (const k of [k1, k2, kp]) {
-      expect(await keyStatus(k.token)).toBe(404);
-      expectError(await s.call('GET', '/user/info', { token: k.secret }), 401);
-    }
-    expect(await keyStatus(ks.token)).toBe(200);
-    const t1Info = await teamInfo(t1.team_id);
-    expect(memberIds(t1Info)).toEqual([stay.user_id]);
-    expect(t1Info.team_memberships.map((m: any) => m.user_id)).toEqual([stay.user_id]);
-    expect(t1Info.keys.map((k: any) => k.token)).toEqual([ks.token]);
-    const t2Info = await teamInfo(t2.team_id);
-    expect(memberIds(t2Info)).toEqual([]);
-    expect(t2Info.team_memberships).toEqual([]);
-    expect(t2Info.keys).toEqual([]);
-    expect(ok(await s.call('GET', `/key/list?user_id=${gone.user_id}`), 'list').total_count).toBe(0);
-    // The email is free again.
-    expect((await s.call('POST', '/user/new', { body: { user_email: gone.user_email, auto_create_key: false } })).status).toBe(200);
-  });
-});
+    const member = () => s.deps.table.get<Member>(keys.member(teamId, user.userId));
+    expect(await member()).toMatchObject({ budget_duration: '1mo', budget_reset_at: '2027-02-01T00:00:00.000Z', GSI4PK: 'BUDGET_RESET' });
 
-describe('/key/regenerate', () => {
-  test('keeps key_alias, spend, created_at, owner, team and limits; the alias resolves to the new token', async () => {
-    now = new Date('2027-03-01T10:00:00Z');
-    const t = await newTeam({ models: ['gpt-4o'] });
-    const u = await newUser();
-    await addMember(t.team_id, u.user_id);
-    const alias = `regen-${uid()}`;
-    const k = await newKey(u.user_id, t.team_id, { key_alias: alias, models: ['gpt-4o'], max_budget: 7, metadata: { purpose: 'tests' } });
-    await s.deps.table.update(itemKeys.key(k.token), { expression: 'SET spend = :s', values: { ':s': 1.25 } });
-    const before = ok(await s.call('GET', `/key/info?key=${k.token}`), 'info').info;
-    expect(before.spend).toBe(1.25);
+    // A member period of its own wins over the team's, from the time of the change.
+    now = new Date('2027-01-21T08:00:00Z');
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget_duration: '1d' } })).status).toBe(200);
+    expect(await member()).toMatchObject({ budget_duration: '1d', budget_reset_at: '2027-01-22T00:00:00.000Z' });
 
-    now = new Date('2027-03-02T10:00:00Z');
-    const r = await s.call('POST', '/key/regenerate', { body: { key: k.secret } });
-    expect(r.status).toBe(200);
-    expect(r.body.key).toMatch(/^sk-/);
-    expect(r.body.token).not.toBe(k.token);
-    expect(r.body).toMatchObject({
-      key_alias: alias,
-      spend: 1.25,
-      created_at: before.created_at,
-      user_id: u.user_id,
-      team_id: t.team_id,
-      models: ['gpt-4o'],
-      max_budget: 7,
-      metadata: { purpose: 'tests' },
-      key_name: `sk-...${r.body.key.slice(-4)}`,
-      updated_at: '2027-03-02T10:00:00.000Z',
-    });
-    expect(await keyStatus(k.token)).toBe(404);
-    const after = ok(await s.call('GET', `/key/info?key=${r.body.token}`), 'info').info;
-    expect(after).toMatchObject({ key_alias: alias, spend: 1.25, created_at: before.created_at });
+    // Back to following the team; then the team stops resetting, and so do members.
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget_duration: null } })).status).toBe(200);
+    expect(await member()).toMatchObject({ budget_duration: '1mo', budget_reset_at: '2027-02-01T00:00:00.000Z' });
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, budget_duration: null } })).status).toBe(200);
+    const after = await member();
+    expect(after).toMatchObject({ budget_duration: null, budget_reset_at: null });
+    expect(after!.GSI4PK).toBeUndefined();
 
-    // Lists show the new token only, under the same alias, in the team and for the user.
-    expect(ok(await s.call('GET', `/key/list?key_alias=${alias}`), 'list').keys).toEqual([r.body.token]);
-    expect(ok(await s.call('GET', `/key/list?team_id=${t.team_id}`), 'list').keys).toEqual([r.body.token]);
-    expect(ok(await s.call('GET', `/key/list?user_id=${u.user_id}`), 'list').keys).toEqual([r.body.token]);
-    // The alias is still taken.
-    expectError(await s.call('POST', '/key/generate', { body: { user_id: u.user_id, key_alias: alias } }), 409);
-
-    // Deleting by alias deletes the new key.
-    const del = await s.call('POST', '/key/delete', { body: { key_aliases: [alias] } });
-    expect(del.status).toBe(200);
-    expect(del.body.deleted_keys).toEqual([r.body.token]);
-    expect(await keyStatus(r.body.token)).toBe(404);
-    expectError(await s.call('GET', '/user/info', { token: r.body.key }), 401);
-    // And the alias is free.
-    expect((await s.call('POST', '/key/generate', { body: { user_id: u.user_id, key_alias: alias } })).status).toBe(200);
-  });
-
-  test('the path form /key/{key}/regenerate, twice in a row, keeps the alias each time', async () => {
-    const u = await newUser();
-    const alias = `regen2-${uid()}`;
-    const k = await newKey(u.user_id, null, { key_alias: alias });
-    const r1 = ok(await s.call('POST', `/key/${k.token}/regenerate`), 'regen 1');
-    const r2 = ok(await s.call('POST', `/key/${r1.key}/regenerate`), 'regen 2');
-    expect(r2.key_alias).toBe(alias);
-    expect(new Set([k.token, r1.token, r2.token]).size).toBe(3);
-    expect(ok(await s.call('GET', `/key/list?key_alias=${alias}`), 'list').keys).toEqual([r2.token]);
-    for (const old of [k.secret, r1.key]) expectError(await s.call('GET', '/user/info', { token: old }), 401);
-    expect(ok(await s.call('GET', '/user/info', { token: r2.key }), 'me').user_id).toBe(u.user_id);
-  });
-
-  test('regenerate with a new duration and budget changes only those', async () => {
-    now = new Date('2027-04-01T00:00:00Z');
-    const u = await newUser();
-    const k = await newKey(u.user_id, null, { key_alias: `regen3-${uid()}`, max_budget: 3, duration: '1d' });
-    const r = ok(await s.call('POST', '/key/regenerate', { body: { key: k.token, max_budget: 4, duration: '30d' } }), 'regen');
-    expect(r).toMatchObject({ max_budget: 4, expires: '2027-05-01T00:00:00.000Z' });
+    // A new per-member budget reaches the member: they can now reserve up to it.
+    expect((await s.call('POST', '/team/update', { body: { team_id: teamId, team_member_budget: 2 } })).status).toBe(200);
+    const key = await s.call('POST', '/key/generate', { body: { team_id: teamId, user_id: user.userId } });
+    const spend = (cost: number) => s.call('POST', '/spend/authorize', { token: key.body.key, body: { model: 'gpt-4o', estimated_cost: cost } });
+    expect((await spend(2.5)).status).toBe(400);
+    expect((await spend(1.5)).status).toBe(200);
   });
 });

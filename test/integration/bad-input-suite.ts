@@ -1,6 +1,6 @@
 /**
- * Bad input on every team, key and default-settings route: each case answers 4xx in
- * LiteLLM's envelope AND writes nothing — checked by reading back every team (with
+ * Bad input on every team, key, user-list and default-settings route: each case
+ * answers 4xx in LiteLLM's envelope AND writes nothing — checked by reading back every team (with
  * its members and budgets), every key, every user and the default settings before
  * and after each request.
  *
@@ -8,6 +8,8 @@
  * {T} the team ("Research Team", models gpt-4o, member {M}), {T2} a second team,
  * {M} a member of {T}, {X} a user in no team, {K} / {KH} a key of {M} in {T} (secret
  * / token hash, alias "existing-alias"), {MISSING_KEY} a well-formed key that does not exist.
+ *
+ * Each resource's error.test.ts runs the cases of its own routes with `badInputSuite`.
  */
 import { randomUUID } from 'node:crypto';
 import { MASTER_KEY, expectError, testStack, type Reply, type TestStack } from '../support/stack';
@@ -33,7 +35,7 @@ const BAD = 'bad_request_error';
 const NF = 'not_found_error';
 
 // prettier-ignore
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   // ---- POST /team/new
   { name: 'no body', method: 'POST', path: '/team/new', ...NO_BODY, status: 400, type: BAD },
   { name: 'malformed JSON', method: 'POST', path: '/team/new', ...NOT_JSON, status: 400, type: BAD },
@@ -251,59 +253,67 @@ async function snapshot() {
   return { teams: teams.body, keys: keys.body, users: users.body, settings: settings.body, infos: infos.map((i) => i.body) };
 }
 
-beforeAll(async () => {
-  s = await testStack();
-  const m = ok(await s.call('POST', '/user/new', { body: { user_email: `member-${randomUUID().slice(0, 8)}@example.com` } }), 'member');
-  fx.M = m.user_id;
-  fx.M_EMAIL = m.user_email;
-  fx.X = ok(await s.call('POST', '/user/new', { body: { user_email: `loner-${randomUUID().slice(0, 8)}@example.com` } }), 'loner').user_id;
-  fx.T = ok(
-    await s.call('POST', '/team/new', {
-      body: { team_alias: 'Research Team', models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10, members_with_roles: [{ user_id: fx.M, role: 'user' }] },
-    }),
-    'team',
-  ).team_id;
-  fx.T2 = ok(await s.call('POST', '/team/new', { body: { team_alias: 'Second Team' } }), 'team 2').team_id;
-  const k = ok(await s.call('POST', '/key/generate', { body: { user_id: fx.M, team_id: fx.T, key_alias: 'existing-alias', models: ['gpt-4o'], max_budget: 5 } }), 'key');
-  fx.K = k.key;
-  fx.KH = k.token;
-  fx.K2 = ok(await s.call('POST', '/key/generate', { body: { user_id: fx.X, key_alias: 'second-alias' } }), 'key 2').key;
-  fx.MISSING_KEY = `sk-${'A'.repeat(43)}`;
-  ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [fx.T2], max_budget: 25, budget_duration: '1mo', models: ['gpt-4o'] } }), 'settings');
-});
+/**
+ * Registers, in the calling test file, the fixtures and the tests of the cases `only`
+ * keeps (each resource's error.test.ts takes the cases of its own routes).
+ */
+export function badInputSuite(only: (c: Case) => boolean) {
+  const CASES = ALL_CASES.filter(only);
 
-test('case names are unique per route', () => {
-  const names = CASES.map((c) => `${c.method} ${c.path} ${c.name}`);
-  expect(new Set(names).size).toBe(names.length);
-});
+  beforeAll(async () => {
+    s = await testStack();
+    const m = ok(await s.call('POST', '/user/new', { body: { user_email: `member-${randomUUID().slice(0, 8)}@example.com` } }), 'member');
+    fx.M = m.user_id;
+    fx.M_EMAIL = m.user_email;
+    fx.X = ok(await s.call('POST', '/user/new', { body: { user_email: `loner-${randomUUID().slice(0, 8)}@example.com` } }), 'loner').user_id;
+    fx.T = ok(
+      await s.call('POST', '/team/new', {
+        body: { team_alias: 'Research Team', models: ['gpt-4o'], max_budget: 100, budget_duration: '1mo', team_member_budget: 10, members_with_roles: [{ user_id: fx.M, role: 'user' }] },
+      }),
+      'team',
+    ).team_id;
+    fx.T2 = ok(await s.call('POST', '/team/new', { body: { team_alias: 'Second Team' } }), 'team 2').team_id;
+    const k = ok(await s.call('POST', '/key/generate', { body: { user_id: fx.M, team_id: fx.T, key_alias: 'existing-alias', models: ['gpt-4o'], max_budget: 5 } }), 'key');
+    fx.K = k.key;
+    fx.KH = k.token;
+    fx.K2 = ok(await s.call('POST', '/key/generate', { body: { user_id: fx.X, key_alias: 'second-alias' } }), 'key 2').key;
+    fx.MISSING_KEY = `sk-${'A'.repeat(43)}`;
+    ok(await s.call('PATCH', '/update/internal_user_settings', { body: { teams: [fx.T2], max_budget: 25, budget_duration: '1mo', models: ['gpt-4o'] } }), 'settings');
+  });
 
-test.each(CASES)('$method $path: $name → $status', async (c) => {
-  const before = await snapshot();
-  const reply = await send(c);
-  const err = expectError(reply, c.status, c.type);
-  if (c.param !== undefined) expect(err.param).toBe(c.param);
-  if (c.message) expect(err.message).toMatch(c.message);
-  expect(await snapshot()).toEqual(before);
-});
+  test('case names are unique per route', () => {
+    const names = CASES.map((c) => `${c.method} ${c.path} ${c.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
 
-test('anonymous bad input is refused (400 or 401) and writes nothing', async () => {
-  const before = await snapshot();
-  for (const c of CASES.filter((x) => x.method !== 'GET')) {
-    const path = fill(c.path);
-    const body = c.raw !== undefined ? fill(c.raw) : c.body !== undefined ? fill(JSON.stringify(c.body)) : undefined;
-    const headers: Record<string, string> = c.contentType === null ? {} : { 'content-type': c.contentType ?? 'application/json' };
-    const res = await s.app.request(`http://onramp.test${path}`, { method: c.method, headers, body });
-    expect([400, 401]).toContain(res.status);
-  }
-  expect(await snapshot()).toEqual(before);
-});
+  test.each(CASES)('$method $path: $name → $status', async (c) => {
+    const before = await snapshot();
+    const reply = await send(c);
+    const err = expectError(reply, c.status, c.type);
+    if (c.param !== undefined) expect(err.param).toBe(c.param);
+    if (c.message) expect(err.message).toMatch(c.message);
+    expect(await snapshot()).toEqual(before);
+  });
 
-test('the fixtures are intact after every bad request', async () => {
-  const team = ok(await s.call('GET', `/team/info?team_id=${fx.T}`), 'info');
-  expect(team.team_info).toMatchObject({ team_alias: 'Research Team', models: ['gpt-4o'], max_budget: 100, team_member_budget: 10 });
-  expect(team.team_info.members_with_roles).toEqual([expect.objectContaining({ user_id: fx.M, role: 'user' })]);
-  expect(team.keys.map((k: any) => k.token)).toEqual([fx.KH]);
-  const key = ok(await s.call('GET', `/key/info?key=${fx.KH}`), 'key').info;
-  expect(key).toMatchObject({ key_alias: 'existing-alias', max_budget: 5, blocked: false, team_id: fx.T, user_id: fx.M });
-  expect(ok(await s.call('GET', '/get/internal_user_settings'), 'settings').values).toMatchObject({ max_budget: 25, models: ['gpt-4o'], teams: [{ team_id: fx.T2 }] });
-});
+  test('anonymous bad input is refused (400 or 401) and writes nothing', async () => {
+    const before = await snapshot();
+    for (const c of CASES.filter((x) => x.method !== 'GET')) {
+      const path = fill(c.path);
+      const body = c.raw !== undefined ? fill(c.raw) : c.body !== undefined ? fill(JSON.stringify(c.body)) : undefined;
+      const headers: Record<string, string> = c.contentType === null ? {} : { 'content-type': c.contentType ?? 'application/json' };
+      const res = await s.app.request(`http://onramp.test${path}`, { method: c.method, headers, body });
+      expect([400, 401]).toContain(res.status);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('the fixtures are intact after every bad request', async () => {
+    const team = ok(await s.call('GET', `/team/info?team_id=${fx.T}`), 'info');
+    expect(team.team_info).toMatchObject({ team_alias: 'Research Team', models: ['gpt-4o'], max_budget: 100, team_member_budget: 10 });
+    expect(team.team_info.members_with_roles).toEqual([expect.objectContaining({ user_id: fx.M, role: 'user' })]);
+    expect(team.keys.map((k: any) => k.token)).toEqual([fx.KH]);
+    const key = ok(await s.call('GET', `/key/info?key=${fx.KH}`), 'key').info;
+    expect(key).toMatchObject({ key_alias: 'existing-alias', max_budget: 5, blocked: false, team_id: fx.T, user_id: fx.M });
+    expect(ok(await s.call('GET', '/get/internal_user_settings'), 'settings').values).toMatchObject({ max_budget: 25, models: ['gpt-4o'], teams: [{ team_id: fx.T2 }] });
+  });
+}

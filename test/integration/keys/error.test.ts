@@ -1,0 +1,4 @@
+/** The /key/* routes refusing bad input: 4xx in LiteLLM's envelope, nothing written. */
+import { badInputSuite } from '../bad-input-suite';
+
+badInputSuite((c) => c.path.startsWith('/key/'));

@@ -314,10 +314,11 @@ export class Keys {
     let old = first;
     for (let attempt = 1; ; attempt++) {
       const now = this.clock();
-      const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now });
+      const graceEnd = graceUntil(grace_period, now);
+      const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now, graceEnd });
       await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
       try {
-        await this.table.transact(moveOps(old, item, graceUntil(grace_period, now), now));
+        await this.table.transact(moveOps(old, item, graceEnd, now));
         return { secret, item };
       } catch (err) {
         if (!(err instanceof KeyChanged || err instanceof TransactionConflictError) || attempt >= REGENERATE_ATTEMPTS) {

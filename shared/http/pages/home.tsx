@@ -11,6 +11,7 @@ import { CopyField, Csrf, FormAlert, Input, Select, TextArea } from './forms';
 import { chrome, Layout } from './layout';
 import { inPlainWords } from './plain-words';
 import { RecentRequests } from './requests';
+import { RotatedSecretsWaiting } from './rotated-keys';
 import {
   actorOf,
   applyError,
@@ -227,6 +228,7 @@ async function homePage(c: PageContext, form: FormState, opts: { created?: { sec
         ) : null}
       </p>
       {opts.created ? <NewKey {...opts.created} teams={data.teams} /> : null}
+      <RotatedSecretsWaiting keys={data.keys} actor={actor} csrf={c.get('session')?.csrf} />
       {canWriteKeys(actor) ? <CreateKeyForm c={c} actor={actor} data={data} form={form} /> : null}
       <h2>{all ? 'All keys' : 'Your keys'}</h2>
       <KeysTable data={data} actor={actor} all={all} />

@@ -47,6 +47,7 @@
  *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)
  *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>
  *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
+ *   a budget's alerts in a period . Query    PK=ALERT#<budget PK>#<budget SK> SK begins_with <period>#
  *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  *   audit entry by id .............. GetItem  PK=AUDIT#<id>           SK=AUDIT   (expires by TTL)
  *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)
@@ -61,6 +62,9 @@ export type IndexName = (typeof TABLE_INDEXES)[number];
 export const TTL_ATTRIBUTE = 'ttl';
 
 export type ItemKey = { PK: string; SK: string };
+
+/** Every alert of one budget lives in one partition, sorted by period. */
+const budgetAlertsPartition = (budget: ItemKey) => `ALERT#${budget.PK}#${budget.SK}`;
 
 export const keys = {
   user: (userId: string): ItemKey => ({ PK: `USER#${userId}`, SK: 'USER' }),
@@ -89,7 +93,7 @@ export const keys = {
    * One per budget, budget period (its reset time) and threshold with its amount
    * (a changed limit alerts anew): written once, so an alert is sent once.
    */
-  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}#${amount}` }),
+  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: budgetAlertsPartition(budget), SK: `${period}#${threshold}#${amount}` }),
   auditEntry: (id: string): ItemKey => ({ PK: `AUDIT#${id}`, SK: 'AUDIT' }),
 };
 
@@ -152,6 +156,8 @@ export const indexKeys = {
 
 /** Prefixes for the begins_with conditions of the Query patterns above. */
 export const prefixes = {
+  /** A budget's alerts of one period: the period is the budget's reset time. */
+  alertsOf: (budget: ItemKey) => budgetAlertsPartition(budget),
   member: 'MEMBER#',
   teamOfUser: 'TEAM#',
   keyOf: 'KEY#',

@@ -33,7 +33,7 @@ import {
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
 
-const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget', 'duration'] as const;
+const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget', 'soft_budget', 'duration'] as const;
 
 type HomeData = {
   user: UserItem | undefined;
@@ -192,6 +192,7 @@ function CreateKeyForm(p: { c: PageContext; actor: Principal; data: HomeData; fo
       <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
       <TextArea form={p.form} name="models" label="Models" rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
       <Input form={p.form} name="max_budget" label="Max budget (USD)" type="number" step="0.01" min="0" hint="Empty means the team's member budget applies." />
+      <Input form={p.form} name="soft_budget" label="Email me at (USD)" type="number" step="0.01" min="0" hint="A soft budget: when the key's spend reaches it, you get an email (once a budget period). Calls go on." />
       <Select form={p.form} name="duration" label="Expires after" options={KEY_LIFETIMES} hint="The key stops working then; you can create another." />
       <button type="submit">Create key</button>
     </form>
@@ -258,9 +259,10 @@ export const homePages = new Hono<AppEnv>()
     const values = await readForm(c);
     const form = emptyForm('key', Object.fromEntries(KEY_FIELDS.map((f) => [f, str(values, f)])));
     const maxBudget = money(form, 'max_budget');
+    const softBudget = money(form, 'soft_budget');
     const duration = str(values, 'duration');
     if (!KEY_LIFETIMES.some(([v]) => v === duration)) form.errors.duration = 'Choose one of the listed lifetimes.';
-    if (form.errors.max_budget || form.errors.duration) return homePage(c, form, { status: 400 });
+    if (form.errors.max_budget || form.errors.soft_budget || form.errors.duration) return homePage(c, form, { status: 400 });
     const models = splitModels(str(values, 'models'));
     try {
       const created = await c.get('deps').keys.generate(actor, {
@@ -268,6 +270,7 @@ export const homePages = new Hono<AppEnv>()
         key_alias: str(values, 'key_alias') || null,
         ...(models.length ? { models } : {}),
         ...(maxBudget !== null ? { max_budget: maxBudget } : {}),
+        ...(softBudget !== null ? { soft_budget: softBudget } : {}),
         ...(duration ? { duration } : {}),
       });
       // Rendered from this response, never stored nor put in a URL; a reload of /ui no longer shows it.

@@ -4,6 +4,7 @@ import type { BudgetLine, SpendShare, UsageSummary } from '../../spend/usage';
 import { USAGE_DAYS } from '../../spend/usage';
 import type { AppEnv } from '../env';
 import { Input } from './forms';
+import { BudgetAlertsCell } from './budget-alerts';
 import { chrome, Layout } from './layout';
 import { actorOf, emptyForm, formatDate, formatUsd, render, resetLabel, type PageContext } from './ui';
 
@@ -165,6 +166,7 @@ function Budgets(p: { budgets: BudgetLine[] }) {
               <th scope="col">Max budget</th>
               <th scope="col">Remaining</th>
               <th scope="col">Next reset</th>
+              <th scope="col">Alerts this period</th>
             </tr>
           </thead>
           <tbody>
@@ -172,9 +174,15 @@ function Budgets(p: { budgets: BudgetLine[] }) {
               <tr>
                 <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
                 <td>{spent(b.spend)}</td>
-                <td>{formatUsd(b.max_budget)}</td>
+                <td>
+                  {formatUsd(b.max_budget)}
+                  {typeof b.soft_budget === 'number' ? ` (alert at ${formatUsd(b.soft_budget)})` : ''}
+                </td>
                 <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
                 <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
+                <td>
+                  <BudgetAlertsCell alerts={b.alerts} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -82,6 +82,11 @@ export class OnrampStatelessStack extends Stack {
       // HTTP API gives up after 30 s, so a longer Lambda timeout would only waste money.
       timeout: Duration.seconds(29),
       environment: apiEnvironment,
+      // Most API requests price nothing (the models function, which prices every call, bundles it):
+      // the price database (~470 KB) is read from beside the bundle on its first lookup.
+      shippedBeside: ['@pydantic/genai-prices'],
+      // Bedrock SigV4 signing, only for a model call sent to the HTTP API instead of the model gateway URL.
+      runtimeProvided: ['@smithy/*'],
     });
     props.table.grantReadWriteData(this.apiFunction);
     props.jwtSecret.grantRead(this.apiFunction);

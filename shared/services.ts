@@ -60,7 +60,7 @@ export function buildDeps(config: Config, overrides: { clock?: () => Date; table
     models,
     modelCalls: new ModelCalls(table, keys, models, gateway, clock, overrides.fetch),
     spendLogs,
-    usage: new Usage(users, teams, spendLogs, clock),
+    usage: new Usage(users, teams, spendLogs, keys, budgetAlerts, clock),
     invitations,
     provisioning,
     mailer,

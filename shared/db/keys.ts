@@ -51,6 +51,7 @@
  *   all models ..................... Query    GSI1 GSI1PK=MODELS                  (sorted by created_at)     allModels
  *   deployments of a model name .... Query    GSI2 GSI2PK=MODELNAME#<model_name>                            deploymentsNamed
  *   a budget alert (dedup guard) ... GetItem  PK=ALERT#<budget PK>#<budget SK> SK=<period>#<threshold>#<amount>
+ *   a budget's alerts in a period . Query    PK=ALERT#<budget PK>#<budget SK> SK begins_with <period>#  (alertsOfBudget)
  *   budget alerts to (re)send ...... Query    GSI4 GSI4PK=ALERT_PENDING GSI4SK <= <now ISO>
  *   audit entry by id .............. GetItem  PK=AUDIT#<id>           SK=AUDIT   (expires by TTL)
  *   audit entries, newest first .... Query    GSI1 GSI1PK=AUDIT        (GSI1SK = <updated_at>#<id>)          auditEntries
@@ -65,6 +66,9 @@ export type IndexName = (typeof TABLE_INDEXES)[number];
 export const TTL_ATTRIBUTE = 'ttl';
 
 export type ItemKey = { PK: string; SK: string };
+
+/** Every alert of one budget lives in one partition, sorted by period. */
+export const budgetAlertsPartition = (budget: ItemKey) => `ALERT#${budget.PK}#${budget.SK}`;
 
 export const keys = {
   user: (userId: string): ItemKey => ({ PK: `USER#${userId}`, SK: 'USER' }),
@@ -93,7 +97,7 @@ export const keys = {
    * One per budget, budget period (its reset time) and threshold with its amount
    * (a changed limit alerts anew): written once, so an alert is sent once.
    */
-  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: `ALERT#${budget.PK}#${budget.SK}`, SK: `${period}#${threshold}#${amount}` }),
+  budgetAlert: (budget: ItemKey, period: string, threshold: string, amount: number): ItemKey => ({ PK: budgetAlertsPartition(budget), SK: `${period}#${threshold}#${amount}` }),
   auditEntry: (id: string): ItemKey => ({ PK: `AUDIT#${id}`, SK: 'AUDIT' }),
 };
 

@@ -1,4 +1,4 @@
-import { indexKeys, keys, type ItemKey } from './keys';
+import { budgetAlertsPartition, indexKeys, keys, type ItemKey } from './keys';
 import type { QueryInput, Table } from './table';
 
 /**
@@ -75,6 +75,9 @@ export const dueBudgets = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'B
 
 /** Open reservations whose expiry is at or before `now`, oldest first (the reset job releases them). */
 export const expiredReservations = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'RESERVATION', skAtMost: dueBy(now) });
+
+/** A budget's alerts of one period (`period` is the budget's reset time, or `no-period`), in sort-key order. */
+export const alertsOfBudget = (budget: ItemKey, period: string): AccessPattern => ({ pk: budgetAlertsPartition(budget), skPrefix: `${period}#` });
 
 /** Budget alerts still pending whose retry time is at or before `now`, oldest first. */
 export const pendingBudgetAlerts = (now: Date): AccessPattern => ({ index: 'GSI4', pk: 'ALERT_PENDING', skAtMost: dueBy(now) });

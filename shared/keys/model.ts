@@ -37,6 +37,8 @@ export type KeyItem = BudgetFields & {
   rotation_count?: number;
   /** The secret the scheduled rotation made, sealed to the API until its owner reads it once. Never shown. */
   sealed_secret?: string;
+  /** After a regenerate or rotation: until when the previous secret still works (its grace period), or null. */
+  previous_secret_until?: string | null;
 };
 
 /** A new secret: `sk-` and 256 random bits. */

@@ -134,7 +134,15 @@ export function checkRotationInput(autoRotate: boolean | undefined, interval: st
   }
 }
 
-export type Successor = { changes: { models?: string[]; max_budget?: number | null; duration?: string | null }; actorId: string; now: Date; scheduled?: boolean; sealed?: string };
+export type Successor = {
+  changes: { models?: string[]; max_budget?: number | null; duration?: string | null };
+  actorId: string;
+  now: Date;
+  scheduled?: boolean;
+  sealed?: string;
+  /** When the old secret stops working (the grace period's end), shown to the owner. */
+  graceEnd?: string | null;
+};
 
 /** The key's item under its new hash, built from the item as read. */
 export function successorItem(old: KeyItem, secret: string, s: Successor): KeyItem & Guarded {
@@ -157,6 +165,7 @@ export function successorItem(old: KeyItem, secret: string, s: Successor): KeyIt
     ...(schedule.entry ? { key_rotation_at: schedule.entry.key_rotation_at } : {}),
     ...(s.scheduled ? { last_rotation_at: now.toISOString(), rotation_count: (old.rotation_count ?? 0) + 1 } : {}),
     ...(s.sealed ? { sealed_secret: s.sealed } : {}),
+    previous_secret_until: s.graceEnd ?? null,
     regenerated_from: [...(((old as Record<string, unknown>).regenerated_from as string[]) ?? []), old.token].slice(-10),
     updated_at: now.toISOString(),
     updated_by: s.actorId,
@@ -238,9 +247,10 @@ export class KeyRotation {
         return false;
       }
       const secret = newKeySecret();
-      const item = successorItem(old, secret, { changes: {}, actorId: ROTATION_ACTOR, now, scheduled: true, sealed: sealSecret(publicKey, secret) });
+      const graceEnd = graceUntil(this.gracePeriod, now);
+      const item = successorItem(old, secret, { changes: {}, actorId: ROTATION_ACTOR, now, scheduled: true, sealed: sealSecret(publicKey, secret), graceEnd });
       try {
-        await this.table.transact(moveOps(old, item, graceUntil(this.gracePeriod, now), now));
+        await this.table.transact(moveOps(old, item, graceEnd, now));
         return true;
       } catch (err) {
         if (err instanceof DomainError && err.kind === 'not_found') return false;

@@ -294,9 +294,10 @@ export class Keys {
         // A retry moves the key as it is now: spend settled meanwhile is kept.
         const old = attempt === 1 ? first : await this.require(first.token);
         const now = this.clock();
-        const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now });
+        const graceEnd = graceUntil(grace_period, now);
+        const item = successorItem(old, secret, { changes: fields, actorId: actor.userId, now, graceEnd });
         await this.checkLimits({ models: item.models, max_budget: item.max_budget }, owner, team);
-        await this.table.transact(moveOps(old, item, graceUntil(grace_period, now), now));
+        await this.table.transact(moveOps(old, item, graceEnd, now));
         return { secret, item };
       },
       {

@@ -1,5 +1,5 @@
 import { indexKeys, keys, type ItemKey } from '../db/keys';
-import { ALERT_RETRY_INDEX_ATTRIBUTES, idInKey, type AlertRetryIndexFields, moveAlertRetryEntry, pendingBudgetAlerts, teamOfMembership } from '../db/queries';
+import { ALERT_RETRY_INDEX_ATTRIBUTES, idInKey, type AlertRetryIndexFields, moveAlertRetryEntry, alertsOfBudget, pendingBudgetAlerts, teamOfMembership } from '../db/queries';
 import { mustExist, mustNotExist, type Table } from '../db/table';
 import { DomainError } from '../errors';
 import type { Mailer } from '../email/mailer';
@@ -107,11 +107,15 @@ export function crossedThresholds(item: BudgetItem): { threshold: AlertThreshold
   return crossed;
 }
 
-function reachedWords(alert: AlertItem): string {
+/** The alert in words, as its email and the usage pages say it ("its soft budget of $5.00"). */
+export function reachedWords(alert: Pick<AlertItem, 'threshold' | 'threshold_amount' | 'max_budget'>): string {
   if (alert.threshold === 'soft_budget') return `its soft budget of ${usd(alert.threshold_amount)}`;
   if (alert.threshold === 'max_budget_80') return `80% of its max budget of ${usd(alert.max_budget ?? 0)}`;
   return `its max budget of ${usd(alert.threshold_amount)}`;
 }
+
+/** What a page shows of one alert. */
+export type AlertView = Pick<AlertItem, 'threshold' | 'threshold_amount' | 'max_budget' | 'spend' | 'status'> & { at: string; recipients: number };
 
 export class BudgetAlerts {
   private readonly inflight = new Set<Promise<unknown>>();
@@ -270,6 +274,14 @@ export class BudgetAlerts {
   }
 
   /** One item by BatchGetItem: the scheduled job that retries alerts is granted that, not GetItem. */
+  /** The alerts of a budget's current period (its `budget_reset_at`), oldest first: for the usage pages. */
+  async ofPeriod(budget: ItemKey, resetAt: string | null | undefined): Promise<AlertView[]> {
+    const items = await this.table.queryAll<AlertItem>(alertsOfBudget(budget, resetAt ?? NO_PERIOD));
+    return items
+      .map((a) => ({ threshold: a.threshold, threshold_amount: a.threshold_amount, max_budget: a.max_budget, spend: a.spend, status: a.status, at: a.sent_at ?? a.created_at, recipients: a.sent_to.length }))
+      .sort((a, b) => a.at.localeCompare(b.at));
+  }
+
   private async getOne<T>(key: ItemKey): Promise<T | undefined> {
     return (await this.table.batchGet<T>([key]))[0];
   }

@@ -1,6 +1,10 @@
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../auth/roles';
+import type { AlertView, BudgetAlerts } from './alerts';
 import { remainingBudget } from '../budgets/state';
+import { keys as itemKeys, type ItemKey } from '../db/keys';
 import { forbidden, notFound } from '../errors';
+import type { KeyItem } from '../keys/model';
+import type { Keys } from '../keys/service';
 import { effectiveMemberBudget, type TeamItem } from '../teams/model';
 import type { Teams } from '../teams/service';
 import type { UserItem } from '../users/model';
@@ -14,7 +18,7 @@ export const USAGE_DAYS = 30;
 export type BudgetLine = {
   /** What the budget belongs to, in words: "Your own budget", "Team research", "Your budget in team research". */
   label: string;
-  kind: 'user' | 'team' | 'member';
+  kind: 'user' | 'team' | 'member' | 'key';
   team_id?: string;
   spend: number;
   /** Null: no limit. */
@@ -23,7 +27,14 @@ export type BudgetLine = {
   remaining: number | null;
   budget_duration: string | null;
   budget_reset_at: string | null;
+  /** A key's soft budget: where its owner is alerted. */
+  soft_budget?: number | null;
+  /** The budget alerts emailed in the current period, oldest first. */
+  alerts: AlertView[];
 };
+
+/** A budget line before its alerts are read, with the item it stands for. */
+type Line = Omit<BudgetLine, 'alerts'> & { item: ItemKey };
 
 export type SpendShare = { name: string; spend: number; requests: number };
 
@@ -76,8 +87,16 @@ export class Usage {
     private readonly users: Users,
     private readonly teams: Teams,
     private readonly logs: SpendLogs,
+    private readonly keys: Keys,
+    private readonly alerts: BudgetAlerts,
     private readonly clock: () => Date,
   ) {}
+
+  /** Each line with the alerts of its budget's current period (one Query per line: a page shows a handful). */
+  private async withAlerts(lines: Line[]): Promise<BudgetLine[]> {
+    const alerts = await Promise.all(lines.map((l) => this.alerts.ofPeriod(l.item, l.budget_reset_at)));
+    return lines.map(({ item: _item, ...line }, i) => ({ ...line, alerts: alerts[i]! }));
+  }
 
   /** A user's usage: their own spend, their own budget, and per team their member budget and the team's budget. */
   async ofUser(actor: Principal, userId: string): Promise<{ user: UserItem | null; summary: UsageSummary; budgets: BudgetLine[] }> {
@@ -85,15 +104,17 @@ export class Usage {
     const user = (await this.users.get(userId)) ?? null;
     // The master key has no user record, only the spend of keys it made for nobody.
     if (!user && userId !== MASTER_KEY_USER_ID) throw notFound(`User ${userId} not found`, 'user_id');
-    const [rows, memberships, teams] = await Promise.all([
+    const [rows, memberships, teams, ownKeys] = await Promise.all([
       this.logs.rows(actor, { user_id: userId }),
       this.teams.membershipsOf(userId),
       user ? this.teams.list(actor, userId) : Promise.resolve([] as TeamItem[]),
+      user ? this.keys.ofUser(userId) : Promise.resolve([] as KeyItem[]),
     ]);
     const own = actor.userId === userId;
-    const budgets: BudgetLine[] = [];
+    const budgets: Line[] = [];
     if (user) {
       budgets.push({
+        item: itemKeys.user(user.user_id),
         label: own ? 'Your own budget' : 'Their own budget',
         kind: 'user',
         spend: user.spend,
@@ -110,6 +131,7 @@ export class Usage {
       const name = team.team_alias ?? team.team_id;
       const limit = effectiveMemberBudget(m, team);
       budgets.push({
+        item: itemKeys.member(team.team_id, userId),
         label: `${own ? 'Your' : 'Their'} budget in team ${name}`,
         kind: 'member',
         team_id: team.team_id,
@@ -121,7 +143,21 @@ export class Usage {
       });
       budgets.push(teamLine(team));
     }
-    return { user, summary: summarize(rows, this.clock()), budgets };
+    // Keys with a limit or an alert amount of their own.
+    for (const k of ownKeys.filter((k) => k.max_budget !== null || typeof k.soft_budget === 'number').sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+      budgets.push({
+        item: itemKeys.key(k.token),
+        label: `Key ${k.key_alias ?? k.key_name}`,
+        kind: 'key',
+        spend: k.spend,
+        max_budget: k.max_budget,
+        remaining: budgetLeft(k.max_budget, k.budget_remaining),
+        budget_duration: k.budget_duration,
+        budget_reset_at: k.budget_reset_at,
+        soft_budget: k.soft_budget,
+      });
+    }
+    return { user, summary: summarize(rows, this.clock()), budgets: await this.withAlerts(budgets) };
   }
 
   /** A team's usage, with spend per member: for proxy admins, admin viewers and the team's admins. */
@@ -137,12 +173,13 @@ export class Usage {
         return { user_id: m.user_id, user_email: m.user_email, role: m.role, spend: m.spend, max_budget: limit, remaining: budgetLeft(limit, m.budget_remaining), budget_reset_at: m.budget_reset_at };
       })
       .sort((a, b) => (a.user_email ?? a.user_id).localeCompare(b.user_email ?? b.user_id));
-    return { team, summary: summarize(rows, this.clock()), budgets: [teamLine(team)], members };
+    return { team, summary: summarize(rows, this.clock()), budgets: await this.withAlerts([teamLine(team)]), members };
   }
 }
 
-function teamLine(team: TeamItem): BudgetLine {
+function teamLine(team: TeamItem): Line {
   return {
+    item: itemKeys.team(team.team_id),
     label: `Team ${team.team_alias ?? team.team_id} (all members)`,
     kind: 'team',
     team_id: team.team_id,

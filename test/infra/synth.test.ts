@@ -41,20 +41,29 @@ describe('cdk synth', () => {
     };
     const fns = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     expect(fns.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFunction', 'BudgetResetFunction', 'ModelsFunction']);
-    const bundle = (prefix: string) => {
+    const bundle = (prefix: string, beside: string[] = []) => {
       const [, fn] = fns.find(([id]) => id.startsWith(prefix))!;
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(assetPath).toBeDefined();
       const assetDir = path.join(outDir, assetPath!);
-      expect(readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map']);
-      return { size: statSync(path.join(assetDir, 'index.js')).size, code: readFileSync(path.join(assetDir, 'index.js'), 'utf8') };
+      expect(readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map', ...beside]);
+      return { dir: assetDir, size: statSync(path.join(assetDir, 'index.js')).size, code: readFileSync(path.join(assetDir, 'index.js'), 'utf8') };
     };
 
-    const api = bundle('ApiFunction');
+    const api = bundle('ApiFunction', ['node_modules']);
     // A real bundle of Hono and the app, not an empty stub.
     expect(api.size).toBeGreaterThan(10_000);
-    // The SDK stays external: the runtime provides it.
+    // The SDK stays external: the runtime provides it (and with it @smithy/*, needed only for Bedrock signing).
     expect(api.code).toMatch(/require\("@aws-sdk\//);
+    expect(api.code).toMatch(/require\("@smithy\/signature-v4"\)/);
+    // The price database is not parsed at cold start: it ships beside the bundle, complete, and loads from there.
+    expect(api.code).not.toContain('input_mtok');
+    expect(api.code).toMatch(/require\("@pydantic\/genai-prices"\)/);
+    const shipped = path.join(api.dir, 'node_modules', '@pydantic', 'genai-prices');
+    expect(readdirSync(shipped).sort()).toEqual(['LICENSE', 'dist', 'package.json']);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const prices = require(shipped) as typeof import('@pydantic/genai-prices');
+    expect(prices.calcPrice({ input_tokens: 1_000_000, output_tokens: 0 }, 'gpt-4o', { providerId: 'openai' })?.total_price).toBeGreaterThan(0);
 
     // The reset bundle: its own asset, the reset job inside, the SDK external, no web app in it.
     const reset = bundle('BudgetResetFunction');

@@ -19,11 +19,12 @@ import { inPlainWords } from './plain-words';
 import { actorOf, render, statusOf, type PageContext } from './render';
 import { RecentRequests } from './requests';
 import { Table } from './table';
+import { RotatedSecretsWaiting } from './rotated-keys';
 
 /** Viewers look, they do not create or delete keys. */
 export const canWriteKeys = (p: Principal) => p.role === 'proxy_admin' || p.role === 'internal_user';
 
-const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget', 'duration'] as const;
+const KEY_FIELDS = ['key_alias', 'team_id', 'models', 'max_budget', 'soft_budget', 'duration'] as const;
 
 type HomeData = {
   user: UserItem | undefined;
@@ -160,6 +161,7 @@ function CreateKeyForm(p: { c: PageContext; actor: Principal; data: HomeData; fo
       <Input form={p.form} name="key_alias" label="Key name" hint="A unique name to recognise the key, e.g. my-laptop." />
       <ModelsField form={p.form} rows={2} hint="Comma or newline separated; empty means every model the team (or you) may use." />
       <MoneyInput form={p.form} name="max_budget" label="Max budget (USD)" hint="Empty means the team's member budget applies." />
+      <MoneyInput form={p.form} name="soft_budget" label="Email me at (USD)" hint="A soft budget: when the key's spend reaches it, you get an email (once a budget period). Calls go on." />
       <Select form={p.form} name="duration" label="Expires after" options={KEY_LIFETIMES} hint="The key stops working then; you can create another." />
       <button type="submit">Create key</button>
     </form>
@@ -196,6 +198,7 @@ async function homePage(c: PageContext, form: FormState, opts: { created?: { sec
         ) : null}
       </p>
       {opts.created ? <NewKey {...opts.created} teams={data.teams} /> : null}
+      <RotatedSecretsWaiting keys={data.keys} actor={actor} csrf={c.get('session')?.csrf} />
       {canWriteKeys(actor) ? <CreateKeyForm c={c} actor={actor} data={data} form={form} /> : null}
       <h2>{all ? 'All keys' : 'Your keys'}</h2>
       <KeysTable data={data} actor={actor} all={all} />
@@ -219,6 +222,7 @@ export const homePages = new Hono<AppEnv>()
       key_alias: text(undefined, null),
       models: models(true),
       max_budget: money(undefined),
+      soft_budget: money(undefined),
       duration: choice('Choose one of the listed lifetimes.', undefined),
     });
     if (!input) return homePage(c, form, { status: 400 });

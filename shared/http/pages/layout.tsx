@@ -61,6 +61,7 @@ dl.facts dd{margin:0}
 .inline-fields{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}
 .inline-fields .field{min-width:14rem}
 .muted{color:var(--muted)}
+ul.plain{margin:0;padding-left:1rem}
 svg.chart{display:block;max-width:36rem;height:auto}
 .audit ul{margin:.25rem 0;padding-left:1.25rem}
 .audit h2,.audit li,.audit code{overflow-wrap:anywhere}

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { emptyForm } from './form-state';
 import { formatDate, formatUsd, resetLabel } from './format';
 import { Input } from './forms';
+import { BudgetAlertsCell } from './budget-alerts';
 import { chrome, Layout } from './layout';
 import { actorOf, render, type PageContext } from './render';
 import { Table } from './table';
@@ -147,15 +148,21 @@ function Budgets(p: { budgets: BudgetLine[] }) {
       <Table
         rows={p.budgets}
         empty="No budget applies."
-        columns={['Budget', 'Spend this period', 'Max budget', 'Remaining', 'Next reset']}
+        columns={['Budget', 'Spend this period', 'Max budget', 'Remaining', 'Next reset', 'Alerts this period']}
         labelledBy="budgets"
         row={(b) => (
           <tr>
             <td>{b.kind === 'team' && b.team_id ? <a href={`/ui/teams/${encodeURIComponent(b.team_id)}`}>{b.label}</a> : b.label}</td>
             <td>{spent(b.spend)}</td>
-            <td>{formatUsd(b.max_budget)}</td>
+            <td>
+              {formatUsd(b.max_budget)}
+              {typeof b.soft_budget === 'number' ? ` (alert at ${formatUsd(b.soft_budget)})` : ''}
+            </td>
             <td>{b.remaining === null ? 'no limit' : formatUsd(b.remaining)}</td>
             <td>{b.budget_reset_at ? `${formatDate(b.budget_reset_at)} (${resetLabel(b.budget_duration)})` : 'never'}</td>
+            <td>
+              <BudgetAlertsCell alerts={b.alerts} />
+            </td>
           </tr>
         )}
       />

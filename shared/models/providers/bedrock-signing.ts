@@ -1,9 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { CredentialUnavailable } from '../credentials';
 
 type AwsCredentialIdentityProvider = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
+
+/**
+ * Loaded on the first signature, not at cold start: the API function leaves `@smithy/*`
+ * to the Lambda runtime's AWS SDK (infra/stateless-stack.ts), and only Bedrock models
+ * without an API key need it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const signatureV4 = (): typeof SignatureV4 => (require('@smithy/signature-v4') as typeof import('@smithy/signature-v4')).SignatureV4;
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData) =>
@@ -49,7 +57,7 @@ export async function signBedrockRequest(
   credentials: AwsCredentialIdentityProvider = functionCredentials(),
 ): Promise<Record<string, string>> {
   const u = new URL(url);
-  const signer = new SignatureV4({ service: 'bedrock', region, credentials, sha256: Sha256 });
+  const signer = new (signatureV4())({ service: 'bedrock', region, credentials, sha256: Sha256 });
   let signed;
   try {
     signed = await signer.sign({

@@ -4,7 +4,7 @@
  * interleaved; the time to first token of a stream both ways; the DynamoDB round trips,
  * their time and the capacity units each call uses (ReturnConsumedCapacity).
  */
-import type { Deps } from '../shared/services';
+import type { Deps } from '../shared/composition/services';
 import { startUpstream } from '../test/support/upstream';
 import { noUnits, type Meter, type Units } from './capacity';
 

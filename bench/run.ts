@@ -37,12 +37,12 @@ import { ensureTable, localClient, startDynamoDb, type LocalDynamo } from '../lo
 import { freePort } from '../local/ports';
 import { resetOp, type DueBudget } from '../shared/spend/reset';
 import { initialBudgetState } from '../shared/budgets/state';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config/config';
 import { indexKeys, keys, type ItemKey } from '../shared/db/keys';
 import type { TransactOp } from '../shared/db/table';
-import { createApp } from '../shared/http/app';
-import { logger } from '../shared/logger';
-import { buildDeps, type Deps } from '../shared/services';
+import { createApp } from '../shared/http/core/app';
+import { logger } from '../shared/core/logger';
+import { buildDeps, type Deps } from '../shared/composition/services';
 import { installMeter, itemSize, noUnits, readUnits, writeUnits, type Units } from './capacity';
 import { benchModelGateway } from './model-gateway';
 

@@ -18,7 +18,7 @@ export interface OnrampSettings {
   readonly sso?: SsoSettings;
 }
 
-/** The SSO settings the API function gets (see shared/config.ts); never the client secret itself. */
+/** The SSO settings the API function gets (see shared/config/config.ts); never the client secret itself. */
 export interface SsoSettings {
   /** Context `ssoIssuer`, env `ONRAMP_SSO_ISSUER`. */
   readonly issuer: string;

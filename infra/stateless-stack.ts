@@ -58,7 +58,7 @@ export class OnrampStatelessStack extends Stack {
   alarmTopic!: Topic;
   /** The model routes, streaming (a function URL in RESPONSE_STREAM mode). */
   readonly modelGateway: ModelGateway;
-  /** Settings every onramp function reads (see shared/config.ts). */
+  /** Settings every onramp function reads (see shared/config/config.ts). */
   readonly commonEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: OnrampStatelessStackProps) {
@@ -217,7 +217,7 @@ export class OnrampStatelessStack extends Stack {
   }
 }
 
-/** The API function's SSO variables (shared/config.ts); the client secret travels as a secret ARN only. */
+/** The API function's SSO variables (shared/config/config.ts); the client secret travels as a secret ARN only. */
 function ssoEnvironment(sso: SsoSettings & { readonly clientSecret: ISecret }): Record<string, string> {
   const optional: Array<[string, string | undefined]> = [
     ['GENERIC_SCOPE', sso.scope],

@@ -12,7 +12,7 @@
  * with the master key.
  */
 import { resetJobDeps, runResetJob } from '../shared/spend/job';
-import { loadTableConfig } from '../shared/table-config';
+import { loadTableConfig } from '../shared/config/table-config';
 
 async function main(): Promise<number> {
   const env = process.env;

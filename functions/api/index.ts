@@ -1,8 +1,8 @@
 import { handle } from 'hono/aws-lambda';
-import { createApp } from '../../shared/http/app';
-import { loadSecretsIntoEnv } from '../../shared/secrets';
-import { loadConfig } from '../../shared/config';
-import { buildDeps } from '../../shared/services';
+import { createApp } from '../../shared/http/core/app';
+import { loadSecretsIntoEnv } from '../../shared/config/secrets';
+import { loadConfig } from '../../shared/config/config';
+import { buildDeps } from '../../shared/composition/services';
 
 /**
  * The API Lambda: the secrets are read and the config validated once per cold

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { resetJobDeps, runResetJob, type ResetJobSummary } from '../../shared/spend/job';
-import { loadTableConfig } from '../../shared/table-config';
-import { logger } from '../../shared/logger';
+import { loadTableConfig } from '../../shared/config/table-config';
+import { logger } from '../../shared/core/logger';
 
 /**
  * The scheduled budget reset, invoked by EventBridge (the monthly rule and the

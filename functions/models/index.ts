@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { streamHandle } from 'hono/aws-lambda';
-import { createApp } from '../../shared/http/app';
-import { loadConfig } from '../../shared/config';
-import { loadSecretsIntoEnv } from '../../shared/secrets';
-import { buildDeps } from '../../shared/services';
+import { createApp } from '../../shared/http/core/app';
+import { loadConfig } from '../../shared/config/config';
+import { loadSecretsIntoEnv } from '../../shared/config/secrets';
+import { buildDeps } from '../../shared/composition/services';
 
 /**
  * The model gateway Lambda, behind a function URL in RESPONSE_STREAM mode: the same

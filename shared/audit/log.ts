@@ -1,6 +1,6 @@
 import { readsEverything, type Principal } from '../auth/roles';
-import { forbidden, notFound } from '../errors';
-import { newUuid } from '../ids';
+import { forbidden, notFound } from '../core/errors';
+import { newUuid } from '../core/ids';
 import { indexKeys, keys, TTL_ATTRIBUTE } from '../db/keys';
 import { auditEntries, auditEntriesBy, auditEntriesOf } from '../db/queries';
 import { pageOf } from '../db/paging';

@@ -14,7 +14,7 @@ import type { Users } from '../users/service';
 import type { AuditObject } from './model';
 
 /**
- * What each mutating route changes, so the audit hook (http/audit-hook.ts) can read
+ * What each mutating route changes, so the audit hook (http/core/audit-hook.ts) can read
  * the objects before and after it runs. Keyed by `METHOD /route/path` as the router
  * matched it. A route missing here is still audited, with the request's fields as
  * its values (see `fallbackTarget`); one listed here gets real before/after values.

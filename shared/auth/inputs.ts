@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Email, Password } from '../inputs';
+import { Email, Password } from '../core/inputs';
 
 /** Password reset requests, typed once: `/password/*` and the pages' forms validate with these. */
 

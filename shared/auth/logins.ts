@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
-import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../errors';
+import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../core/errors';
 import type { Users } from '../users/service';
 import { isReservedUserId, MASTER_KEY_USER_ID } from './roles';
 import { verifyPassword } from './passwords';

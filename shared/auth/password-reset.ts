@@ -1,10 +1,10 @@
 import { indexKeys, keys, type IndexAttributes, type ItemKey } from '../db/keys';
 import { mustExist, mustNotExist, retryOnConflict, type Table, type TransactOp } from '../db/table';
 import { passwordResetEmail } from '../email/password-reset-email';
-import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../errors';
-import { randomToken, sha256Hex } from '../ids';
-import { logger } from '../logger';
-import type { Config } from '../config';
+import { conflict, DomainError, forbidden, rateLimited, unauthenticated } from '../core/errors';
+import { randomToken, sha256Hex } from '../core/ids';
+import { logger } from '../core/logger';
+import type { Config } from '../config/config';
 import type { Mailer } from '../email/mailer';
 import type { UserItem } from '../users/model';
 import { newSessionStamp, normalizeEmail, type Users } from '../users/service';

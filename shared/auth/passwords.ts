@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { badRequest } from '../errors';
+import { badRequest } from '../core/errors';
 
 /**
  * scrypt at OWASP's recommended cost (N=2^17, r=8, p=1: 128 MiB per hash).

@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import { randomToken } from '../ids';
+import { randomToken } from '../core/ids';
 
 /**
  * Session tokens: HS256 JWTs signed with jose. Algorithm, issuer and audience are

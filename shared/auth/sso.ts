@@ -1,8 +1,8 @@
 import { SignJWT, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import type { SsoConfig } from '../config';
-import { DomainError, forbidden, unauthenticated } from '../errors';
-import { logger } from '../logger';
+import type { SsoConfig } from '../config/config';
+import { DomainError, forbidden, unauthenticated } from '../core/errors';
+import { logger } from '../core/logger';
 import type { UserItem } from '../users/model';
 import { normalizeEmail } from '../users/service';
 
@@ -182,7 +182,7 @@ export class IdpUnavailableError extends Error {
 async function discover(config: SsoConfig): Promise<oidc.Configuration> {
   const issuer = new URL(config.issuer);
   const configuration = await oidc.discovery(issuer, config.clientId, { client_secret: config.clientSecret }, oidc.ClientSecretBasic(config.clientSecret), {
-    // shared/config.ts allows http only for an issuer on this machine.
+    // shared/config/config.ts allows http only for an issuer on this machine.
     execute: [...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : []), oidc.enableNonRepudiationChecks],
     timeout: IDP_TIMEOUT_SECONDS,
   });

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors';
+import { badRequest } from '../core/errors';
 
 /**
  * LiteLLM's duration grammar, `(\d+)(s|m|h|d|w|mo)`: `30s`, `30m`, `30h`, `30d`, `2w`, `1mo`.

@@ -1,4 +1,4 @@
-import { conflict } from '../errors';
+import { conflict } from '../core/errors';
 import type { ItemKey } from './keys';
 import { mustNotExist, type TransactOp } from './table';
 

@@ -11,7 +11,7 @@ import {
   UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { DomainError } from '../errors';
+import { DomainError } from '../core/errors';
 import type { IndexName, ItemKey } from './keys';
 
 type Values = Record<string, unknown>;

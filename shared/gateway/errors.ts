@@ -1,4 +1,4 @@
-import { DomainError } from '../errors';
+import { DomainError } from '../core/errors';
 
 /** Which level refused a model: LiteLLM's `key_model_access_denied`, `team_…`, `user_…`. */
 export type AccessLevel = 'key' | 'team' | 'user';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Id, Password } from '../inputs';
+import { Id, Password } from '../core/inputs';
 
 /** What callers send about invitations, typed once: the routes validate with these, the pages too, and the service takes the parsed types. */
 

@@ -1,6 +1,6 @@
 import type { IndexAttributes, ItemKey } from '../db/keys';
 import { withoutStorage } from '../db/view';
-import { sha256Hex } from '../ids';
+import { sha256Hex } from '../core/ids';
 
 /** An invitation is valid for exactly this long after it is created. */
 export const INVITATION_VALID_MS = 7 * 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { isProxyAdmin, readsEverything, type Principal } from '../auth/roles';
-import { DomainError, forbidden } from '../errors';
+import { DomainError, forbidden } from '../core/errors';
 import type { TeamItem } from '../teams/model';
 
 export type KeyAction = 'generate' | 'update' | 'delete' | 'regenerate' | 'block' | 'unblock' | 'info' | 'list';

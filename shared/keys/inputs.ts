@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Alias, DurationString, Id, Limit, Metadata, ModelList, Money } from '../inputs';
+import { Alias, DurationString, Id, Limit, Metadata, ModelList, Money } from '../core/inputs';
 
 /**
  * What callers send to create and change keys, typed once: `/key/*` routes validate

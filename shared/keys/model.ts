@@ -1,7 +1,7 @@
 import { remainingBudget, type BudgetFields } from '../budgets/state';
 import { withoutStorage } from '../db/view';
-import { randomToken, sha256Hex } from '../ids';
-import { badRequest } from '../errors';
+import { randomToken, sha256Hex } from '../core/ids';
+import { badRequest } from '../core/errors';
 
 /** A virtual key as stored: only the SHA-256 of the secret, never the secret. */
 export type KeyItem = BudgetFields & {

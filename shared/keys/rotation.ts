@@ -28,9 +28,9 @@ import { type Guarded } from '../db/guards';
 import { indexKeys, keys, withoutTableKeys } from '../db/keys';
 import { keysDueForRotation } from '../db/queries';
 import { mustNotExist, retryOnConflict, type Condition, type Table, type TransactOp } from '../db/table';
-import { badRequest, conflict, DomainError, notFound } from '../errors';
-import { sha256Hex } from '../ids';
-import { logger } from '../logger';
+import { badRequest, conflict, DomainError, notFound } from '../core/errors';
+import { sha256Hex } from '../core/ids';
+import { logger } from '../core/logger';
 import { displayName, newKeySecret, type KeyItem } from './model';
 import { sealSecret } from './sealed-secret';
 

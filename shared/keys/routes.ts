@@ -1,4 +1,4 @@
-import { forbidden } from '../errors';
+import { forbidden } from '../core/errors';
 import type { KeyItem } from './model';
 
 /**

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createECDH, hkdfSync, randomBytes } from 'node:crypto';
-import { badRequest } from '../errors';
+import { badRequest } from '../core/errors';
 
 /**
  * A secret made by the scheduled rotation is sealed to the API, never stored in the

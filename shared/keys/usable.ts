@@ -1,4 +1,4 @@
-import { DomainError, unauthenticated } from '../errors';
+import { DomainError, unauthenticated } from '../core/errors';
 import type { KeyItem } from './model';
 
 /**

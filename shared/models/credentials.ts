@@ -7,7 +7,7 @@ import {
   RestoreSecretCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { logger } from '../logger';
+import { logger } from '../core/logger';
 
 /**
  * Where a model's `api_key` is kept. The model row stores only what {@link save}

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import '../zod-english';
+import '../core/zod-english';
 
 /** The shapes of a model registration, shared by the /model/* routes and the config file `npm start` reads. */
 export const ModelName = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));

@@ -1,5 +1,5 @@
 import { isAdminRole, type Principal } from '../auth/roles';
-import { DomainError } from '../errors';
+import { DomainError } from '../core/errors';
 import type { Settings } from '../settings/service';
 import type { TeamJoin } from '../teams/inputs';
 import type { Teams } from '../teams/service';

@@ -1,6 +1,6 @@
 import { isProxyAdmin, type Principal } from '../auth/roles';
 import type { SsoResult } from '../auth/sso';
-import { DomainError, forbidden } from '../errors';
+import { DomainError, forbidden } from '../core/errors';
 import type { ClaimInput } from '../invitations/inputs';
 import type { Invitations, IssuedInvitation } from '../invitations/service';
 import type { KeyItem } from '../keys/model';

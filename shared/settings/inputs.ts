@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DurationString, ModelList, Money, UserRole } from '../inputs';
+import { DurationString, ModelList, Money, UserRole } from '../core/inputs';
 import { TeamChoices } from '../teams/inputs';
 
 /** A change to the default user settings: `/update/internal_user_settings` and the settings page validate with it. */

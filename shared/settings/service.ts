@@ -1,7 +1,7 @@
 import { isAdminRole, isProxyAdmin, readsEverything, type Principal, type UserRole } from '../auth/roles';
 import { keys } from '../db/keys';
 import type { Table } from '../db/table';
-import { badRequest, forbidden } from '../errors';
+import { badRequest, forbidden } from '../core/errors';
 import { teamNotFound, type TeamRole } from '../teams/model';
 import type { SettingsPatch } from './inputs';
 

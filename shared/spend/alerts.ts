@@ -1,10 +1,10 @@
 import { indexKeys, keys, type ItemKey } from '../db/keys';
 import { ALERT_RETRY_INDEX_ATTRIBUTES, idInKey, type AlertRetryIndexFields, moveAlertRetryEntry, alertsOfBudget, pendingBudgetAlerts, teamOfMembership } from '../db/queries';
 import { mustExist, mustNotExist, type Table } from '../db/table';
-import { DomainError } from '../errors';
+import { DomainError } from '../core/errors';
 import type { Mailer } from '../email/mailer';
 import { budgetAlertEmail } from '../email/templates';
-import { logger } from '../logger';
+import { logger } from '../core/logger';
 import type { KeyItem } from '../keys/model';
 import type { MembershipItem, TeamItem } from '../teams/model';
 import type { UserItem } from '../users/model';

@@ -1,6 +1,6 @@
-import type { TableConfig } from '../table-config';
+import type { TableConfig } from '../config/table-config';
 import { createDocumentClient, Table } from '../db/table';
-import { logger } from '../logger';
+import { logger } from '../core/logger';
 import { SesMailer } from '../email/mailer';
 import { BudgetAlerts } from './alerts';
 import { Gateway } from './gateway';

@@ -3,7 +3,7 @@ import type { SpendRecord } from './model';
 import { keys } from '../db/keys';
 import { spendRecordsNewestFirst, type SpendRecordOwner } from '../db/queries';
 import type { Table } from '../db/table';
-import { badRequest } from '../errors';
+import { badRequest } from '../core/errors';
 
 /** The most rows one /spend/logs answer reads (LiteLLM answers everything, unbounded). */
 export const MAX_LOG_ROWS = 1000;

@@ -1,6 +1,6 @@
 import { dueBudgets } from '../db/queries';
 import { retryOnConflict, type Table } from '../db/table';
-import { logger } from '../logger';
+import { logger } from '../core/logger';
 import type { DueBudget } from './model';
 import { AlreadyMoved, resetUpdate } from './updates';
 

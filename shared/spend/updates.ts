@@ -12,7 +12,7 @@ import { COUNTER_VERSION_BUMP } from '../budgets/state';
 import { indexKeys, keys, type ItemKey } from '../db/keys';
 import { moveBudgetResetEntry } from '../db/queries';
 import { mustNotExist, type TransactOp } from '../db/table';
-import { conflict, DomainError, notFound, unauthenticated } from '../errors';
+import { conflict, DomainError, notFound, unauthenticated } from '../core/errors';
 import type { KeyItem } from '../keys/model';
 import { ALL_MODELS } from '../keys/service';
 import { keyRefusals } from '../keys/usable';

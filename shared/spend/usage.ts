@@ -2,7 +2,7 @@ import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../auth/rol
 import type { AlertView, BudgetAlerts } from './alerts';
 import { remainingBudget } from '../budgets/state';
 import { keys as itemKeys, type ItemKey } from '../db/keys';
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound } from '../core/errors';
 import type { KeyItem } from '../keys/model';
 import type { Keys } from '../keys/service';
 import { effectiveMemberBudget, type TeamItem } from '../teams/model';

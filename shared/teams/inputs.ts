@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Alias, DurationString, Email, Id, Limit, Metadata, ModelList, Money } from '../inputs';
+import { Alias, DurationString, Email, Id, Limit, Metadata, ModelList, Money } from '../core/inputs';
 import { TEAM_MEMBER_PERMISSIONS, TEAM_ROLES } from './model';
 
 /**

@@ -1,6 +1,6 @@
 import type { BudgetFields, BudgetPeriodFields, BudgetState } from '../budgets/state';
 import { withoutStorage } from '../db/view';
-import { notFound } from '../errors';
+import { notFound } from '../core/errors';
 
 export const TEAM_ROLES = ['admin', 'user'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];

@@ -7,8 +7,8 @@ import { allTeams, keysOfTeam, keysOfUser, membersOf, teamsOfUser } from '../db/
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
-import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
-import { newUuid } from '../ids';
+import { alreadyInTeam, badRequest, conflict, DomainError, forbidden, notFound } from '../core/errors';
+import { newUuid } from '../core/ids';
 import type { UserItem } from '../users/model';
 import { normalizeEmail, type Users } from '../users/service';
 import {

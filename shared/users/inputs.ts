@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Alias, DurationString, Email, Id, Limit, Metadata, ModelList, Money, UserRole } from '../inputs';
+import { Alias, DurationString, Email, Id, Limit, Metadata, ModelList, Money, UserRole } from '../core/inputs';
 import { TeamChoices } from '../teams/inputs';
 
 /**

@@ -8,8 +8,8 @@ import { allUsers, ownedByUser, userIdByEmail } from '../db/queries';
 import { mustExist, mustNotExist, type Table, type TransactOp } from '../db/table';
 import { pageOf } from '../db/paging';
 import { setAndRemove } from '../db/update';
-import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
-import { newUuid, randomToken } from '../ids';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../core/errors';
+import { newUuid, randomToken } from '../core/ids';
 import type { NewUserInput, UserUpdateInput } from './inputs';
 import type { UserItem } from './model';
 

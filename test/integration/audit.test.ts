@@ -1,5 +1,5 @@
 import { AUDIT_TARGETS, NOT_AUDITED } from '../../shared/audit/targets';
-import { sha256Hex } from '../../shared/ids';
+import { sha256Hex } from '../../shared/core/ids';
 import { KeyRotation } from '../../shared/keys/rotation';
 import { expectError, MASTER_KEY, testStack, type Reply, type TestStack } from '../support/stack';
 

@@ -13,7 +13,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient } from '../../local/dynamodb';
 import { runResetJob } from '../../shared/spend/job';
 import { keys } from '../../shared/db/keys';
-import { sha256Hex } from '../../shared/ids';
+import { sha256Hex } from '../../shared/core/ids';
 import { expectError, testStack, type TestStack } from '../support/stack';
 
 const REPO = resolve(__dirname, '../..');

@@ -3,7 +3,7 @@
  * (`pages`, under `queryAll`), chunked transactions (`transactInChunks`) and the
  * lookups through uniqueness guards (shared/db/queries.ts).
  */
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 import { keys } from '../../shared/db/keys';
 import { keyHashByAlias, membersOf, teamIdByAlias, userIdByEmail } from '../../shared/db/queries';
 import { mustNotExist, type TransactOp } from '../../shared/db/table';

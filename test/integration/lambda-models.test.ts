@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { ensureTable, localClient } from '../../local/dynamodb';
 import { keys } from '../../shared/db/keys';
-import { buildDeps } from '../../shared/services';
-import { loadConfig } from '../../shared/config';
+import { buildDeps } from '../../shared/composition/services';
+import { loadConfig } from '../../shared/config/config';
 import { seedLocalModels } from '../../shared/models/config-file';
 
 const MASTER_KEY = 'sk-lambda-models-master-key-0123456789';

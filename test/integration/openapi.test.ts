@@ -6,7 +6,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { USER_ROLES } from '../../shared/auth/roles';
-import { API_VERSION } from '../../shared/http/app';
+import { API_VERSION } from '../../shared/http/core/app';
 import { testStack, type TestStack } from '../support/stack';
 
 type Json = Record<string, any>;

@@ -14,7 +14,7 @@ import {
   RESET_REQUESTS_PER_WINDOW,
 } from '../../shared/auth/password-reset';
 import { keys } from '../../shared/db/keys';
-import { sha256Hex } from '../../shared/ids';
+import { sha256Hex } from '../../shared/core/ids';
 import { expectError, testStack, type TestStack } from '../support/stack';
 
 const SES = () => process.env.ONRAMP_TEST_SES_ENDPOINT!;

@@ -1,6 +1,6 @@
 /**
  * Each route declares who may call it (`auth` in its definition, see RouteAuth in
- * shared/http/auth.ts) and the router installs it: no route without a declaration,
+ * shared/http/core/auth.ts) and the router installs it: no route without a declaration,
  * the OpenAPI document's `security` derived from it, and each kind doing what it
  * says: a `session` route refuses keys, a `public` route ignores the session
  * cookie, the gateway routes read their key themselves, once.
@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { keys } from '../../shared/db/keys';
-import { requirePrincipal, ROUTE_AUTH_KINDS, routeAuth, securityOf, type RouteAuth } from '../../shared/http/auth';
-import { createRoute, newRouter } from '../../shared/http/router';
+import { requirePrincipal, ROUTE_AUTH_KINDS, routeAuth, securityOf, type RouteAuth } from '../../shared/http/core/auth';
+import { createRoute, newRouter } from '../../shared/http/core/router';
 import { expectError, MASTER_KEY, testStack, type TestStack } from '../support/stack';
 
 const PASSWORD = 'a long enough passphrase';

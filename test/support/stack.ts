@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ensureTable, localClient } from '../../local/dynamodb';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/config/config';
 import type { Mailer } from '../../shared/email/mailer';
-import { createApp } from '../../shared/http/app';
+import { createApp } from '../../shared/http/core/app';
 import type { CredentialStore } from '../../shared/models/credentials';
-import { buildDeps, type Deps } from '../../shared/services';
+import { buildDeps, type Deps } from '../../shared/composition/services';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
 export const JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';

@@ -1,5 +1,5 @@
 /** loadConfig: the environment is validated once, and every problem names its variable. */
-import { ConfigError, loadConfig } from '../../shared/config';
+import { ConfigError, loadConfig } from '../../shared/config/config';
 
 const VALID = {
   ONRAMP_MASTER_KEY: 'sk-0123456789abcdef0123',

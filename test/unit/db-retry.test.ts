@@ -4,7 +4,7 @@
  * DynamoDB-free: the attempts throw the errors themselves, and waits are recorded.
  */
 import { retryOnConflict, TransactionConflictError } from '../../shared/db/table';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 
 const conflict = () => new TransactionConflictError(new Error('TransactionConflict'));
 

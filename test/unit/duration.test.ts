@@ -1,6 +1,6 @@
 /** LiteLLM's duration grammar and budget reset rules, all in UTC. */
 import { expiresAt, isDuration, nextResetAt, parseDuration } from '../../shared/budgets/duration';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 
 const at = (iso: string) => new Date(iso);
 const reset = (duration: string, now: string) => nextResetAt(duration, at(now)).toISOString();

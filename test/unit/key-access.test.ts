@@ -4,7 +4,7 @@
  * the routes, here cell by cell on the pure function, with the refusal each gives.
  */
 import type { Principal, UserRole } from '../../shared/auth/roles';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 import { assertKeyAccess, mayCreateKeysIn, type KeyAction } from '../../shared/keys/access';
 import type { TeamItem, TeamMemberPermission } from '../../shared/teams/model';
 

@@ -1,7 +1,7 @@
-import { acceptsMediaType, essence, FORM_TYPE, isFormType, isJsonType, JSON_TYPE } from '../../shared/http/media-type';
-import { statusOf } from '../../shared/http/error-status';
+import { acceptsMediaType, essence, FORM_TYPE, isFormType, isJsonType, JSON_TYPE } from '../../shared/http/core/media-type';
+import { statusOf } from '../../shared/http/core/error-status';
 
-describe('media types (shared/http/media-type.ts)', () => {
+describe('media types (shared/http/core/media-type.ts)', () => {
   test('the essence drops parameters and case', () => {
     expect(essence('Application/JSON; charset=utf-8')).toBe('application/json');
     expect(essence(undefined)).toBe('');
@@ -32,7 +32,7 @@ describe('media types (shared/http/media-type.ts)', () => {
   });
 });
 
-describe('error statuses (shared/http/error-status.ts)', () => {
+describe('error statuses (shared/http/core/error-status.ts)', () => {
   // The pages read the same table: see the page statuses asserted in pages-self-serve.test.ts.
   test("LiteLLM's 401 for a missing team permission, its 400 for an existing member", () => {
     expect(statusOf({ kind: 'team_member_permission' })).toBe(401);

@@ -1,6 +1,6 @@
 /** Password hashing (salted scrypt) and the password policy. */
 import { checkPasswordPolicy, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from '../../shared/auth/passwords';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 
 describe('hashPassword / verifyPassword', () => {
   const password = 'correct horse battery staple';

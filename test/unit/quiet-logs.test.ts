@@ -1,5 +1,5 @@
 /** A passing `npm test` prints jest's report only: the service logger is silent under jest. */
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/core/logger';
 
 test('the service logger writes nothing under jest, not even errors with a stack', () => {
   const written: string[] = [];

@@ -4,7 +4,7 @@
  * allowed_routes leave out (shared/keys/routes.ts), and a member added twice.
  * Each names what was asked, what is allowed, and who decides.
  */
-import { alreadyInTeam, DomainError } from '../../shared/errors';
+import { alreadyInTeam, DomainError } from '../../shared/core/errors';
 import { refusingLevel, type KeyScope } from '../../shared/gateway/access';
 import { ModelAccessDenied } from '../../shared/gateway/errors';
 import { assertKeyMayCall } from '../../shared/keys/routes';

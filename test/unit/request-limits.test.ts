@@ -3,7 +3,7 @@
  * metadata, ids), parsed without a server: what the routes accept and refuse before
  * anything is written.
  */
-import { DurationString, Id, Limit, Metadata, Money } from '../../shared/inputs';
+import { DurationString, Id, Limit, Metadata, Money } from '../../shared/core/inputs';
 
 const accepts = (schema: { safeParse: (v: unknown) => { success: boolean } }, value: unknown) => schema.safeParse(value).success;
 

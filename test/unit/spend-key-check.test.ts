@@ -2,7 +2,7 @@
  * The one key check (shared/keys/usable.ts) that authentication, the spend gateway and
  * the model routes share: its order and its messages, with no DynamoDB.
  */
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 import { KeyExpired as GatewayKeyExpired } from '../../shared/gateway/errors';
 import { assertUsableKey, KeyExpired, keyRefusals } from '../../shared/keys/usable';
 

@@ -4,7 +4,7 @@
  * means (the refusal a caller sees). No DynamoDB: the builders do no I/O.
  */
 import { keys } from '../../shared/db/keys';
-import { DomainError } from '../../shared/errors';
+import { DomainError } from '../../shared/core/errors';
 import { KeyExpired } from '../../shared/keys/usable';
 import {
   AlreadyMoved,

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import type { AuditEntry } from '../../audit/model';
 import { AUDIT_TABLES } from '../../audit/model';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { Pager } from './blocks';
 import { emptyForm } from './form-state';
 import { formatDate } from './format';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import '../../zod-english';
-import type { Schema } from '../route-definition';
+import '../../core/zod-english';
+import type { Schema } from '../core/route-definition';
 import { list, splitModels, str, type FormState } from './form-state';
 
 /**

@@ -1,4 +1,4 @@
-import { DomainError } from '../../errors';
+import { DomainError } from '../../core/errors';
 import type { PageContext } from './render';
 
 /** What a form shows: the values to fill back in, errors by field, and one error for the whole form. */

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { CSRF_FIELD } from '../auth';
+import { CSRF_FIELD } from '../core/auth';
 import type { FormState } from './form-state';
 
 /**

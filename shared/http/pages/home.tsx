@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID, readsEverything, type Principal } from '../../auth/roles';
-import { DomainError } from '../../errors';
+import { DomainError } from '../../core/errors';
 import { mayCreateKeysIn } from '../../keys/access';
 import { GenerateKey } from '../../keys/inputs';
 import type { KeyItem } from '../../keys/model';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { effectiveMemberBudget, type MembershipItem, type TeamItem } from '../../teams/model';
 import type { UserItem } from '../../users/model';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { MoneyInput, ModelsField } from './fields';
 import { redirectWithFlash } from './flash';
 import { choice, models, money, parseForm, text } from './form-input';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { declaredAuth, needsCaller, routeAuth, type RouteAuth } from '../auth';
-import { DomainError } from '../../errors';
-import { logger } from '../../logger';
-import type { AppEnv } from '../env';
+import { declaredAuth, needsCaller, routeAuth, type RouteAuth } from '../core/auth';
+import { DomainError } from '../../core/errors';
+import { logger } from '../../core/logger';
+import type { AppEnv } from '../core/env';
 import { auditPages } from './audit';
 import { Message, type BackLink } from './blocks';
 import { homePages } from './home';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { setSessionCookie } from '../session-cookie';
-import type { AppEnv } from '../env';
+import { setSessionCookie } from '../core/session-cookie';
+import type { AppEnv } from '../core/env';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';
 import { FormAlert, Input } from './forms';
 import { chrome, Layout } from './layout';

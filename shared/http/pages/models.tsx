@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { isProxyAdmin, readsEverything } from '../../auth/roles';
-import { forbidden } from '../../errors';
+import { forbidden } from '../../core/errors';
 import { publicModel, type ModelItem } from '../../models/model';
 import { ModelEntry } from '../../models/schema';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { redirectWithFlash } from './flash';
 import { number, parseForm, text } from './form-input';
 import { applyError, emptyForm, readForm, str, type FormState } from './form-state';

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { DomainError } from '../../errors';
+import { DomainError } from '../../core/errors';
 import { ClaimInvitation } from '../../invitations/inputs';
 import { LINK_EXPIRED, LINK_REPLACED, LINK_UNKNOWN, LINK_USED } from '../../invitations/service';
-import type { AppEnv } from '../env';
-import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import type { AppEnv } from '../core/env';
+import { publicBaseUrl, setSessionCookie } from '../core/session-cookie';
 import { Alert } from './blocks';
 import { redirectWithFlash } from './flash';
 import { given, parseForm } from './form-input';

@@ -3,8 +3,8 @@ import { html } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Principal } from '../../auth/roles';
-import { DomainError } from '../../errors';
-import type { AppEnv } from '../env';
+import { DomainError } from '../../core/errors';
+import type { AppEnv } from '../core/env';
 
 /** The request as every page handler sees it. */
 export type PageContext = Context<AppEnv>;
@@ -26,4 +26,4 @@ export function actorOf(c: PageContext): Principal {
 }
 
 /** HTTP status of a page that re-renders a form after a domain error: the same table as the JSON API's. */
-export { statusOf } from '../error-status';
+export { statusOf } from '../core/error-status';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { isProxyAdmin, type Principal } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { CopyField, Csrf } from './forms';
 import { chrome, Layout } from './layout';
 import { formatDate } from './format';

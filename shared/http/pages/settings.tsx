@@ -3,7 +3,7 @@ import { isProxyAdmin } from '../../auth/roles';
 import { NO_DEFAULT_MODELS } from '../../keys/service';
 import { SettingsPatch } from '../../settings/inputs';
 import type { InternalUserSettings } from '../../settings/service';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { BudgetFields, budgetInputs, ModelsField } from './fields';
 import { redirectWithFlash } from './flash';
 import { checked, choice, models, parseForm } from './form-input';

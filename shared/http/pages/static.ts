@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 
 /**
  * The pages' only script: progressive enhancement for "copy" buttons (a new key,

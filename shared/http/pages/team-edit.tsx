@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
-import { forbidden, notFound } from '../../errors';
+import { forbidden, notFound } from '../../core/errors';
 import { effectiveMemberBudget, memberBudgetDuration, type TeamItem } from '../../teams/model';
 import { UpdateMember, UpdateTeam } from '../../teams/inputs';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { BudgetFacts, ConfirmDelete } from './blocks';
 import { BudgetFields, EDIT_BUDGET_HINTS, MoneyInput, ModelsField, PERIOD, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
 import { redirectWithFlash } from './flash';

@@ -3,7 +3,7 @@ import { isProxyAdmin, readsEverything } from '../../auth/roles';
 import type { KeyItem } from '../../keys/model';
 import { MemberRef, NewTeam, UpdatePermissions } from '../../teams/inputs';
 import { DEFAULT_TEAM_MEMBER_PERMISSIONS, effectiveMemberBudget, SELF_SERVE_KEY_PERMISSIONS } from '../../teams/model';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { BudgetFacts } from './blocks';
 import { BudgetFields, EMAIL, MoneyInput, ModelsField, PERMISSION_OPTIONS, permissionsInput, TEAM_ROLE, TEAM_ROLE_OPTIONS, teamInputs } from './fields';
 import { redirectWithFlash } from './flash';

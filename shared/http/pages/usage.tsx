@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { MASTER_KEY_USER_ID, readsEverything } from '../../auth/roles';
 import type { BudgetLine, SpendShare, UsageSummary } from '../../spend/usage';
 import { USAGE_DAYS } from '../../spend/usage';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../core/env';
 import { emptyForm } from './form-state';
 import { formatDate, formatUsd, resetLabel } from './format';
 import { Input } from './forms';

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
-import { forbidden } from '../../errors';
+import { forbidden } from '../../core/errors';
 import type { InvitationStatus, IssuedInvitation } from '../../invitations/service';
 import { UpdateUser } from '../../users/inputs';
 import type { UserItem } from '../../users/model';
-import type { AppEnv } from '../env';
-import { publicBaseUrl } from '../session-cookie';
+import type { AppEnv } from '../core/env';
+import { publicBaseUrl } from '../core/session-cookie';
 import { Alert, BudgetFacts, ConfirmDelete } from './blocks';
 import { BudgetFields, budgetInputs, EDIT_BUDGET_HINTS, USER_ROLE, USER_ROLE_OPTIONS } from './fields';
 import { redirectWithFlash } from './flash';

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { AUDIT_SORT_FIELDS } from '../../audit/log';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { okJson } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { okJson } from '../core/schemas';
 
 const Filter = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 const DateFilter = z.optional(

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError } from '../../errors';
+import { DomainError } from '../../core/errors';
 import { KeyExpired, ModelAccessDenied, UpstreamFailure } from '../../gateway/errors';
-import { envelope, handleError } from '../errors';
+import { envelope, handleError } from '../core/errors';
 
 export type Flavor = 'openai' | 'anthropic';
 

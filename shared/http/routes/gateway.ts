@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import * as z from 'zod/mini';
-import '../../zod-english';
-import { unauthenticated } from '../../errors';
+import '../../core/zod-english';
+import { unauthenticated } from '../../core/errors';
 import type { CallMeta, CallResult } from '../../gateway/calls';
-import { routeAuth } from '../auth';
-import type { AppEnv } from '../env';
-import { createRoute, newRouter, type ApiRouter } from '../router';
-import { jsonBody, okJson } from '../schemas';
+import { routeAuth } from '../core/auth';
+import type { AppEnv } from '../core/env';
+import { createRoute, newRouter, type ApiRouter } from '../core/router';
+import { jsonBody, okJson } from '../core/schemas';
 import { anthropicError, modelRouteError, type Flavor } from './gateway-errors';
 
 /** The virtual key, from the headers clients use, in LiteLLM's order of preference. */

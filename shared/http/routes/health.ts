@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { createRoute, newRouter } from '../router';
-import { errorResponse } from '../errors';
-import { ONRAMP_VERSION } from '../../version';
+import { createRoute, newRouter } from '../core/router';
+import { errorResponse } from '../core/errors';
+import { ONRAMP_VERSION } from '../../core/version';
 
 export const healthRoutes = newRouter()
   .openapi(

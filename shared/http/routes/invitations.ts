@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import type { IssuedInvitation } from '../../invitations/service';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { jsonBody, okJson } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { jsonBody, okJson } from '../core/schemas';
 import { InvitationId, NewInvitation } from '../../invitations/inputs';
-import { publicBaseUrl } from '../session-cookie';
+import { publicBaseUrl } from '../core/session-cookie';
 
 const invitationFields = {
   id: z.string(),

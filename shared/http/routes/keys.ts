@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import { badRequest } from '../../errors';
+import { badRequest } from '../../core/errors';
 import { publicKey, type KeyItem } from '../../keys/model';
-import { isSelfKeyInfo, requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { refuseFields, UNENFORCED_KEY_FIELDS } from '../unsupported-fields';
-import { jsonBody, requireJsonBody, okJson } from '../schemas';
-import { Id } from '../../inputs';
+import { isSelfKeyInfo, requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { refuseFields, UNENFORCED_KEY_FIELDS } from '../core/unsupported-fields';
+import { jsonBody, requireJsonBody, okJson } from '../core/schemas';
+import { Id } from '../../core/inputs';
 import { GenerateKey, KeyRef, RegenerateKey, UpdateKey } from '../../keys/inputs';
 
 /** Fields /key/update changes that /key/regenerate does not (LiteLLM takes them on both). */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { errorResponses } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { errorResponses } from '../core/schemas';
 
 /**
  * Read-only list routes of LiteLLM's that management tools call before anything

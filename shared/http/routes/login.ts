@@ -2,12 +2,12 @@ import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/session';
-import { DomainError } from '../../errors';
-import type { AppEnv } from '../env';
-import { createRoute, newRouter } from '../router';
-import { sameOriginPost } from '../same-origin';
-import { setSessionCookie } from '../session-cookie';
-import { errorResponses, jsonBody } from '../schemas';
+import { DomainError } from '../../core/errors';
+import type { AppEnv } from '../core/env';
+import { createRoute, newRouter } from '../core/router';
+import { sameOriginPost } from '../core/same-origin';
+import { setSessionCookie } from '../core/session-cookie';
+import { errorResponses, jsonBody } from '../core/schemas';
 
 const Credentials = z.object({
   username: z.string().check(z.minLength(1), z.maxLength(254), z.meta({ description: 'the email, or "admin" with the master key' })),

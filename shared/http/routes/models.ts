@@ -3,10 +3,10 @@ import * as z from 'zod/mini';
 import { publicModel, splitModel, type ModelItem } from '../../models/model';
 import { priceUsage } from '../../models/prices';
 import { ChangedParams, Info, ModelName as Name, NewParams } from '../../models/schema';
-import { requirePrincipal } from '../auth';
-import type { AppEnv } from '../env';
-import { createRoute, newRouter } from '../router';
-import { jsonBody, okJson, requireJsonBody } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import type { AppEnv } from '../core/env';
+import { createRoute, newRouter } from '../core/router';
+import { jsonBody, okJson, requireJsonBody } from '../core/schemas';
 
 const NewModelBody = z.object({ model_name: Name, litellm_params: NewParams, model_info: z.optional(Info) }).check(z.meta({ id: 'NewModelRequest' }));
 const Change = { model_name: z.optional(Name), litellm_params: z.optional(ChangedParams) };

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
-import { badRequest } from '../../errors';
+import { badRequest } from '../../core/errors';
 import { publicUser } from '../../users/model';
-import { isForm, isJson } from '../media-type';
-import { createRoute, newRouter } from '../router';
-import { okJson } from '../schemas';
-import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { isForm, isJson } from '../core/media-type';
+import { createRoute, newRouter } from '../core/router';
+import { okJson } from '../core/schemas';
+import { publicBaseUrl, setSessionCookie } from '../core/session-cookie';
 import { ClaimInvitation, InvitationId } from '../../invitations/inputs';
 
 export const onboardingRoutes = newRouter()

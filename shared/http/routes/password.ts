@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import { RESET_REQUESTED, requestPasswordReset, resetPassword } from '../../auth/password-reset';
-import { createRoute, newRouter } from '../router';
-import { sameOriginPost } from '../same-origin';
+import { createRoute, newRouter } from '../core/router';
+import { sameOriginPost } from '../core/same-origin';
 import { ForgotPassword, ResetPassword } from '../../auth/inputs';
-import { jsonBody, okJson } from '../schemas';
-import { publicBaseUrl } from '../session-cookie';
+import { jsonBody, okJson } from '../core/schemas';
+import { publicBaseUrl } from '../core/session-cookie';
 
 /**
  * Forgot password, anonymous (the emailed link is the credential). Cross-site

@@ -1,7 +1,7 @@
 import { SETTINGS_FIELD_SCHEMA } from '../../settings/service';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { jsonBody, requireJsonBody, okJson } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { jsonBody, requireJsonBody, okJson } from '../core/schemas';
 import { SettingsPatch } from '../../settings/inputs';
 
 const json = { middleware: requireJsonBody };

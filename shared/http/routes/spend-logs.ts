@@ -1,9 +1,9 @@
 import { isCalendarDay } from '../../spend/logs';
 import * as z from 'zod/mini';
 import { tokenHashOf } from '../../keys/model';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { okJson } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { okJson } from '../core/schemas';
 
 /** A real calendar day (2026-02-30 is refused, not a 500 later). */
 const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' }), z.refine(isCalendarDay, { message: 'must be a day that exists (YYYY-MM-DD)' }));

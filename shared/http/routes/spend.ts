@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { isProxyAdmin } from '../../auth/roles';
-import { forbidden, unauthenticated } from '../../errors';
+import { forbidden, unauthenticated } from '../../core/errors';
 import { runResetJob } from '../../spend/job';
-import { requirePrincipal } from '../auth';
-import type { AppEnv } from '../env';
-import { createRoute, newRouter } from '../router';
-import { jsonBody, okJson } from '../schemas';
-import { Id, Money } from '../../inputs';
+import { requirePrincipal } from '../core/auth';
+import type { AppEnv } from '../core/env';
+import { createRoute, newRouter } from '../core/router';
+import { jsonBody, okJson } from '../core/schemas';
+import { Id, Money } from '../../core/inputs';
 
 /** The gateway routes authenticate with the virtual key itself (their routes declare `auth: 'virtualKey'`). */
 function virtualKey(c: Context<AppEnv>): string {

@@ -2,14 +2,14 @@ import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { IdpUnavailableError, SSO_FLOW_COOKIE, type SsoSignIn } from '../../auth/sso';
-import { notFound } from '../../errors';
-import type { AppEnv } from '../env';
-import { errorResponse } from '../errors';
+import { notFound } from '../../core/errors';
+import type { AppEnv } from '../core/env';
+import { errorResponse } from '../core/errors';
 import { errorPage } from '../pages';
 import { safeNext } from '../pages/safe-next';
-import { createRoute, newRouter } from '../router';
-import { errorResponses } from '../schemas';
-import { publicBaseUrl, setSessionCookie } from '../session-cookie';
+import { createRoute, newRouter } from '../core/router';
+import { errorResponses } from '../core/schemas';
+import { publicBaseUrl, setSessionCookie } from '../core/session-cookie';
 
 /** LiteLLM's routes: `/sso/key/generate` sends the browser to the IdP, `/sso/callback` brings it back signed in. */
 const CALLBACK_PATH = '/sso/callback';

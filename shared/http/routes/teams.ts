@@ -3,12 +3,12 @@ import { remainingBudget } from '../../budgets/state';
 import { publicKey } from '../../keys/model';
 import { publicMembership, publicTeam, TEAM_MEMBER_PERMISSIONS } from '../../teams/model';
 import { AddMembers, MemberTarget, NewTeam, UpdateMember, UpdatePermissions, UpdateTeam } from '../../teams/inputs';
-import { Id } from '../../inputs';
+import { Id } from '../../core/inputs';
 import { publicUser } from '../../users/model';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../unsupported-fields';
-import { jsonBody, okJson, requireJsonBody } from '../schemas';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { refuseFields, UNENFORCED_TEAM_FIELDS } from '../core/unsupported-fields';
+import { jsonBody, okJson, requireJsonBody } from '../core/schemas';
 
 const json = { middleware: requireJsonBody };
 /** The body may not set a LiteLLM team field onramp does not enforce. */

@@ -3,13 +3,13 @@ import { MASTER_KEY_USER_ID } from '../../auth/roles';
 import { publicKey } from '../../keys/model';
 import { publicTeam } from '../../teams/model';
 import { publicUser } from '../../users/model';
-import { Id, UserRole } from '../../inputs';
+import { Id, UserRole } from '../../core/inputs';
 import { NewUser, UpdateUser } from '../../users/inputs';
-import { publicBaseUrl, setSessionCookie } from '../session-cookie';
-import { requirePrincipal } from '../auth';
-import { createRoute, newRouter } from '../router';
-import { refuseFields, UNENFORCED_USER_FIELDS } from '../unsupported-fields';
-import { jsonBody, requireJsonBody, okJson } from '../schemas';
+import { publicBaseUrl, setSessionCookie } from '../core/session-cookie';
+import { requirePrincipal } from '../core/auth';
+import { createRoute, newRouter } from '../core/router';
+import { refuseFields, UNENFORCED_USER_FIELDS } from '../core/unsupported-fields';
+import { jsonBody, requireJsonBody, okJson } from '../core/schemas';
 
 const ListQuery = z.object({
   role: z.optional(UserRole),

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { freePort } from '../../../local/ports';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
 import { EmailError, SesMailer } from '../../../shared/email/mailer';
-import { createApp } from '../../../shared/http/app';
-import { buildDeps } from '../../../shared/services';
+import { createApp } from '../../../shared/http/core/app';
+import { buildDeps } from '../../../shared/composition/services';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 
 const SES = () => process.env.ONRAMP_TEST_SES_ENDPOINT!;

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../../shared/auth/roles';
 import { keys } from '../../../shared/db/keys';
-import { DomainError } from '../../../shared/errors';
-import { sha256Hex } from '../../../shared/ids';
+import { DomainError } from '../../../shared/core/errors';
+import { sha256Hex } from '../../../shared/core/ids';
 import { LINK_REPLACED } from '../../../shared/invitations/service';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readMailbox, type StoredEmail } from '../../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../../shared/auth/roles';
 import { keys } from '../../../shared/db/keys';
-import { sha256Hex } from '../../../shared/ids';
+import { sha256Hex } from '../../../shared/core/ids';
 import { expectRoles, roleCallers } from '../../support/role-matrix';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 

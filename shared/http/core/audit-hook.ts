@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
-import { SESSION_COOKIE } from '../auth/session';
-import type { AuditChange } from '../audit/log';
-import { AUDIT_TABLES, type AuditActor } from '../audit/model';
-import { auditValue } from '../audit/redact';
-import { AUDIT_TARGETS, fallbackTarget, NOT_AUDITED, snapshot, type AuditTarget, type RequestFacts } from '../audit/targets';
-import { logger } from '../logger';
+import { SESSION_COOKIE } from '../../auth/session';
+import type { AuditChange } from '../../audit/log';
+import { AUDIT_TABLES, type AuditActor } from '../../audit/model';
+import { auditValue } from '../../audit/redact';
+import { AUDIT_TARGETS, fallbackTarget, NOT_AUDITED, snapshot, type AuditTarget, type RequestFacts } from '../../audit/targets';
+import { logger } from '../../core/logger';
 import type { AppEnv } from './env';
 import { isForm, isJson, isJsonType } from './media-type';
 

@@ -4,11 +4,11 @@
  * reads no secret and sends no email, so it is given (and granted) neither and
  * must not fail for want of them, which {@link loadConfig} would.
  *
- * Validated by the same rules as `shared/config.ts`, by hand rather than with zod,
+ * Validated by the same rules as `shared/config/config.ts`, by hand rather than with zod,
  * so the reset bundle stays small (zod/mini with its English messages is ~55 KB minified).
  */
 import type { Config } from './config';
-import { isValidGracePeriod, MAX_GRACE_PERIOD } from './keys/rotation';
+import { isValidGracePeriod, MAX_GRACE_PERIOD } from '../keys/rotation';
 
 export type TableConfig = Pick<Config, 'tableName' | 'dynamodbEndpoint' | 'region'> & {
   /** ONRAMP_KEY_ROTATION_GRACE_PERIOD: how long a rotated key's old secret keeps working (default 24h, at most 7d). */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import './zod-english';
-import { isValidGracePeriod, MAX_GRACE_PERIOD } from './keys/rotation';
+import '../core/zod-english';
+import { isValidGracePeriod, MAX_GRACE_PERIOD } from '../keys/rotation';
 
 /**
  * Every setting onramp reads from the environment, validated once at start-up.

@@ -1,5 +1,5 @@
 /**
- * Domain errors. They know nothing of HTTP: `shared/http/errors.ts` maps each kind
+ * Domain errors. They know nothing of HTTP: `shared/http/core/errors.ts` maps each kind
  * to a status code and LiteLLM's error envelope.
  */
 export type ErrorKind =

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { USER_ROLES } from './auth/roles';
-import { DURATION_RULE, isDuration } from './budgets/duration';
-import { roundMoney, unstorable } from './db/limits';
+import { USER_ROLES } from '../auth/roles';
+import { DURATION_RULE, isDuration } from '../budgets/duration';
+import { roundMoney, unstorable } from '../db/limits';
 
 /**
  * Field schemas the entities' inputs share (zod mini, LiteLLM's names). The route

@@ -1,7 +1,7 @@
-import type { Principal } from '../auth/roles';
-import type { Session } from '../auth/session';
-import type { KeyItem } from '../keys/model';
-import type { Deps } from '../deps';
+import type { Principal } from '../../auth/roles';
+import type { Session } from '../../auth/session';
+import type { KeyItem } from '../../keys/model';
+import type { Deps } from '../../composition/deps';
 
 /** The one context type every route and middleware shares. */
 export type AppEnv = {

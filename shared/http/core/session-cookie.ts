@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { MASTER_KEY_USER_ID } from '../auth/roles';
-import { SESSION_COOKIE, type TokenProfile } from '../auth/session';
+import { MASTER_KEY_USER_ID } from '../../auth/roles';
+import { SESSION_COOKIE, type TokenProfile } from '../../auth/session';
 import type { AppEnv } from './env';
 
 /**

@@ -3,12 +3,12 @@ import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
 import { COMPOSED_HANDLER } from 'hono/utils/constants';
-import { constantTimeEqual } from '../auth/logins';
-import { isReservedUserId, MASTER_KEY_USER_ID, type Principal } from '../auth/roles';
-import { SESSION_COOKIE, type Session } from '../auth/session';
-import { forbidden, unauthenticated } from '../errors';
-import { namesKey, type KeyItem } from '../keys/model';
-import { assertKeyMayCall } from '../keys/routes';
+import { constantTimeEqual } from '../../auth/logins';
+import { isReservedUserId, MASTER_KEY_USER_ID, type Principal } from '../../auth/roles';
+import { SESSION_COOKIE, type Session } from '../../auth/session';
+import { forbidden, unauthenticated } from '../../core/errors';
+import { namesKey, type KeyItem } from '../../keys/model';
+import { assertKeyMayCall } from '../../keys/routes';
 import type { AppEnv } from './env';
 import { isForm } from './media-type';
 
@@ -102,7 +102,7 @@ export function declaredAuth(c: Context<AppEnv>): RouteAuth | undefined {
     if (auth) return auth;
   }
   const handler = routes.find((r) => r.method !== 'ALL');
-  if (handler) throw new Error(`Route ${handler.method} ${handler.path} declares no auth: give it one (see RouteAuth in shared/http/auth.ts)`);
+  if (handler) throw new Error(`Route ${handler.method} ${handler.path} declares no auth: give it one (see RouteAuth in shared/http/core/auth.ts)`);
   return undefined;
 }
 

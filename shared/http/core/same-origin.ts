@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { forbidden } from '../errors';
+import { forbidden } from '../../core/errors';
 import type { AppEnv } from './env';
 
 /**

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { TransactionConflictError } from '../db/table';
-import { DomainError } from '../errors';
-import { logger } from '../logger';
+import { TransactionConflictError } from '../../db/table';
+import { DomainError } from '../../core/errors';
+import { logger } from '../../core/logger';
 import { errorTypeOf, statusOf } from './error-status';
 
 /** LiteLLM's error envelope: every failure answers in this shape. */

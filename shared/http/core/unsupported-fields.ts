@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { badRequest } from '../errors';
+import { badRequest } from '../../core/errors';
 import type { AppEnv } from './env';
 import { isJson } from './media-type';
 

@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { DomainError, ErrorKind } from '../errors';
+import type { DomainError, ErrorKind } from '../../core/errors';
 
 /**
  * The HTTP status of each domain error, and its `type` in LiteLLM's envelope: one

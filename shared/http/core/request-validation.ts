@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import * as z from 'zod/mini';
-import '../zod-english';
+import '../../core/zod-english';
 import type { AppEnv } from './env';
 import { errorResponse } from './errors';
 import { dropMeaninglessNulls } from './null-fields';

@@ -1,28 +1,28 @@
-import type { AuditLog } from './audit/log';
-import type { Logins } from './auth/logins';
-import type { SessionSigner } from './auth/session';
-import type { SsoSignIn } from './auth/sso';
-import type { BudgetAlerts } from './spend/alerts';
-import type { Gateway } from './spend/gateway';
-import type { BudgetReset } from './spend/reset';
-import type { Config } from './config';
-import type { Table } from './db/table';
-import type { Mailer } from './email/mailer';
-import type { ModelCalls } from './gateway/calls';
-import type { Invitations } from './invitations/service';
-import type { Keys } from './keys/service';
-import type { KeyRotation } from './keys/rotation';
-import type { Models } from './models/registry';
-import type { Provisioning } from './provisioning/service';
-import type { Settings } from './settings/service';
-import type { SpendLogs } from './spend/logs';
-import type { Usage } from './spend/usage';
-import type { Teams } from './teams/service';
-import type { Users } from './users/service';
+import type { AuditLog } from '../audit/log';
+import type { Logins } from '../auth/logins';
+import type { SessionSigner } from '../auth/session';
+import type { SsoSignIn } from '../auth/sso';
+import type { BudgetAlerts } from '../spend/alerts';
+import type { Gateway } from '../spend/gateway';
+import type { BudgetReset } from '../spend/reset';
+import type { Config } from '../config/config';
+import type { Table } from '../db/table';
+import type { Mailer } from '../email/mailer';
+import type { ModelCalls } from '../gateway/calls';
+import type { Invitations } from '../invitations/service';
+import type { Keys } from '../keys/service';
+import type { KeyRotation } from '../keys/rotation';
+import type { Models } from '../models/registry';
+import type { Provisioning } from '../provisioning/service';
+import type { Settings } from '../settings/service';
+import type { SpendLogs } from '../spend/logs';
+import type { Usage } from '../spend/usage';
+import type { Teams } from '../teams/service';
+import type { Users } from '../users/service';
 
 /**
  * Everything a request handler or job needs, built once per process (Lambda cold start)
- * by `buildDeps` (shared/services.ts). Types only, so the HTTP edge can name it without
+ * by `buildDeps` (shared/composition/services.ts). Types only, so the HTTP edge can name it without
  * importing the composition root.
  */
 export type Deps = {
@@ -57,6 +57,6 @@ export type Deps = {
   provisioning: Provisioning;
   /** Sends the invitation emails (SES). */
   mailer: Mailer;
-  /** Who changed what: written by the audit hook (http/audit-hook.ts). */
+  /** Who changed what: written by the audit hook (http/core/audit-hook.ts). */
   audit: AuditLog;
 };

@@ -1,7 +1,7 @@
-import type { ModelItem } from '../model';
-import { splitModel } from '../model';
+import type { ModelItem } from './model';
+import { splitModel } from './model';
 import { signBedrockRequest } from './bedrock-signing';
-import { echoResponse } from './echo';
+import { echoResponse } from './echo-provider';
 
 /** What a model call sends upstream: onramp's routes speak OpenAI's or Anthropic's API, and so do the providers. */
 export type UpstreamCall = {

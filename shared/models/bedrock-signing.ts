@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { SignatureV4 } from '@smithy/signature-v4';
-import { CredentialUnavailable } from '../credentials';
+import { CredentialUnavailable } from './credentials';
 
 type AwsCredentialIdentityProvider = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { createMiddleware } from 'hono/factory';
-import { badRequest } from '../errors';
+import { badRequest } from '../../core/errors';
 import type { AppEnv } from './env';
 import { isJson, JSON_TYPE } from './media-type';
 import type { Schema } from './route-definition';

@@ -47,6 +47,15 @@ export interface OnrampStatelessStackProps extends StackProps {
  * The compute side: the API function behind an HTTP API, and the scheduled
  * budget reset. Holds no data, so it can be replaced at will.
  */
+/** What the API function leaves out of its bundle (the bench measures the same bundle). */
+export const API_UNBUNDLED = {
+  // Most API requests price nothing (the models function, which prices every call, bundles it):
+  // the price database (~470 KB) is read from beside the bundle on its first lookup.
+  shippedBeside: ['@pydantic/genai-prices'],
+  // Bedrock SigV4 signing, only for a model call sent to the HTTP API instead of the model gateway URL.
+  runtimeProvided: ['@smithy/*'],
+} as const;
+
 export class OnrampStatelessStack extends Stack {
   readonly apiFunction: OnrampFunction;
   readonly httpApi: HttpApi;
@@ -82,11 +91,7 @@ export class OnrampStatelessStack extends Stack {
       // HTTP API gives up after 30 s, so a longer Lambda timeout would only waste money.
       timeout: Duration.seconds(29),
       environment: apiEnvironment,
-      // Most API requests price nothing (the models function, which prices every call, bundles it):
-      // the price database (~470 KB) is read from beside the bundle on its first lookup.
-      shippedBeside: ['@pydantic/genai-prices'],
-      // Bedrock SigV4 signing, only for a model call sent to the HTTP API instead of the model gateway URL.
-      runtimeProvided: ['@smithy/*'],
+      ...API_UNBUNDLED,
     });
     props.table.grantReadWriteData(this.apiFunction);
     props.jwtSecret.grantRead(this.apiFunction);

@@ -24,34 +24,53 @@ export const ONBOARDING_SUBJECT = "You're invited to onramp";
  * @example onboardingEmail({ to: 'a@b.com', link: 'https://x/ui/onboarding?id=…', expiresAt })
  */
 export function onboardingEmail(input: OnboardingEmailInput): OutgoingEmail {
-  const until = formatUtc(input.expiresAt);
-  const greeting = input.name ? `Hi ${input.name},` : 'Hi,';
-  const text = [
-    greeting,
-    '',
-    'You have been invited to onramp, where you can create your own API keys for AI models within your team.',
-    '',
-    'Open this link to set your password and sign in:',
-    input.link,
-    '',
-    `The link works once and expires on ${until}. If it has expired, ask your administrator for a new one.`,
-    "If you did not expect this invitation, you can ignore this email; no account is activated until the link is used.",
-    '',
-  ].join('\n');
-  const link = escapeHtml(input.link);
+  return linkEmail({
+    to: input.to,
+    subject: ONBOARDING_SUBJECT,
+    greeting: input.name ? `Hi ${input.name},` : 'Hi,',
+    intro: 'You have been invited to onramp, where you can create your own API keys for AI models within your team.',
+    action: 'Open this link to set your password and sign in:',
+    button: 'Set your password',
+    link: input.link,
+    expiresAt: input.expiresAt,
+    afterExpiry: 'If it has expired, ask your administrator for a new one.',
+    footnote: 'If you did not expect this invitation, you can ignore this email; no account is activated until the link is used.',
+  });
+}
+
+/**
+ * An email whose point is one single-use link (an invitation, a password reset): the
+ * link as a button and written out (for mail clients that strip either), that it works
+ * once and until when, in a text and an HTML body that say the same.
+ */
+export function linkEmail(e: {
+  to: string;
+  subject: string;
+  greeting: string;
+  intro: string;
+  action: string;
+  button: string;
+  link: string;
+  expiresAt: string;
+  afterExpiry: string;
+  footnote: string;
+}): OutgoingEmail {
+  const expiry = `The link works once and expires on ${formatUtc(e.expiresAt)}. ${e.afterExpiry}`;
+  const text = [e.greeting, '', e.intro, '', e.action, e.link, '', expiry, e.footnote, ''].join('\n');
+  const link = escapeHtml(e.link);
   const html = `<!doctype html>
 <html lang="en">
 <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2937">
-<p>${escapeHtml(greeting)}</p>
-<p>You have been invited to onramp, where you can create your own API keys for AI models within your team.</p>
-<p><a href="${link}" style="display: inline-block; padding: 10px 16px; background: #2563eb; color: #ffffff; border-radius: 6px; text-decoration: none">Set your password</a></p>
+<p>${escapeHtml(e.greeting)}</p>
+<p>${escapeHtml(e.intro)}</p>
+<p><a href="${link}" style="display: inline-block; padding: 10px 16px; background: #2563eb; color: #ffffff; border-radius: 6px; text-decoration: none">${escapeHtml(e.button)}</a></p>
 <p>Or copy this link into your browser:<br><a href="${link}">${link}</a></p>
-<p>The link works once and expires on ${escapeHtml(until)}. If it has expired, ask your administrator for a new one.</p>
-<p style="color: #6b7280">If you did not expect this invitation, you can ignore this email; no account is activated until the link is used.</p>
+<p>${escapeHtml(expiry)}</p>
+<p style="color: #6b7280">${escapeHtml(e.footnote)}</p>
 </body>
 </html>
 `;
-  return { to: input.to, subject: ONBOARDING_SUBJECT, text, html };
+  return { to: e.to, subject: e.subject, text, html };
 }
 
 /** "2024-06-13 00:02 UTC": unambiguous for every reader, whatever their time zone. */

@@ -445,7 +445,7 @@ async function main() {
     for (const t of input.TransactItems!) {
       if (t.Put) {
         const item = t.Put.Item as Record<string, unknown>;
-        Object.assign(item, keys.reservation(id), { request_id: id, GSI4SK: `${item.expires_at as string}#${id}` });
+        Object.assign(item, keys.request(id), { request_id: id, GSI4SK: `${item.expires_at as string}#${id}` });
       } else if (t.Update) {
         t.Update.Key = { ...t.Update.Key, PK: `${COPY}${t.Update.Key!.PK as string}` };
       }
@@ -556,7 +556,7 @@ async function main() {
   });
   await measureRoute('POST /spend/record (same request_id again)', 'virtual key', async () => {
     const id = `rt-dup-${seq}`;
-    if (!(await deps.table.get(keys.spendRecord(id)))) {
+    if ((await deps.table.get<{ type: string }>(keys.request(id)))?.type !== 'spend_record') {
       expectOk(await authorize(id), '/spend/authorize');
       expectOk(await record(id), '/spend/record');
     }
@@ -589,9 +589,9 @@ async function main() {
   // --- 2b. the floor of authorize + record: the writes the hard cap needs, computed from item sizes
   const floorId = `floor-${++seq}`;
   expectOk(await authorize(floorId), '/spend/authorize');
-  const reservationItem = await deps.table.get<Record<string, unknown>>(keys.reservation(floorId));
+  const reservationItem = await deps.table.get<Record<string, unknown>>(keys.request(floorId));
   expectOk(await record(floorId), '/spend/record');
-  const recordItem = await deps.table.get<Record<string, unknown>>(keys.spendRecord(floorId));
+  const recordItem = await deps.table.get<Record<string, unknown>>(keys.request(floorId));
   const budgetItems = await Promise.all(scopeKeys.map((k) => deps.table.get<Record<string, unknown>>(k)));
   if (!reservationItem || !recordItem || budgetItems.some((i) => !i)) throw new Error('could not read the items the floor is computed from');
   const budgetSizes = budgetItems.map((i) => itemSize(i!));
@@ -842,7 +842,7 @@ async function main() {
   p(`| **authorize + record (measured)** | **${f2(pairUnits.read)}** | **${f2(pairUnits.tableWrite)}** | **${f2(pairUnits.indexWrite)}** | **${f2(pairUnits.read + pairUnits.write)}** |`);
   p(`| floor (computed) | ${readFloor} | ${pairFloor} | 0 | ${readFloor + pairFloor} |`);
   p();
-  p(`- Above the floor: onramp keeps the reservation and the spend record as two items, so authorize also checks (ConditionCheck, billed as a transactional write: 2 units) that the request id was never recorded, and record deletes the reservation (${writeUnits(itemSize(reservationItem), true)} units). One item per request whose state moves from reserved to recorded would reach the floor; it changes the key design (shared/db/keys.ts), left for a follow-up.`);
+  p(`- One item per request (shared/db/keys.ts \`keys.request\`): authorize writes it as the reservation only if the request id was never used, and record replaces it with the spend record only while it is still that open reservation, so neither step pays for a second item (a ConditionCheck or a Delete). A replace is billed by the larger of the two versions (${writeUnits(itemSize(reservationItem), true)} and ${writeUnits(itemSize(recordItem), true)} units here).`);
   p(`- Items over 1 KB cost 2 units per write (4 in a transaction): the key item is ${budgetSizes[0]} B.`);
   p(`- Reads above the floor: record's budget-alert check reads the charged budgets after the commit (one BatchGetItem, 1 unit per budget): alerts need the spend as committed, not the hard cap.`);
   p(`- Index writes: every index is projected ALL, so each change to a budget's counters rewrites the item's copy in every index it is in (a team key is in four). They are not needed by the hard cap; an index that projected only its keys (or the attributes its queries read) would not be rewritten when counters move.`);

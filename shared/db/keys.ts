@@ -40,9 +40,9 @@
  *   a user's password resets ....... (GSI2 GSI2PK=USER#<id> GSI2SK PWRESET#…: read only with the rest, by ownedByUser)
  *   reset requests for an email .... GetItem  PK=PWRESETREQ#<lower>   SK=PWRESETREQ (rate limit; expires by TTL)
  *   budgets due for reset .......... Query    GSI4 GSI4PK=BUDGET_RESET GSI4SK <= <now ISO>
- *   reservation by request id ...... GetItem  PK=RESERVATION#<request id> SK=RESERVATION
+ *   a request by id ................ GetItem  PK=SPEND#<request id>   SK=SPEND   (one item per request: its reservation,
+ *                                                                             then its spend record; the exactly-once guard)
  *   expired reservations ........... Query    GSI4 GSI4PK=RESERVATION GSI4SK <= <now ISO>
- *   spend record by request id ..... GetItem  PK=SPEND#<request id>   SK=SPEND   (idempotency guard)
  *   a key's spend records .......... Query    GSI3 GSI3PK=SPENDOF#<token hash>
  *   a user's spend records ......... Query    GSI2 GSI2PK=SPENDUSER#<user id>     GSI2SK <at>#<request id>
  *   a team's spend records ......... Query    GSI1 GSI1PK=SPENDTEAM#<team id>     GSI1SK <at>#<request id>
@@ -90,8 +90,12 @@ export const keys = {
   /** A key's next scheduled rotation, in the sparse rotation index (shared/keys/rotation.ts). */
   keyRotation: (tokenHash: string): ItemKey => ({ PK: `KEY#${tokenHash}`, SK: 'ROTATION' }),
   keySeal: (): ItemKey => ({ PK: 'SETTINGS', SK: 'KEY_SEAL' }),
-  reservation: (requestId: string): ItemKey => ({ PK: `RESERVATION#${requestId}`, SK: 'RESERVATION' }),
-  spendRecord: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
+  /**
+   * One item per request id: written as its reservation at authorize (`type: 'reservation'`)
+   * and replaced by its spend record at record (`type: 'spend_record'`), so the hard cap
+   * pays one item per request at each step and a request id is used once.
+   */
+  request: (requestId: string): ItemKey => ({ PK: `SPEND#${requestId}`, SK: 'SPEND' }),
   model: (modelId: string): ItemKey => ({ PK: `MODEL#${modelId}`, SK: 'MODEL' }),
   /**
    * One per budget, budget period (its reset time) and threshold with its amount

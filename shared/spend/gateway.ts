@@ -10,7 +10,7 @@ import { assertKeyMayCall } from '../keys/routes';
 import { ALL_MODELS } from '../keys/service';
 import { assertUsableKey } from '../keys/usable';
 import type { BudgetAlerts } from './alerts';
-import { money, publicSpendRecord, RESERVE_MINUTES, type Reservation, type SpendRecord } from './model';
+import { money, publicSpendRecord, RESERVE_MINUTES, type RequestItem, type Reservation, type SpendRecord } from './model';
 import { BudgetReset } from './reset';
 import {
   AlreadyRecorded,
@@ -116,10 +116,10 @@ export class Gateway {
    */
   async record(secret: string, input: RecordInput) {
     const hash = sha256Hex(secret);
-    // The common case: the open reservation names this very key (and who it was for),
-    // and a reservation still open means no record of it exists yet (settling deletes
-    // it in the record's own transaction): one GetItem decides.
-    const reservation = await this.table.get<Reservation>(keys.reservation(input.request_id));
+    // The common case: the request's item is its open reservation, naming this very key
+    // (and who it was for); recording replaces it with the record: one GetItem decides.
+    const item = await this.table.get<RequestItem>(keys.request(input.request_id));
+    const reservation = item?.type === 'reservation' ? item : undefined;
     const own = reservation && reservation.token === hash && reservation.user_id !== undefined;
     const found = own ? { open: reservation } : await this.findSettlement(hash, secret, input.request_id);
     if ('done' in found) return found.done;
@@ -164,7 +164,7 @@ export class Gateway {
       } catch (err) {
         // A concurrent record of the same request won: answer with it.
         if (!(err instanceof AlreadyRecorded)) throw err;
-        const record = await this.table.get<SpendRecord>(keys.spendRecord(input.request_id));
+        const record = await this.table.get<SpendRecord>(keys.request(input.request_id));
         return { ...publicSpendRecord(record!), duplicate: true };
       }
     });
@@ -178,20 +178,19 @@ export class Gateway {
    * The rarer cases of a record, when the reservation alone does not decide: already
    * recorded (a replay), made by the key this secret was regenerated from (or into,
    * within its grace period), an old reservation without its owner, or no such request.
-   * One BatchGetItem for the key, the reservation and an earlier record of this request.
+   * One BatchGetItem for the key and the request's item (its reservation or its record).
    */
   private async findSettlement(hash: string, secret: string, requestId: string): Promise<{ open: Reservation; key?: KeyItem } | { done: Record<string, unknown> }> {
-    const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.reservation(requestId), keys.spendRecord(requestId)]);
+    const found = await this.table.batchGet<Record<string, unknown> & ItemKey>([keys.key(hash), keys.request(requestId)]);
     const pick = <T>(k: ItemKey) => found.find((i) => i.PK === k.PK && i.SK === k.SK) as T | undefined;
     const key = pick<KeyItem & { regenerated_from?: string[] }>(keys.key(hash));
-    const reservation = pick<Reservation>(keys.reservation(requestId));
+    const request = pick<RequestItem>(keys.request(requestId));
+    const reservation = request?.type === 'reservation' ? request : undefined;
     // The secret that authorized it (even if its key was deleted since), or the key it was regenerated into.
     // Within a regenerate's grace period the old secret also settles what its successor reserved.
     const graced = key ? undefined : await keyForSecret(this.table, secret, this.clock());
     const madeBy = (token: string) => token === hash || token === graced?.token || (key?.regenerated_from ?? []).includes(token);
-    // BatchGetItem reads each item on its own: a concurrent record of this request may
-    // have settled between the two reads, so look for its record again before refusing.
-    const existing = pick<SpendRecord>(keys.spendRecord(requestId)) ?? (reservation ? undefined : await this.table.get<SpendRecord>(keys.spendRecord(requestId)));
+    const existing = request?.type === 'spend_record' ? request : undefined;
     const owned = existing ? madeBy(existing.token) : reservation ? madeBy(reservation.token) : false;
     if (!key && !owned) throw unauthenticated('Invalid API key: it does not match any key.');
     if (!owned) throw unknownRequest(requestId, RESERVE_MINUTES);

@@ -81,8 +81,8 @@ export class SpendLogs {
     const matches = (r: Stored) =>
       mine(r) && (!q.api_key || r.token === q.api_key) && (!q.user_id || r.user_id === q.user_id) && (!q.team_id || r.team_id === q.team_id) && r.created_at >= from && r.created_at <= to;
     if (q.request_id) {
-      const one = await this.table.get<Stored>(keys.spendRecord(q.request_id));
-      return one && matches(one) ? [toRow(one)] : [];
+      const one = await this.table.get<Stored & { type: string }>(keys.request(q.request_id));
+      return one?.type === 'spend_record' && matches(one) ? [toRow(one)] : [];
     }
     // The narrowest partition that holds the answer: a non-admin's own, a key's, a user's, a team's, else each day's.
     const userId = readsEverything(actor) ? q.user_id : actor.userId;

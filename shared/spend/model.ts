@@ -36,6 +36,9 @@ export type SpendRecord = {
   details?: Record<string, unknown>;
 };
 
+/** A request's one item (keys.request): its reservation until it is recorded, then its spend record. */
+export type RequestItem = ItemKey & ((Reservation & { type: 'reservation' }) | (SpendRecord & { type: 'spend_record' }));
+
 /** A budget-bearing item as the reset index (projected ALL) returns it. */
 export type DueBudget = {
   PK: string;

@@ -11,7 +11,7 @@ import { nextResetAt } from '../budgets/duration';
 import { COUNTER_VERSION_BUMP } from '../budgets/state';
 import { indexKeys, keys, type ItemKey } from '../db/keys';
 import { moveBudgetResetEntry } from '../db/queries';
-import { mustNotExist, type TransactOp } from '../db/table';
+import { mustNotExist, type Condition, type TransactOp } from '../db/table';
 import { conflict, DomainError, notFound, unauthenticated } from '../core/errors';
 import type { KeyItem } from '../keys/model';
 import { ALL_MODELS } from '../keys/service';
@@ -151,19 +151,25 @@ export function reserveUpdate(scope: Scope, cost: number, model: string, now: Da
 }
 
 /**
- * The reservation item (listed by expiry, so an unsettled one is released) and the
- * check that the request id was never recorded: a recorded id authorized again would
- * then "record" as a free duplicate.
+ * The request's item as its reservation (listed by expiry, so an unsettled one is
+ * released), only if the request id was never used: neither reserved nor recorded (a
+ * recorded id authorized again would then "record" as a free duplicate).
  */
 export function reservationOps(res: Reservation): TransactOp[] {
   return [
     {
-      put: { ...keys.reservation(res.request_id), ...indexKeys.reservationExpiry(res.expires_at, res.request_id), type: 'reservation', ...res, ttl: Math.floor(Date.parse(res.expires_at) / 1000) + 86_400 },
-      condition: mustNotExist(() => conflict(`request_id ${res.request_id} was already authorized.`, 'request_id')),
+      put: { ...keys.request(res.request_id), ...indexKeys.reservationExpiry(res.expires_at, res.request_id), type: 'reservation', ...res, ttl: Math.floor(Date.parse(res.expires_at) / 1000) + 86_400 },
+      condition: mustNotExist((existing) =>
+        existing?.type === 'spend_record'
+          ? conflict(`request_id ${res.request_id} was already recorded: use a new request_id.`, 'request_id')
+          : conflict(`request_id ${res.request_id} was already authorized.`, 'request_id'),
+      ),
     },
-    { check: keys.spendRecord(res.request_id), condition: mustNotExist(() => conflict(`request_id ${res.request_id} was already recorded: use a new request_id.`, 'request_id')) },
   ];
 }
+
+/** The request's item is still its open reservation: neither recorded nor released. */
+const stillReserved = (onFail: Condition['onFail']): Condition => ({ expression: '#type = :reservation', names: { '#type': 'type' }, values: { ':reservation': 'reservation' }, onFail });
 
 // ---------------------------------------------------------------- settle (record) and release
 
@@ -192,26 +198,27 @@ export function settleUpdate(scopeKey: ItemKey, charged: number, reserved: numbe
 /** Gives a never-settled reservation back to one scope: a settlement that charges nothing. */
 export const releaseUpdate = (scopeKey: ItemKey, reserved: number): UpdateOp => settleUpdate(scopeKey, 0, reserved);
 
-/** Stores the spend record (once per request id) and deletes the reservation it settles. */
+/** Replaces the request's reservation with its spend record (once per request id). */
 export function recordOps(stored: SpendRecord & { uncharged: number }): TransactOp[] {
   return [
     {
       put: {
-        ...keys.spendRecord(stored.request_id),
+        ...keys.request(stored.request_id),
         ...indexKeys.spendRecord(stored.token, stored.created_at, stored.request_id),
         ...indexKeys.spendOwners(stored.user_id, stored.team_id, stored.created_at, stored.request_id),
         type: 'spend_record',
         ...stored,
       },
-      condition: mustNotExist(() => new AlreadyRecorded(stored.request_id)),
+      condition: stillReserved((existing) =>
+        existing?.type === 'spend_record' ? new AlreadyRecorded(stored.request_id) : notFound(`Reservation ${stored.request_id} was released before it was recorded.`, 'request_id'),
+      ),
     },
-    reservationDelete(stored.request_id, () => notFound(`Reservation ${stored.request_id} was released before it was recorded.`, 'request_id')),
   ];
 }
 
-/** Deletes a reservation only if it is still there (settled or released once). */
+/** Deletes a reservation only if it is still open (settled or released once; a spend record is never deleted). */
 export function reservationDelete(requestId: string, gone: () => DomainError): TransactOp {
-  return { delete: keys.reservation(requestId), condition: { expression: 'attribute_exists(PK)', onFail: gone } };
+  return { delete: keys.request(requestId), condition: stillReserved(gone) };
 }
 
 // ---------------------------------------------------------------- reset

@@ -85,7 +85,7 @@ test('a streamed chat completion goes out as SSE, and its spend is settled befor
     expect(out.ended).toBe(true);
     // Settled before the handler returned: Lambda may freeze the environment right after.
     const requestId = out.metadata!.headers['x-litellm-call-id']!;
-    const record = await deps.table.get<{ cost: number; details: { estimated: boolean } }>(keys.spendRecord(requestId));
+    const record = await deps.table.get<{ cost: number; details: { estimated: boolean } }>(keys.request(requestId));
     expect(record?.cost).toBeGreaterThan(0);
     expect(record?.details.estimated).toBe(false);
   } finally {

@@ -42,23 +42,23 @@ describe('what /spend/authorize and /spend/record cost', () => {
     expect(result.status).toBe(200);
     expect(units.calls).toEqual(['GetItem', 'TransactWriteItems']);
     expect(units.read).toBe(1);
-    // the 4 budgets and the reservation, at 2 units per KB started in a transaction, and 2 for
-    // the ConditionCheck that the request id was never recorded (a transaction bills it as a write)
-    expect(units.tableWrite).toBe((await transactUnits(s, [...budgets, keys.reservation('cost-a')])) + 2);
+    // the 4 budgets and the request's item, at 2 units per KB started in a transaction: the floor
+    expect(units.tableWrite).toBe(await transactUnits(s, [...budgets, keys.request('cost-a')]));
     expect(units.unreported).toEqual([]);
   });
 
   test('record: the reservation alone is read before the transaction, then the charged budgets for the alert check', async () => {
     expect((await s.call('POST', '/spend/authorize', { token: secret, body: { model: 'gpt-4o', estimated_cost: 0.01, request_id: 'cost-r' } })).status).toBe(200);
-    const reservationUnits = await transactUnits(s, [keys.reservation('cost-r')]);
+    const reservationUnits = await transactUnits(s, [keys.request('cost-r')]);
     const { result, units } = await meter.measure(() => s.call('POST', '/spend/record', { token: secret, body: { request_id: 'cost-r', cost: 0.005 } }));
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ request_id: 'cost-r', charged: 0.005, duplicate: false });
     expect(units.calls).toEqual(['GetItem', 'TransactWriteItems', 'BatchGetItem']);
     // 1 for the reservation, 4 for the alert check
     expect(units.read).toBe(5);
-    // the 4 budgets, the spend record and the reservation's delete
-    expect(units.tableWrite).toBe((await transactUnits(s, [...budgets, keys.spendRecord('cost-r')])) + reservationUnits);
+    // the 4 budgets and the request's item replaced by its record (billed by the larger of the two): the floor
+    const recordUnits = await transactUnits(s, [keys.request('cost-r')]);
+    expect(units.tableWrite).toBe((await transactUnits(s, budgets)) + Math.max(reservationUnits, recordUnits));
     // a replay answers from the record, and charges nothing
     const replay = await meter.measure(() => s.call('POST', '/spend/record', { token: secret, body: { request_id: 'cost-r', cost: 0.005 } }));
     expect(replay.result.body).toMatchObject({ duplicate: true });

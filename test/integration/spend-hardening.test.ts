@@ -39,7 +39,7 @@ describe('1. a recorded request id is never authorized again', () => {
     const err = expectError(again, 409);
     expect(err.param).toBe('request_id');
     expect(err.message).toContain('already recorded');
-    expect(await get(s, keys.reservation('reused'))).toBeUndefined();
+    expect((await get(s, keys.request('reused')))?.type).toBe('spend_record');
     for (const scope of [keys.key(k.token), keys.team(k.teamId), keys.member(k.teamId, k.userId), keys.user(k.userId)]) {
       const item = (await get(s, scope))!;
       expect(item.reserved_spend).toBeCloseTo(0, 9);
@@ -83,7 +83,7 @@ describe('2. in-flight requests settle whatever happens to their key', () => {
       expect(item.used).toBeCloseTo(sum, 6);
       expect(item.budget_remaining).toBeCloseTo(100 - sum, 6);
     }
-    for (const id of ids) expect(await get(s, keys.reservation(id))).toBeUndefined();
+    for (const id of ids) expect((await get(s, keys.request(id)))?.type).toBe('spend_record');
   }, 60_000);
 
   test('after a regenerate, the new secret settles a reservation made with the old one and replays its record', async () => {
@@ -155,7 +155,7 @@ describe('3. a request id answers only to its own key', () => {
 
     const stolen = expectError(await record(s, other.body.key, { request_id: 'private', cost: 0 }), 404);
     expect(stolen.param).toBe('request_id');
-    expect(await get(s, keys.reservation('private'))).toBeDefined();
+    expect((await get(s, keys.request('private')))?.type).toBe('reservation');
 
     expect((await record(s, mine.secret, { request_id: 'private', cost: 0.6 })).status).toBe(200);
     const peek = expectError(await record(s, other.body.key, { request_id: 'private', cost: 0.6 }), 404);
@@ -192,8 +192,8 @@ describe('4. a zero or missing estimate never passes a budget with nothing left'
     const zero = expectError(await authorize(s, k.secret, { estimated_cost: 0, request_id: 'zero' }), 400, 'budget_exceeded');
     expect(zero.param).toBe(`${scope}_budget`);
     expectError(await authorize(s, k.secret, { request_id: 'missing' }), 400);
-    expect(await get(s, keys.reservation('zero'))).toBeUndefined();
-    expect(await get(s, keys.reservation('missing'))).toBeUndefined();
+    expect(await get(s, keys.request('zero'))).toBeUndefined();
+    expect(await get(s, keys.request('missing'))).toBeUndefined();
   });
 
   test('a zero estimate still passes a budget with something left', async () => {

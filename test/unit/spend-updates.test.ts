@@ -11,6 +11,7 @@ import {
   AlreadyRecorded,
   budgetExceeded,
   recordOps,
+  reservationDelete,
   refusal,
   releaseUpdate,
   reservationOps,
@@ -155,22 +156,28 @@ describe('settleUpdate and releaseUpdate', () => {
 describe('reservation and record items', () => {
   const res = { request_id: 'r1', amount: 1, model: 'm', token: 'tok', user_id: 'u1', team_id: 't1', scopes: [keys.key('tok')], expires_at: '2027-04-01T12:15:00.000Z' };
 
-  test('the reservation is written once, and never for a request id already recorded', () => {
-    const [put, check] = reservationOps(res);
-    expect(put && 'put' in put && put.put).toMatchObject({ ...keys.reservation('r1'), type: 'reservation', amount: 1, ttl: Date.parse(res.expires_at) / 1000 + 86_400 });
+  test("the reservation is the request's one item, written once: never for a request id already reserved or recorded", () => {
+    const ops = reservationOps(res);
+    expect(ops).toHaveLength(1);
+    const [put] = ops;
+    expect(put && 'put' in put && put.put).toMatchObject({ ...keys.request('r1'), type: 'reservation', amount: 1, ttl: Date.parse(res.expires_at) / 1000 + 86_400 });
     expect(put && 'put' in put && put.condition!.expression).toBe('attribute_not_exists(PK)');
-    expect(put && 'put' in put && put.condition!.onFail(undefined).message).toBe('request_id r1 was already authorized.');
-    expect(check && 'check' in check && check.check).toEqual(keys.spendRecord('r1'));
-    expect(check && 'check' in check && check.condition.onFail({}).message).toBe('request_id r1 was already recorded: use a new request_id.');
+    expect(put && 'put' in put && put.condition!.onFail({ type: 'reservation' }).message).toBe('request_id r1 was already authorized.');
+    expect(put && 'put' in put && put.condition!.onFail({ type: 'spend_record' }).message).toBe('request_id r1 was already recorded: use a new request_id.');
   });
 
-  test('the record is written once per request id, in the same transaction that deletes the reservation', () => {
+  test('the record replaces the open reservation, once per request id; a release deletes only an open reservation', () => {
     const stored = { request_id: 'r1', token: 'tok', user_id: 'u1', team_id: null, model: 'm', cost: 2, charged: 1, reserved: 1, uncharged: 1, prompt_tokens: null, completion_tokens: null, created_at: '2027-04-01T12:01:00.000Z' };
-    const [put, del] = recordOps(stored);
-    expect(put && 'put' in put && put.put).toMatchObject({ ...keys.spendRecord('r1'), type: 'spend_record', charged: 1, uncharged: 1 });
-    expect(put && 'put' in put && put.condition!.onFail({})).toBeInstanceOf(AlreadyRecorded);
-    expect(del && 'delete' in del && del.delete).toEqual(keys.reservation('r1'));
-    expect(del && 'delete' in del && del.condition!.onFail(undefined)).toMatchObject({ kind: 'not_found', param: 'request_id' });
+    const ops = recordOps(stored);
+    expect(ops).toHaveLength(1);
+    const [put] = ops;
+    expect(put && 'put' in put && put.put).toMatchObject({ ...keys.request('r1'), type: 'spend_record', charged: 1, uncharged: 1 });
+    expect(put && 'put' in put && put.put).not.toHaveProperty('ttl');
+    expect(put && 'put' in put && put.condition).toMatchObject({ expression: '#type = :reservation', values: { ':reservation': 'reservation' } });
+    expect(put && 'put' in put && put.condition!.onFail({ type: 'spend_record' })).toBeInstanceOf(AlreadyRecorded);
+    expect(put && 'put' in put && put.condition!.onFail(undefined)).toMatchObject({ kind: 'not_found', param: 'request_id' });
+    const del = reservationDelete('r1', () => new AlreadyRecorded('r1'));
+    expect(del).toMatchObject({ delete: keys.request('r1'), condition: { expression: '#type = :reservation' } });
   });
 });
 

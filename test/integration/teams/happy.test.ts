@@ -3,11 +3,9 @@
  * clock, aliases, members added by email, what removing a member or a team takes
  * with it (and what it leaves alone), and member budget periods following the team's.
  */
-import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
-import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
-
-const uid = () => randomUUID().slice(0, 8);
+import { lifecycle } from '../../support/lifecycle';
+import { expectError, testStack, type TestStack } from '../../support/stack';
 
 let now = new Date('2027-01-31T15:00:00Z');
 let s: TestStack;
@@ -15,23 +13,7 @@ beforeAll(async () => {
   s = await testStack({ clock: () => now });
 });
 
-function ok(r: Reply, what: string) {
-  if (r.status !== 200) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-const newUser = async (extra: Record<string, unknown> = {}) =>
-  ok(await s.call('POST', '/user/new', { body: { user_email: `life-${uid()}@example.com`, auto_create_key: false, ...extra } }), 'user/new') as { user_id: string; user_email: string };
-const newTeam = async (body: Record<string, unknown> = {}) => ok(await s.call('POST', '/team/new', { body: { team_alias: `life-${uid()}`, ...body } }), 'team/new');
-const addMember = async (teamId: string, userId: string, role = 'user') =>
-  ok(await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: userId, role } } }), 'member_add');
-const newKey = async (userId: string, teamId: string | null, extra: Record<string, unknown> = {}) => {
-  const b = ok(await s.call('POST', '/key/generate', { body: { user_id: userId, ...(teamId ? { team_id: teamId } : {}), ...extra } }), 'key/generate');
-  return { secret: b.key as string, token: b.token as string };
-};
-const keyStatus = async (token: string) => (await s.call('GET', `/key/info?key=${token}`)).status;
-const userInfo = async (userId: string) => ok(await s.call('GET', `/user/info?user_id=${userId}`), 'user/info');
-const teamInfo = async (teamId: string) => ok(await s.call('GET', `/team/info?team_id=${teamId}`), 'team/info');
-const memberIds = (info: any) => info.team_info.members_with_roles.map((m: any) => m.user_id).sort();
+const { uid, ok, newUser, newTeam, addMember, newKey, keyStatus, userInfo, teamInfo, memberIds } = lifecycle(() => s);
 
 describe('budget_reset_at on /team/new, from a fixed clock (UTC)', () => {
   // prettier-ignore

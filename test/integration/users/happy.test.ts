@@ -5,39 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
-import { expectError, testStack, type Reply, type TestStack } from '../../support/stack';
-
-const uniqueEmail = (tag = 'u') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-const PASSWORD = 'correct horse battery staple';
-
-/** Every user in the table, read through the API as the master key. */
-async function allUsers(s: TestStack): Promise<any[]> {
-  const r = await s.call('GET', '/user/list?page_size=100');
-  expect(r.status).toBe(200);
-  return r.body.users;
-}
-
-async function userInfo(s: TestStack, userId: string): Promise<Reply> {
-  return s.call('GET', `/user/info?user_id=${encodeURIComponent(userId)}`);
-}
-
-async function createUser(s: TestStack, body: Record<string, unknown> = {}) {
-  const r = await s.call('POST', '/user/new', { body: { user_email: uniqueEmail(), ...body } });
-  expect(r.status).toBe(200);
-  return r.body as { user_id: string; user_email: string; [k: string]: unknown };
-}
-
-async function signIn(s: TestStack, username: string, password: string): Promise<Reply> {
-  return s.call('POST', '/v2/login', { token: null, body: { username, password } });
-}
-
-/** No storage-only attribute (password hash, table and index keys) anywhere in a response. */
-function expectNoStorageFields(body: unknown) {
-  const text = JSON.stringify(body);
-  expect(text).not.toMatch(/password/i);
-  expect(text).not.toContain('scrypt$');
-  expect(text).not.toMatch(/"(PK|SK|GSI\dPK|GSI\dSK|unique_guards|type)":/);
-}
+import { lifecycle } from '../../support/lifecycle';
+import { expectError, testStack, type TestStack } from '../../support/stack';
+import { uniqueEmail, PASSWORD, allUsers, userInfo, createUser, signIn, expectNoStorageFields } from './fixtures';
 
 describe('POST /user/new', () => {
   let s: TestStack;
@@ -406,31 +376,13 @@ describe('GET /user/list', () => {
 });
 
 describe('team life cycle', () => {
-  const uid = () => randomUUID().slice(0, 8);
-
   let now = new Date('2027-01-31T15:00:00Z');
   let s: TestStack;
   beforeAll(async () => {
     s = await testStack({ clock: () => now });
   });
 
-  function ok(r: Reply, what: string) {
-    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  }
-  const newUser = async (extra: Record<string, unknown> = {}) =>
-    ok(await s.call('POST', '/user/new', { body: { user_email: `life-${uid()}@example.com`, auto_create_key: false, ...extra } }), 'user/new') as { user_id: string; user_email: string };
-  const newTeam = async (body: Record<string, unknown> = {}) => ok(await s.call('POST', '/team/new', { body: { team_alias: `life-${uid()}`, ...body } }), 'team/new');
-  const addMember = async (teamId: string, userId: string, role = 'user') =>
-    ok(await s.call('POST', '/team/member_add', { body: { team_id: teamId, member: { user_id: userId, role } } }), 'member_add');
-  const newKey = async (userId: string, teamId: string | null, extra: Record<string, unknown> = {}) => {
-    const b = ok(await s.call('POST', '/key/generate', { body: { user_id: userId, ...(teamId ? { team_id: teamId } : {}), ...extra } }), 'key/generate');
-    return { secret: b.key as string, token: b.token as string };
-  };
-  const keyStatus = async (token: string) => (await s.call('GET', `/key/info?key=${token}`)).status;
-  const userInfo = async (userId: string) => ok(await s.call('GET', `/user/info?user_id=${userId}`), 'user/info');
-  const teamInfo = async (teamId: string) => ok(await s.call('GET', `/team/info?team_id=${teamId}`), 'team/info');
-  const memberIds = (info: any) => info.team_info.members_with_roles.map((m: any) => m.user_id).sort();
+  const { uid, ok, newUser, newTeam, addMember, newKey, keyStatus, teamInfo, memberIds } = lifecycle(() => s);
 
   describe('/user/delete', () => {
     test("removes the user's keys and memberships; teams no longer list them", async () => {

@@ -9,19 +9,16 @@
  *   - every page at phone width (375 px) without horizontal overflow.
  * Screenshots go to test-artifacts/screenshots/admin-*.png.
  */
-import { launchChromium, SCREENSHOTS } from '../support/browser';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
 import { MASTER_KEY_USER_ID, type Principal } from '../../shared/auth/roles';
 import { LINK_REPLACED } from '../../shared/invitations/service';
 import type { TeamItem } from '../../shared/teams/model';
 import type { UserItem } from '../../shared/users/model';
-import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
+import { MASTER_KEY, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -51,12 +48,7 @@ const w = {} as {
 };
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(srv, 'listening');
-  close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 
   const d = s.deps;

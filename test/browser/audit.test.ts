@@ -4,13 +4,10 @@
  * who made them and the values before and after; filters work; it fits a phone;
  * other users neither see the link nor the page. Screenshots in test-artifacts/screenshots/.
  */
-import { launchChromium, SCREENSHOTS } from '../support/browser';
-import { once } from 'node:events';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
-import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
+import { MASTER_KEY, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -21,12 +18,7 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(srv, 'listening');
-  close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 });
 

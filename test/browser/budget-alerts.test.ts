@@ -6,14 +6,11 @@
  * test-artifacts/screenshots/.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
-import { launchChromium, SCREENSHOTS } from '../support/browser';
-import { testStack, type TestStack } from '../support/stack';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
+import type { TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -26,12 +23,7 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(server, 'listening');
-  close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
   expect((await s.call('POST', '/user/new', { body: { user_email: EMAIL, password: PASSWORD, user_role: 'internal_user' } })).status).toBe(200);
 });

@@ -5,14 +5,11 @@
  * team and invites a user; the user opens the emailed link, sets a password and creates
  * a key in that team. No permissions page, no other admin step.
  */
-import { launchChromium, SCREENSHOTS } from '../support/browser';
-import { once } from 'node:events';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
-import { MASTER_KEY, testStack, type TestStack } from '../support/stack';
+import { MASTER_KEY, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -26,12 +23,7 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(server, 'listening');
-  close = () => new Promise<void>((done) => server.close(() => done()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 });
 

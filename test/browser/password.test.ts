@@ -4,14 +4,11 @@
  * password, which signs out every other browser; (b) change password on the
  * account page with the current one. Screenshots go to test-artifacts/screenshots/.
  */
-import { launchChromium, SCREENSHOTS } from '../support/browser';
-import { once } from 'node:events';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { readMailbox } from '../../local/ses';
-import { testStack, type TestStack } from '../support/stack';
+import type { TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -26,12 +23,7 @@ let close: () => Promise<void>;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(server, 'listening');
-  close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 });
 

@@ -5,14 +5,11 @@
  * keeps working until its grace period ends, and a second read is refused.
  * Screenshots (desktop and 390 px wide) go to test-artifacts/screenshots/.
  */
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { KeyRotation } from '../../shared/keys/rotation';
-import { launchChromium, SCREENSHOTS } from '../support/browser';
-import { testStack, type TestStack } from '../support/stack';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
+import type { TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -24,12 +21,7 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(server, 'listening');
-  close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 });
 

@@ -6,15 +6,12 @@
  * errors (the CSP would report a style attribute or inline script).
  * Screenshots go to test-artifacts/screenshots/usage-*.png.
  */
-import { launchChromium, SCREENSHOTS } from '../support/browser';
+import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../local/ports';
 import { LOCAL_ECHO, seedLocalModels } from '../../shared/models/config-file';
-import { testStack, type TestStack } from '../support/stack';
+import type { TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -30,12 +27,7 @@ const people = {} as Record<'ana' | 'lead', { email: string; userId: string }>;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  s = await testStack({ env: { PROXY_BASE_URL: base } });
-  const srv = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
-  await once(srv, 'listening');
-  close = () => new Promise<void>((resolve) => srv.close(() => resolve()));
+  ({ s, base, close } = await servedApp());
   browser = await launchChromium();
 
   await seedLocalModels(s.deps.models, []);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
 import { expectError, testStack, type TestStack } from '../../support/stack';
 import { badInputSuite } from '../bad-input-suite';
-import { uniqueEmail, allUsers, userInfo, createUser } from './fixtures';
+import { uniqueEmail, allUsers, userInfo, createUser, taggedEmail, newTeamId } from './fixtures';
 
 describe('POST /user/new', () => {
   let s: TestStack;
@@ -254,21 +254,8 @@ describe('bad input beside the team and key routes', () => {
 });
 
 describe('issue 9', () => {
-  const PASSWORD = 'a long enough passphrase';
-  const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
-  async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
-    const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
-    expect(r.status).toBe(200);
-    return r.body.team_id as string;
-  }
-
-  const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-  const userIdByEmail = async (s: TestStack, address: string) => {
-    const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-    expect(r.body.total).toBe(1);
-    return r.body.users[0].user_id as string;
-  };
+  const email = taggedEmail;
+  const newTeam = newTeamId;
 
   describe('item 13: a retry repairs what a failure half-way left', () => {
     test('/user/new interrupted half-way through its default teams is completed by a retry, not refused with 409', async () => {

@@ -33,3 +33,22 @@ export function expectNoStorageFields(body: unknown) {
   expect(text).not.toContain('scrypt$');
   expect(text).not.toMatch(/"(PK|SK|GSI\dPK|GSI\dSK|unique_guards|type)":/);
 }
+
+// ---- the issue-9 cases' helpers (each takes its own stack)
+
+export const PASSPHRASE = 'a long enough passphrase';
+export const taggedEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
+
+/** A new team's id, as the master key. */
+export async function newTeamId(s: TestStack, body: Record<string, unknown> = {}) {
+  const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
+  expect(r.status).toBe(200);
+  return r.body.team_id as string;
+}
+
+export const userInfoOf = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
+export const userIdOfEmail = async (s: TestStack, address: string) => {
+  const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
+  expect(r.body.total).toBe(1);
+  return r.body.users[0].user_id as string;
+};

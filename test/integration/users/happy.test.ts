@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
 import { lifecycle } from '../../support/lifecycle';
 import { expectError, testStack, type TestStack } from '../../support/stack';
-import { uniqueEmail, PASSWORD, allUsers, userInfo, createUser, signIn, expectNoStorageFields } from './fixtures';
+import { uniqueEmail, PASSWORD, allUsers, userInfo, createUser, signIn, expectNoStorageFields, taggedEmail, newTeamId, userInfoOf, userIdOfEmail } from './fixtures';
 
 describe('POST /user/new', () => {
   let s: TestStack;
@@ -423,21 +423,10 @@ describe('team life cycle', () => {
 });
 
 describe('issue 9', () => {
-  const PASSWORD = 'a long enough passphrase';
-  const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
-  async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
-    const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
-    expect(r.status).toBe(200);
-    return r.body.team_id as string;
-  }
-
-  const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-  const userIdByEmail = async (s: TestStack, address: string) => {
-    const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-    expect(r.body.total).toBe(1);
-    return r.body.users[0].user_id as string;
-  };
+  const email = taggedEmail;
+  const newTeam = newTeamId;
+  const userInfo = userInfoOf;
+  const userIdByEmail = userIdOfEmail;
 
   describe('item 5: every path that creates a user applies the default user settings', () => {
     test('/user/new, /team/member_add with a new email, the users page and the team page give the same defaults', async () => {

@@ -4,11 +4,10 @@
  * LiteLLM's default_user_id giving no powers, and virtual keys that cannot change
  * their owner's credentials.
  */
-import { randomUUID } from 'node:crypto';
 import { keys } from '../../../shared/db/keys';
 import { describeRoleMatrix, roleCallers, type RoleCallers } from '../../support/role-matrix';
 import { expectError, testStack, type TestStack } from '../../support/stack';
-import { uniqueEmail, PASSWORD, userInfo, createUser, signIn, expectNoStorageFields } from './fixtures';
+import { uniqueEmail, PASSWORD, userInfo, createUser, signIn, expectNoStorageFields, PASSPHRASE, taggedEmail, userInfoOf } from './fixtures';
 
 describe('POST /user/delete', () => {
   let s: TestStack;
@@ -181,21 +180,9 @@ describe('authorization', () => {
 });
 
 describe('issue 9', () => {
-  const PASSWORD = 'a long enough passphrase';
-  const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-
-  async function newTeam(s: TestStack, body: Record<string, unknown> = {}) {
-    const r = await s.call('POST', '/team/new', { body: { team_alias: `team-${randomUUID().slice(0, 8)}`, ...body } });
-    expect(r.status).toBe(200);
-    return r.body.team_id as string;
-  }
-
-  const userInfo = async (s: TestStack, userId: string) => (await s.call('GET', `/user/info?user_id=${userId}`)).body.user_info;
-  const userIdByEmail = async (s: TestStack, address: string) => {
-    const r = await s.call('GET', `/user/list?user_email=${encodeURIComponent(address)}`);
-    expect(r.body.total).toBe(1);
-    return r.body.users[0].user_id as string;
-  };
+  const PASSWORD = PASSPHRASE;
+  const email = taggedEmail;
+  const userInfo = userInfoOf;
 
   describe("item 6: LiteLLM's default_user_id is no user", () => {
     let s: TestStack;

@@ -4,9 +4,9 @@
  * who made them and the values before and after; filters work; it fits a phone;
  * other users neither see the link nor the page. Screenshots in test-artifacts/screenshots/.
  */
-import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
+import { launchChromium, SCREENSHOTS, servedApp, signedInPage } from '../support/browser';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { MASTER_KEY, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -27,17 +27,7 @@ afterAll(async () => {
   await close?.();
 });
 
-async function signedIn(username: string, password: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto('/ui/login');
-  await page.getByLabel('Email').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/ui`);
-  return page;
-}
+const signedIn = (username: string, password: string) => signedInPage(browser, base, username, password);
 
 test('an admin sees who changed what, before and after, filters it, and it fits a phone', async () => {
   const page = await signedIn('admin', MASTER_KEY);

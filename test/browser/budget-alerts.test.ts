@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { readMailbox } from '../../local/ses';
-import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
+import { launchChromium, SCREENSHOTS, servedApp, signedInPage } from '../support/browser';
 import type { TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -33,17 +33,8 @@ afterAll(async () => {
   await close?.();
 });
 
-async function signedIn(width: number): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto('/ui/login');
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/ui`);
-  return page;
-}
+/** The alerted user, signed in, in a window `width` px wide. */
+const signedIn = (width: number) => signedInPage(browser, base, EMAIL, PASSWORD, width);
 
 /** One call's spend on the key, as the gateway settles it: reserve, then record. */
 async function spend(secret: string, cost: number) {

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { KeyRotation } from '../../shared/keys/rotation';
-import { launchChromium, SCREENSHOTS, servedApp } from '../support/browser';
+import { launchChromium, SCREENSHOTS, servedApp, signedInPage } from '../support/browser';
 import type { TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -30,17 +30,8 @@ afterAll(async () => {
   await close?.();
 });
 
-async function signedIn(email: string, width: number): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto('/ui/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/ui`);
-  return page;
-}
+/** The user, signed in, in a window `width` px wide. */
+const signedIn = (email: string, width: number) => signedInPage(browser, base, email, PASSWORD, width);
 
 /** Posts the reveal form for `token` from a signed-in page, with that page's CSRF token, as a reload would. */
 async function repost(page: Page, token: string) {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../local/ports';
 import { testStack, type TestStack } from './stack';
 
@@ -34,4 +34,17 @@ export async function servedApp(env: Record<string, string> = {}): Promise<{ s: 
   const server = serve({ fetch: s.app.fetch, port, hostname: '127.0.0.1' });
   await once(server, 'listening');
   return { s, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A new browser context `width` px wide on `base`, signed in through /ui/login: its page is on the keys page. */
+export async function signedInPage(browser: Browser, base: string, email: string, password: string, width = 1280): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto('/ui/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/ui`);
+  return page;
 }
